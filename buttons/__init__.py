@@ -1,0 +1,1 @@
+"""buttons: placeholder until its issue lands."""

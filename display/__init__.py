@@ -1,0 +1,1 @@
+"""display: placeholder until its issue lands."""

@@ -1,0 +1,1 @@
+"""kiosk: placeholder until its issue lands."""

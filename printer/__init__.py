@@ -1,0 +1,1 @@
+"""printer: placeholder until its issue lands."""

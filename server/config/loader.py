@@ -1,0 +1,376 @@
+"""Reading and validating a hall's TOML file.
+
+Every mistake is collected with the key path where it sits (``services[3].prefix``), so a hall's
+staff can fix the whole file in one go instead of one error per start.
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import time
+from importlib import resources
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .model import (
+    CALL_ORDERS, ROLES, WEEKDAYS, WINDOW_STATUSES, Announcer, Clerk, Department, Device,
+    GpioButton, HallConfig, Hours, Service, Span, Text, Window,
+)
+
+ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+HHMM_RE = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
+# Tokens shipped in the demo hall and printed in the README: anybody may know them.
+DEMO_TOKENS = frozenset({"demo-kiosk", "demo-display", "demo-buttons", "demo-console", "demo-admin"})
+
+
+class ConfigError(Exception):
+    """The configuration is wrong; `problems` holds one line per mistake, each naming its key."""
+
+    def __init__(self, source: str, problems: list[str]):
+        self.source = source
+        self.problems = problems
+        super().__init__(f"{source}: " + "; ".join(problems))
+
+    def report(self) -> str:
+        lines = [f"{self.source}: {len(self.problems)} problem(s) in the hall configuration:"]
+        lines += [f"  - {p}" for p in self.problems]
+        return "\n".join(lines)
+
+
+def demo_config_path() -> Path:
+    return Path(str(resources.files("server").joinpath("halls/demo.toml")))
+
+
+def load_config(path: str | Path | None = None) -> HallConfig:
+    path = Path(path) if path else demo_config_path()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(str(path), [f"cannot read the file: {exc.strerror or exc}"]) from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(str(path), ["the file is not UTF-8 text"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), [f"not valid TOML: {exc}"]) from None
+    return parse_config(data, source=str(path))
+
+
+class _Node:
+    """A table being read: remembers its key path and which keys were used."""
+
+    _MISSING = object()
+
+    def __init__(self, data: dict, path: str, problems: list[str]):
+        self.data, self.path, self.problems = data, path, problems
+        self.used: set[str] = set()
+
+    def at(self, key: str) -> str:
+        return f"{self.path}.{key}" if self.path else key
+
+    def bad(self, key: str, why: str) -> None:
+        self.problems.append(f"{self.at(key)}: {why}")
+
+    def get(self, key, kind, required=False, default=None):
+        self.used.add(key)
+        value = self.data.get(key, self._MISSING)
+        if value is self._MISSING:
+            if required:
+                self.bad(key, "is required")
+            return default
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        # bool is an int in Python; a TOML `true` where a number belongs is still a mistake.
+        if isinstance(value, bool) and bool not in kinds:
+            ok = False
+        else:
+            ok = isinstance(value, kinds)
+        if not ok:
+            names = " or ".join(_KIND_NAMES.get(k, k.__name__) for k in kinds)
+            self.bad(key, f"must be {names}, not {_KIND_NAMES.get(type(value), type(value).__name__)}")
+            return default
+        return value
+
+    def child(self, key, required=False) -> "_Node | None":
+        value = self.get(key, dict, required=required)
+        return None if value is None else _Node(value, self.at(key), self.problems)
+
+    def children(self, key, required=False) -> list["_Node"]:
+        items = self.get(key, list, required=required, default=[])
+        nodes = []
+        for i, item in enumerate(items):
+            if isinstance(item, dict):
+                nodes.append(_Node(item, f"{self.at(key)}[{i}]", self.problems))
+            else:
+                self.problems.append(f"{self.at(key)}[{i}]: must be a table")
+        return nodes
+
+    def text(self, key, required=True) -> Text | None:
+        node = self.child(key, required=required)
+        if node is None:
+            return None
+        zh = node.get("zh", str, required=True)
+        en = node.get("en", str, required=True)
+        node.finish()
+        for lang, value in (("zh", zh), ("en", en)):
+            if value is not None and not value.strip():
+                node.bad(lang, "must not be empty")
+        return Text(zh or "", en or "")
+
+    def finish(self) -> None:
+        for key in self.data:
+            if key not in self.used:
+                self.bad(key, "is not a known setting (misspelt?)")
+
+
+_KIND_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false",
+               list: "a list", dict: "a table"}
+
+
+def _parse_hhmm(node: _Node, key: str, value: str) -> time | None:
+    m = HHMM_RE.match(value)
+    if not m or (m.group(1) == "24" and m.group(2) != "00"):
+        node.bad(key, f"{value!r} is not a time like 08:30")
+        return None
+    hour, minute = int(m.group(1)), int(m.group(2))
+    return None if hour == 24 else time(hour, minute)
+
+
+def _parse_hours(node: _Node, default: Hours | None) -> Hours | None:
+    spans_raw = node.get("hours", list)
+    days_raw = node.get("days", list)
+    if spans_raw is None and days_raw is None:
+        return default
+    spans: list[Span] = []
+    for i, item in enumerate(spans_raw if spans_raw is not None else []):
+        key = f"hours[{i}]"
+        if not isinstance(item, str) or item.count("-") != 1:
+            node.bad(key, f"{item!r} must be a span like \"08:30-12:00\"")
+            continue
+        a, b = item.split("-")
+        start = _parse_hhmm(node, key, a.strip())
+        end = _parse_hhmm(node, key, b.strip())
+        if start is None and a.strip() != "24:00" and not HHMM_RE.match(a.strip()):
+            continue
+        if start is None:
+            node.bad(key, "a span cannot start at 24:00")
+            continue
+        if end is not None and end <= start:
+            node.bad(key, f"{item!r} ends before it starts")
+            continue
+        spans.append(Span(start, end))
+    if spans_raw is None:
+        spans = list(default.spans) if default else [Span(time(0, 0), None)]
+    elif not spans_raw:
+        node.bad("hours", "must list at least one span")
+    days: set[int] = set()
+    for i, item in enumerate(days_raw if days_raw is not None else []):
+        if item not in WEEKDAYS:
+            node.bad(f"days[{i}]", f"{item!r} must be one of {', '.join(WEEKDAYS)}")
+        else:
+            days.add(WEEKDAYS.index(item))
+    if days_raw is None:
+        days = set(default.days) if default else set(range(7))
+    return Hours(tuple(spans), frozenset(days))
+
+
+def _text_item(item, path: str, problems: list[str]) -> Text | None:
+    """A list element that must be a bilingual text table."""
+    if not isinstance(item, dict):
+        problems.append(f'{path}: must be a table like {{ zh = "…", en = "…" }}')
+        return None
+    node = _Node(item, path, problems)
+    zh, en = node.get("zh", str, required=True), node.get("en", str, required=True)
+    node.finish()
+    return Text(zh, en) if zh and en else None
+
+
+def _check_id(node: _Node, key: str, value, seen: set, what: str) -> None:
+    if value is None:
+        return
+    if not ID_RE.match(value):
+        node.bad(key, f"{value!r} is not a usable id (letters, digits, '-', '_', '.')")
+    elif value in seen:
+        node.bad(key, f"{what} {value!r} is defined twice")
+    seen.add(value)
+
+
+def parse_config(data: dict, source: str = "<memory>") -> HallConfig:
+    problems: list[str] = []
+    root = _Node(data, "", problems)
+
+    hall = root.child("hall", required=True) or _Node({}, "hall", problems)
+    name = hall.text("name")
+    languages = tuple(hall.get("languages", list, default=["zh", "en"]))
+    for lang in ("zh", "en"):
+        if lang not in languages:
+            hall.bad("languages", f"must include {lang!r}: screens, paper and speech are bilingual")
+    tz = hall.get("timezone", str, default="Asia/Shanghai")
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        hall.bad("timezone", f"{tz!r} is not a known time zone (like Asia/Shanghai)")
+    day_start_raw = hall.get("day_starts_at", str, default="04:00")
+    day_starts_at = _parse_hhmm(hall, "day_starts_at", day_start_raw) if day_start_raw else None
+    # Without hours the hall never closes (the demo hall is like that, so it can be tried any time).
+    hall_hours = _parse_hours(hall, None) or Hours((Span(time(0, 0), None),), frozenset(range(7)))
+    default_minutes = hall.get("service_minutes", (int, float), default=5)
+    hall.finish()
+
+    departments = []
+    seen: set = set()
+    for node in root.children("departments", required=True):
+        dep_id = node.get("id", str, required=True)
+        _check_id(node, "id", dep_id, seen, "department")
+        departments.append(Department(dep_id, node.text("name")))
+        node.finish()
+    dep_ids = {d.id for d in departments}
+
+    services = []
+    seen = set()
+    prefixes: dict[str, str] = {}
+    for node in root.children("services", required=True):
+        sid = node.get("id", str, required=True)
+        _check_id(node, "id", sid, seen, "service")
+        prefix = node.get("prefix", str, required=True)
+        if prefix is not None:
+            # One letter normally; two letters let a hall have more than 26 services.
+            if not re.fullmatch(r"[A-Z]{1,2}", prefix):
+                node.bad("prefix", f"{prefix!r} must be one or two capital letters A-Z")
+            elif prefix in prefixes:
+                # Two services sharing a letter would print the same number (A001) for two people.
+                node.bad("prefix", f"{prefix!r} is already used by service {prefixes[prefix]!r}")
+            else:
+                prefixes[prefix] = sid
+        dep = node.get("department", str, required=True)
+        if dep is not None and dep not in dep_ids:
+            node.bad("department", f"{dep!r} is not a department id")
+        limit = node.get("daily_limit", int)
+        if limit is not None and not 1 <= limit <= 999:
+            node.bad("daily_limit", "must be between 1 and 999 (numbers have three digits)")
+        minutes = node.get("service_minutes", (int, float), default=default_minutes)
+        if minutes is not None and not 0 < minutes <= 480:
+            node.bad("service_minutes", "must be more than 0 and at most 480")
+        materials = [t for i, item in enumerate(node.get("materials", list, default=[]))
+                     if (t := _text_item(item, node.at(f"materials[{i}]"), problems))]
+        services.append(Service(
+            id=sid, prefix=prefix or "", department=dep or "", name=node.text("name"),
+            hours=_parse_hours(node, hall_hours), daily_limit=limit,
+            service_minutes=float(minutes or default_minutes or 5), materials=tuple(materials)))
+        node.finish()
+    service_ids = {s.id for s in services}
+
+    windows = []
+    seen = set()
+    for node in root.children("windows", required=True):
+        wid = node.get("id", str, required=True)
+        _check_id(node, "id", wid, seen, "window")
+        wname = node.text("name", required=False) or Text(f"{wid}号窗口", f"Window {wid}")
+        wservices = node.get("services", list, required=True, default=[])
+        for i, s in enumerate(wservices):
+            if s not in service_ids:
+                node.bad(f"services[{i}]", f"{s!r} is not a service id")
+        if len(set(wservices)) != len(wservices):
+            node.bad("services", "lists a service twice")
+        order = node.get("order", str, default="oldest")
+        if order not in CALL_ORDERS:
+            node.bad("order", f"{order!r} must be one of {', '.join(CALL_ORDERS)}")
+        status = node.get("status", str, default="open")
+        if status not in WINDOW_STATUSES:
+            node.bad("status", f"{status!r} must be one of {', '.join(WINDOW_STATUSES)}")
+        windows.append(Window(wid, wname, tuple(s for s in wservices if isinstance(s, str)),
+                              order, status))
+        node.finish()
+    window_ids = {w.id for w in windows}
+    served = {s for w in windows for s in w.services}
+    for s in services:
+        if s.id not in served:
+            root.bad("services", f"service {s.id!r} is served by no window: its tickets would wait forever")
+
+    devices = []
+    seen = set()
+    tokens: set = set()
+    for node in root.children("devices"):
+        did = node.get("id", str, required=True)
+        _check_id(node, "id", did, seen, "device")
+        role = node.get("role", str, required=True)
+        if role is not None and role not in ROLES:
+            node.bad("role", f"{role!r} must be one of {', '.join(ROLES)}")
+        token = node.get("token", str, required=True)
+        if token is not None:
+            if len(token) < 8:
+                node.bad("token", "must be at least 8 characters")
+            elif token in tokens:
+                node.bad("token", "is used by another device; every device needs its own")
+            tokens.add(token)
+        dwindows = node.get("windows", list)
+        for i, w in enumerate(dwindows or []):
+            if w not in window_ids:
+                node.bad(f"windows[{i}]", f"{w!r} is not a window id")
+        rate = node.get("rate_limit_per_minute", int)
+        if rate is not None and rate < 1:
+            node.bad("rate_limit_per_minute", "must be at least 1")
+        devices.append(Device(did, role or "", token or "", tuple(dwindows) if dwindows is not None else None, rate))
+        node.finish()
+
+    clerks = []
+    seen = set()
+    for node in root.children("clerks"):
+        cid = node.get("id", str, required=True)
+        _check_id(node, "id", cid, seen, "clerk")
+        cname = node.get("name", str, required=True)
+        cwindows = node.get("windows", list, default=[])
+        for i, w in enumerate(cwindows):
+            if w not in window_ids:
+                node.bad(f"windows[{i}]", f"{w!r} is not a window id")
+        clerks.append(Clerk(cid, cname or "", tuple(cwindows), node.get("password_hash", str)))
+        node.finish()
+
+    notices = [t for i, item in enumerate(root.get("notices", list, default=[]))
+               if (t := _text_item(item, f"notices[{i}]", problems))]
+
+    ann = root.child("announcer") or _Node({}, "announcer", problems)
+    ann_langs = tuple(ann.get("languages", list, default=list(languages)))
+    for i, lang in enumerate(ann_langs):
+        if lang not in languages:
+            ann.bad(f"languages[{i}]", f"{lang!r} is not one of the hall's languages")
+    repeat = ann.get("repeat", int, default=1)
+    if repeat is not None and not 1 <= repeat <= 3:
+        ann.bad("repeat", "must be 1, 2 or 3")
+    voices = ann.get("voices", dict, default={})
+    for lang, voice in voices.items():
+        if not isinstance(voice, str):
+            ann.bad(f"voices.{lang}", "must be a voice name")
+    announcer = Announcer(ann.get("enabled", bool, default=True), ann_langs, repeat or 1, dict(voices))
+    ann.finish()
+
+    gpio = root.child("gpio") or _Node({}, "gpio", problems)
+    buttons = []
+    pins: dict[int, str] = {}
+    for node in gpio.children("buttons"):
+        w = node.get("window", str, required=True)
+        if w is not None and w not in window_ids:
+            node.bad("window", f"{w!r} is not a window id")
+        found = {}
+        for key, required in (("call_pin", True), ("recall_pin", False), ("led_pin", False)):
+            pin = node.get(key, int, required=required)
+            if pin is None:
+                found[key] = None
+                continue
+            if not 0 <= pin <= 27:
+                node.bad(key, f"{pin} is not a BCM GPIO number (0-27)")
+            elif pin in pins:
+                node.bad(key, f"GPIO {pin} is already used by {pins[pin]}")
+            pins[pin] = node.at(key)
+            found[key] = pin
+        buttons.append(GpioButton(w or "", found["call_pin"], found["recall_pin"], found["led_pin"]))
+        node.finish()
+    gpio.finish()
+    root.finish()
+
+    if problems:
+        raise ConfigError(source, problems)
+    return HallConfig(
+        name=name, languages=languages, timezone=tz, day_starts_at=day_starts_at or time(0, 0),
+        departments=tuple(departments), services=tuple(services), windows=tuple(windows),
+        devices=tuple(devices), clerks=tuple(clerks), notices=tuple(notices),
+        announcer=announcer, gpio_buttons=tuple(buttons), source=source)

@@ -1,0 +1,93 @@
+"""The queue's plain values: tickets, window states, domain events and domain errors."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+PRIORITIES = ("normal", "green")
+RATINGS = ("satisfied", "basic", "unsatisfied")
+
+WAITING, CALLED, SERVING, DONE = "waiting", "called", "serving", "done"
+NO_SHOW, CANCELLED, TRANSFERRED = "no_show", "cancelled", "transferred"
+# A ticket in one of these states occupies a window.
+AT_WINDOW = (CALLED, SERVING)
+OPEN_STATES = (WAITING, CALLED, SERVING)
+
+
+@dataclass(frozen=True)
+class Ticket:
+    id: str
+    number: str  # what the citizen reads: prefix + three digits, "A023"
+    seq_no: int  # the digits as a number, unique per origin service and hall day
+    day: str  # the hall day, ISO date
+    service: str  # the queue it waits in now (changes on transfer)
+    origin_service: str  # the service it was issued for; its number belongs to this one
+    priority: str
+    status: str
+    issued_at: datetime
+    # Position in the queue: the issue time, or the time of a requeue after a no-show.
+    # A transfer keeps it, so the citizen does not lose their place by time.
+    queued_at: datetime
+    token: str
+    called_at: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    window: str | None = None
+    rating: str | None = None
+    lang: str | None = None
+    device: str | None = None
+    transfers: int = 0
+    calls: int = 0  # how many times it was called (a requeued no-show can be called again)
+
+    def queue_key(self) -> tuple:
+        """Order among tickets of equal priority: earliest queued first, id breaks exact ties."""
+        return (self.queued_at, self.id)
+
+    def evolve(self, **changes) -> "Ticket":
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class WindowState:
+    id: str
+    status: str  # open | paused | closed
+    current: str | None = None  # id of the ticket called or being served here
+
+
+@dataclass(frozen=True)
+class Event:
+    """A domain event; the store gives it its sequence number when it commits the change."""
+
+    type: str
+    at: datetime
+    ticket: Ticket | None = None
+    window: str | None = None
+    data: dict = field(default_factory=dict)
+
+
+@dataclass
+class Outcome:
+    """What an operation changed, for the store to write in one transaction."""
+
+    ticket: Ticket | None = None  # the ticket the caller asked about, as it is now
+    tickets: list[Ticket] = field(default_factory=list)  # every ticket changed or created
+    windows: list[WindowState] = field(default_factory=list)  # every window state changed
+    events: list[Event] = field(default_factory=list)
+
+    def extend(self, other: "Outcome") -> "Outcome":
+        self.tickets += other.tickets
+        self.windows += other.windows
+        self.events += other.events
+        return self
+
+
+class DomainError(Exception):
+    """A request the queue refuses. `code` and `status` map one-to-one onto the API's errors."""
+
+    status = 409
+
+    def __init__(self, code: str, message: str, message_zh: str, status: int | None = None):
+        super().__init__(message)
+        self.code, self.message, self.message_zh = code, message, message_zh
+        if status is not None:
+            self.status = status

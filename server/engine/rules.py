@@ -1,0 +1,226 @@
+"""The queue's rules as pure functions.
+
+Each operation takes the slice of state it needs (loaded by the store inside one write
+transaction) and returns an `Outcome`: the tickets and window states it changed and the events
+that say so. Nothing here reads a clock, a database or the network; `now` and new ids come in as
+arguments, which is what lets the property tests drive thousands of random days.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from ..config.model import Service, Window
+from .model import (
+    AT_WINDOW, CALLED, CANCELLED, DONE, NO_SHOW, OPEN_STATES, PRIORITIES, RATINGS, SERVING,
+    WAITING, DomainError, Event, Outcome, Ticket, WindowState,
+)
+
+MAX_SEQ_NO = 999  # numbers have three digits
+
+
+def hall_day(now: datetime, day_starts_at) -> date:
+    """The hall day `now` belongs to: before `day_starts_at` it is still yesterday's day."""
+    shift = timedelta(hours=day_starts_at.hour, minutes=day_starts_at.minute)
+    return (now - shift).date()
+
+
+def format_number(prefix: str, seq_no: int) -> str:
+    return f"{prefix}{seq_no:03d}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Issuing
+
+
+def issue(service: Service, *, day: str, now: datetime, last_seq_no: int, issued_today: int,
+          ticket_id: str, token: str, priority: str = "normal", lang: str | None = None,
+          device: str | None = None) -> Outcome:
+    if priority not in PRIORITIES:
+        raise DomainError("bad_request", f"priority must be one of {', '.join(PRIORITIES)}",
+                          "优先级参数无效", status=400)
+    if not service.hours.is_open(now.weekday(), now.time()):
+        raise DomainError("service_closed", f"Service {service.id} is not open now",
+                          "该业务当前不在办理时间内")
+    if service.daily_limit is not None and issued_today >= service.daily_limit:
+        raise DomainError("daily_limit_reached",
+                          f"Service {service.id} has issued its {service.daily_limit} tickets for today",
+                          "该业务今日号源已满")
+    seq_no = last_seq_no + 1
+    if seq_no > MAX_SEQ_NO:
+        raise DomainError("daily_limit_reached",
+                          f"Service {service.id} has used all {MAX_SEQ_NO} numbers for today",
+                          "该业务今日号码已用完")
+    ticket = Ticket(
+        id=ticket_id, number=format_number(service.prefix, seq_no), seq_no=seq_no, day=day,
+        service=service.id, origin_service=service.id, priority=priority, status=WAITING,
+        issued_at=now, queued_at=now, token=token, lang=lang, device=device)
+    return Outcome(ticket=ticket, tickets=[ticket], events=[Event("ticket.issued", now, ticket)])
+
+
+# ---------------------------------------------------------------------------------------------
+# Calling
+
+
+def pick_next(window: Window, waiting: list[Ticket]) -> Ticket | None:
+    """The ticket this window should call: green channel first, then by the window's order."""
+    candidates = [t for t in waiting if t.status == WAITING and t.service in window.services]
+    if not candidates:
+        return None
+    green = [t for t in candidates if t.priority == "green"]
+    if green:
+        return min(green, key=Ticket.queue_key)
+    if window.order == "service-order":
+        for service_id in window.services:
+            queue = [t for t in candidates if t.service == service_id]
+            if queue:
+                return min(queue, key=Ticket.queue_key)
+    return min(candidates, key=Ticket.queue_key)
+
+
+def _require_open(state: WindowState) -> None:
+    if state.status != "open":
+        raise DomainError("window_closed", f"Window {state.id} is {state.status}",
+                          "该窗口已暂停或关闭")
+
+
+def _require_current(state: WindowState, current: Ticket | None) -> Ticket:
+    if current is None or state.current != current.id or current.status not in AT_WINDOW:
+        raise DomainError("nothing_called", f"Window {state.id} has no current ticket",
+                          "该窗口当前没有叫号")
+    return current
+
+
+def _finish(state: WindowState, current: Ticket, now: datetime, rating: str | None) -> Outcome:
+    done = current.evolve(status=DONE, finished_at=now, rating=rating,
+                          started_at=current.started_at or current.called_at)
+    return Outcome(ticket=done, tickets=[done],
+                   events=[Event("ticket.finished", now, done, state.id,
+                                 {"rating": rating} if rating else {})])
+
+
+def call_next(window: Window, state: WindowState, current: Ticket | None, waiting: list[Ticket],
+              now: datetime) -> Outcome:
+    """Finish whatever is at the window, then call the next ticket (None when nobody waits)."""
+    _require_open(state)
+    out = Outcome()
+    if current is not None and state.current == current.id and current.status in AT_WINDOW:
+        out.extend(_finish(state, current, now, None))
+    chosen = pick_next(window, waiting)
+    new_state = WindowState(state.id, state.status, chosen.id if chosen else None)
+    if chosen is not None:
+        called = chosen.evolve(status=CALLED, called_at=now, window=window.id,
+                               calls=chosen.calls + 1)
+        out.tickets.append(called)
+        out.events.append(Event("ticket.called", now, called, window.id))
+        out.ticket = called
+    if new_state != state:
+        out.windows.append(new_state)
+    return out
+
+
+def recall(state: WindowState, current: Ticket | None, now: datetime) -> Outcome:
+    _require_open(state)
+    ticket = _require_current(state, current)
+    if ticket.status != CALLED:
+        raise DomainError("invalid_state", f"Ticket {ticket.number} is already being served",
+                          "该号已在办理中，无需重复呼叫")
+    recalled = ticket.evolve(calls=ticket.calls + 1)
+    return Outcome(ticket=recalled, tickets=[recalled],
+                   events=[Event("ticket.recalled", now, recalled, state.id)])
+
+
+def start(state: WindowState, current: Ticket | None, now: datetime) -> Outcome:
+    _require_open(state)
+    ticket = _require_current(state, current)
+    if ticket.status != CALLED:
+        raise DomainError("invalid_state", f"Ticket {ticket.number} is already being served",
+                          "该号已在办理中")
+    serving = ticket.evolve(status=SERVING, started_at=now)
+    return Outcome(ticket=serving, tickets=[serving],
+                   events=[Event("ticket.started", now, serving, state.id)])
+
+
+def finish(state: WindowState, current: Ticket | None, now: datetime,
+           rating: str | None = None) -> Outcome:
+    _require_open(state)
+    if rating is not None and rating not in RATINGS:
+        raise DomainError("bad_request", f"rating must be one of {', '.join(RATINGS)}",
+                          "评价参数无效", status=400)
+    ticket = _require_current(state, current)
+    out = _finish(state, ticket, now, rating)
+    out.windows.append(WindowState(state.id, state.status, None))
+    return out
+
+
+def no_show(state: WindowState, current: Ticket | None, now: datetime,
+            requeue: bool = False) -> Outcome:
+    _require_open(state)
+    ticket = _require_current(state, current)
+    if ticket.status != CALLED:
+        raise DomainError("invalid_state",
+                          f"Ticket {ticket.number} is being served; it cannot be a no-show",
+                          "该号已在办理中，不能记为过号")
+    if requeue:
+        # Back in line behind everybody waiting now, keeping its number.
+        after = ticket.evolve(status=WAITING, window=None, queued_at=now)
+    else:
+        after = ticket.evolve(status=NO_SHOW, finished_at=now)
+    return Outcome(ticket=after, tickets=[after],
+                   windows=[WindowState(state.id, state.status, None)],
+                   events=[Event("ticket.no_show", now, after, state.id, {"requeued": requeue})])
+
+
+def transfer(state: WindowState, current: Ticket | None, target: Service, now: datetime) -> Outcome:
+    _require_open(state)
+    ticket = _require_current(state, current)
+    if target.id == ticket.service:
+        raise DomainError("invalid_state", f"Ticket {ticket.number} is already in {target.id}",
+                          "该号已在此业务队列中")
+    moved = ticket.evolve(status=WAITING, service=target.id, window=None,
+                          transfers=ticket.transfers + 1)
+    return Outcome(ticket=moved, tickets=[moved],
+                   windows=[WindowState(state.id, state.status, None)],
+                   events=[Event("ticket.transferred", now, moved, state.id,
+                                 {"from_service": ticket.service, "to_service": target.id})])
+
+
+def set_status(state: WindowState, status: str, now: datetime) -> Outcome:
+    """Pause, resume or close a window. Asking for the status it already has changes nothing."""
+    if state.status == status:
+        return Outcome()
+    if status == "paused" and state.status == "closed":
+        raise DomainError("window_closed", f"Window {state.id} is closed", "该窗口已关闭")
+    new_state = WindowState(state.id, status, state.current)
+    return Outcome(windows=[new_state],
+                   events=[Event("window.status", now, None, state.id, {"status": status})])
+
+
+def cancel(ticket: Ticket, now: datetime) -> Outcome:
+    """The citizen gives up a ticket that is still waiting (from the phone page)."""
+    if ticket.status != WAITING:
+        raise DomainError("invalid_state", f"Ticket {ticket.number} is {ticket.status}, not waiting",
+                          "该号已不在等候中，无法取消")
+    cancelled = ticket.evolve(status=CANCELLED, finished_at=now)
+    return Outcome(ticket=cancelled, tickets=[cancelled],
+                   events=[Event("ticket.cancelled", now, cancelled, None, {"reason": "citizen"})])
+
+
+# ---------------------------------------------------------------------------------------------
+# The hall day
+
+
+def close_day(old_day: str, new_day: str, open_tickets: list[Ticket],
+              windows: list[WindowState], now: datetime) -> Outcome:
+    """End a hall day: tickets still open are cancelled (kept, not deleted), windows cleared."""
+    out = Outcome()
+    for t in open_tickets:
+        if t.status in OPEN_STATES:
+            cancelled = t.evolve(status=CANCELLED, finished_at=now)
+            out.tickets.append(cancelled)
+            out.events.append(Event("ticket.cancelled", now, cancelled, t.window,
+                                    {"reason": "day_closed"}))
+    for w in windows:
+        if w.current is not None:
+            out.windows.append(WindowState(w.id, w.status, None))
+    out.events.append(Event("day.reset", now, None, None, {"closed_day": old_day, "day": new_day}))
+    return out

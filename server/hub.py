@@ -1,0 +1,347 @@
+"""The hub's use cases: each request of the API is one method here.
+
+A method opens one store transaction, hands the engine the state it needs, writes what the engine
+decided and returns plain values for the web layer. The clock and id generation live here (the
+engine is pure), and so does the bridge from the store's commits to the event bus.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from statistics import fmean
+from zoneinfo import ZoneInfo
+
+from .bus import EventBus
+from .config.model import HallConfig, Text
+from .engine import estimate, rules
+from .engine.model import DONE, NO_SHOW, WAITING, DomainError, Outcome, Ticket, WindowState
+from .serialize import ticket_dict, window_dict
+from .store import Store, StoredEvent, Tx
+
+log = logging.getLogger(__name__)
+
+WINDOW_ACTIONS = ("call-next", "recall", "start", "finish", "no-show", "transfer", "pause",
+                  "resume", "close")
+
+
+def not_found(what: str, zh: str) -> DomainError:
+    return DomainError("not_found", what, zh, status=404)
+
+
+@dataclass
+class TicketView:
+    ticket: Ticket
+    ahead: int
+    estimated_wait_s: int
+
+    def as_dict(self, with_token: bool = True) -> dict:
+        return {"ticket": ticket_dict(self.ticket, with_token=with_token), "ahead": self.ahead,
+                "estimated_wait_s": self.estimated_wait_s}
+
+
+class Hub:
+    def __init__(self, config: HallConfig, store: Store, clock: Callable[[], datetime] | None = None):
+        self.config = config
+        self.store = store
+        self.tz = ZoneInfo(config.timezone)
+        self._clock = clock or (lambda: datetime.now(self.tz))
+        self.bus = EventBus()
+        self._stop = threading.Event()
+        self._follower: threading.Thread | None = None
+
+    # -- life cycle -------------------------------------------------------------------------
+
+    def start(self, follow: bool = True) -> None:
+        self.store.upgrade()
+        with self.store.read() as tx:
+            self.bus.reset(tx.last_seq())
+        self.store.on_commit = self._committed
+        self.roll_over_if_due()
+        if follow:
+            self._follower = threading.Thread(target=self._follow, name="hub-follower", daemon=True)
+            self._follower.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.bus.close()
+        if self._follower is not None:
+            self._follower.join(timeout=2)
+        self.store.close()
+
+    def _committed(self, written: list[StoredEvent]) -> None:
+        try:
+            if written[0].seq != self.bus.last_seq + 1:
+                # Another process committed in between: fetch its events too, keeping order.
+                with self.store.read() as tx:
+                    written = tx.events_after(self.bus.last_seq, limit=100_000)
+            self.bus.publish(written)
+        except Exception:  # a failing listener must never fail the call that was committed
+            log.exception("could not publish committed events")
+
+    def _follow(self, interval: float = 0.1) -> None:
+        """Pick up events other hub processes commit to the same file, and roll the day over."""
+        ticks = 0
+        while not self._stop.wait(interval):
+            ticks += 1
+            try:
+                with self.store.read() as tx:
+                    newest = tx.last_seq()
+                if newest > self.bus.last_seq:
+                    with self.store.locked():
+                        with self.store.read() as tx:
+                            self.bus.publish(tx.events_after(self.bus.last_seq, limit=100_000))
+                if ticks % 50 == 0:
+                    self.roll_over_if_due()
+            except Exception:
+                log.exception("event follower")
+
+    # -- time -------------------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        return self._clock().astimezone(self.tz)
+
+    def day_of(self, now: datetime) -> str:
+        return rules.hall_day(now, self.config.day_starts_at).isoformat()
+
+    def _day(self, tx: Tx, now: datetime) -> str:
+        """Today's hall day, closing the previous one first if the roll-over hour has passed."""
+        day = self.day_of(now)
+        stored = tx.state("day")
+        if stored != day:
+            if stored is not None and stored < day:
+                out = rules.close_day(stored, day, tx.open_tickets(),
+                                      list(tx.window_states().values()), now)
+                tx.apply(out, day)
+            if stored is None or stored < day:
+                tx.set_state("day", day)
+        return day
+
+    def roll_over_if_due(self) -> None:
+        now = self.now()
+        with self.store.read() as tx:
+            if tx.state("day") == self.day_of(now):
+                return
+        with self.store.write() as tx:
+            self._day(tx, now)
+
+    def close_day(self) -> dict:
+        """Close the current hall day by hand: open tickets are cancelled, windows cleared."""
+        now = self.now()
+        with self.store.write() as tx:
+            day = self._day(tx, now)
+            open_today = [t for t in tx.open_tickets() if t.day == day]
+            out = rules.close_day(day, day, open_today, list(tx.window_states().values()), now)
+            tx.apply(out, day)
+            cancelled = sum(1 for e in out.events if e.type == "ticket.cancelled")
+        return {"day": day, "cancelled": cancelled}
+
+    # -- issuing ----------------------------------------------------------------------------
+
+    def issue(self, service_id: str, priority: str = "normal", lang: str | None = None,
+              device: str | None = None, idempotency_key: str | None = None) -> tuple[TicketView, bool]:
+        """Issue a ticket. Returns the view and whether it is new (False: an idempotent replay)."""
+        service = self.config.service(service_id)
+        if service is None:
+            raise not_found(f"Unknown service {service_id!r}", "没有该业务")
+        request = json.dumps([service_id, priority, lang])
+        now = self.now()
+        with self.store.write() as tx:
+            day = self._day(tx, now)
+            if idempotency_key is not None:
+                seen = tx.idempotent(device or "", idempotency_key)
+                if seen is not None:
+                    if seen[0] != request:
+                        raise DomainError(
+                            "idempotency_conflict",
+                            "This Idempotency-Key was used for a different request",
+                            "该请求标识已用于其他取号请求")
+                    return self._view(tx, tx.ticket(seen[1])), False
+            last, issued = tx.numbering(day, service.id)
+            out = rules.issue(service, day=day, now=now, last_seq_no=last, issued_today=issued,
+                              ticket_id=uuid.uuid4().hex, token=secrets.token_urlsafe(18),
+                              priority=priority, lang=lang, device=device)
+            tx.apply(out, day)
+            if idempotency_key is not None:
+                tx.remember_idempotency(device or "", idempotency_key, request, out.ticket.id, now)
+            return self._view(tx, out.ticket), True
+
+    def _view(self, tx: Tx, ticket: Ticket) -> TicketView:
+        if ticket.status != WAITING:
+            return TicketView(ticket, 0, 0)
+        queue = tx.waiting(ticket.day, [ticket.service])
+        ahead = estimate.ahead_of(ticket, queue)
+        service = self.config.service(ticket.service)
+        average = estimate.average_service_s(
+            tx.recent_durations(ticket.service, estimate.RECENT_SERVICES),
+            service.service_minutes if service else 5)
+        states = tx.window_states()
+        open_windows = sum(1 for w in self.config.windows_serving(ticket.service)
+                           if states.get(w.id) and states[w.id].status == "open")
+        return TicketView(ticket, ahead, estimate.estimated_wait_s(ahead, average, open_windows))
+
+    def ticket_status(self, token: str) -> TicketView:
+        with self.store.read() as tx:
+            ticket = tx.ticket_by_token(token)
+            if ticket is None:
+                raise not_found("No ticket has this token", "未找到该号")
+            return self._view(tx, ticket)
+
+    def cancel_ticket(self, token: str) -> TicketView:
+        now = self.now()
+        with self.store.write() as tx:
+            day = self._day(tx, now)
+            ticket = tx.ticket_by_token(token)
+            if ticket is None:
+                raise not_found("No ticket has this token", "未找到该号")
+            out = rules.cancel(ticket, now)
+            tx.apply(out, day)
+            return TicketView(out.ticket, 0, 0)
+
+    # -- window actions ---------------------------------------------------------------------
+
+    def act(self, window_id: str, action: str, *, rating: str | None = None,
+            requeue: bool = False, service: str | None = None) -> tuple[Ticket | None, dict]:
+        window = self.config.window(window_id)
+        if window is None:
+            raise not_found(f"Unknown window {window_id!r}", "没有该窗口")
+        if action not in WINDOW_ACTIONS:
+            raise not_found(f"Unknown window action {action!r}", "不支持该操作")
+        target = None
+        if action == "transfer":
+            target = self.config.service(service) if service else None
+            if target is None:
+                raise not_found(f"Unknown service {service!r}", "没有该业务")
+        now = self.now()
+        with self.store.write() as tx:
+            day = self._day(tx, now)
+            state = tx.window_state(window_id)
+            current = tx.ticket(state.current)
+            if action == "call-next":
+                out = rules.call_next(window, state, current, tx.waiting(day, window.services), now)
+            elif action == "recall":
+                out = rules.recall(state, current, now)
+            elif action == "start":
+                out = rules.start(state, current, now)
+            elif action == "finish":
+                out = rules.finish(state, current, now, rating)
+            elif action == "no-show":
+                out = rules.no_show(state, current, now, requeue)
+            elif action == "transfer":
+                out = rules.transfer(state, current, target, now)
+            else:
+                status = {"pause": "paused", "resume": "open", "close": "closed"}[action]
+                if action == "close" and current is not None and current.status in ("called", "serving"):
+                    raise DomainError("invalid_state",
+                                      f"Window {window_id} still has {current.number}; finish it first",
+                                      "该窗口仍有正在办理的号，请先办结")
+                if action == "pause" and state.status == "closed":
+                    raise DomainError("window_closed", f"Window {window_id} is closed", "该窗口已关闭")
+                out = rules.set_status(state, status, now)
+            tx.apply(out, day)
+            new_state = next((w for w in out.windows if w.id == window_id), state)
+            ticket = out.ticket
+            if ticket is None and action in ("pause", "resume", "close"):
+                ticket = tx.ticket(new_state.current)
+            shown = tx.ticket(new_state.current)
+            return ticket, window_dict(self.config, new_state, shown)
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def snapshot(self) -> dict:
+        now = self.now()
+        day = self.day_of(now)
+        with self.store.read() as tx:
+            last_event = tx.last_seq()
+            waiting, issued = tx.counts_by_service(day)
+            states = tx.window_states()
+            notices = tx.state("notices")
+            currents = {s.current: tx.ticket(s.current) for s in states.values() if s.current}
+        services = []
+        for s in self.config.services:
+            services.append({
+                "id": s.id, "prefix": s.prefix, "department": s.department, "name": s.name.as_dict(),
+                "open": s.hours.is_open(now.weekday(), now.time()),
+                "waiting": waiting.get(s.id, 0), "issued_today": issued.get(s.id, 0),
+                "daily_limit": s.daily_limit, "materials": [m.as_dict() for m in s.materials]})
+        windows = []
+        for w in self.config.windows:
+            state = states.get(w.id) or WindowState(w.id, w.status)
+            current = currents.get(state.current)
+            # A ticket left from a day not yet rolled over is not today's business.
+            if current is not None and current.day != day:
+                current = None
+            windows.append(window_dict(self.config, state, current))
+        return {
+            "hall": {"name": self.config.name.as_dict(), "languages": list(self.config.languages),
+                     "day": day, "time": now.isoformat(timespec="seconds"),
+                     "timezone": self.config.timezone},
+            "departments": [{"id": d.id, "name": d.name.as_dict()} for d in self.config.departments],
+            "services": services,
+            "windows": windows,
+            "notices": notices if notices is not None else [n.as_dict() for n in self.config.notices],
+            "last_event": last_event,
+        }
+
+    def set_notices(self, notices: list[Text]) -> list[dict]:
+        now = self.now()
+        value = [n.as_dict() for n in notices]
+        with self.store.write() as tx:
+            day = self._day(tx, now)
+            tx.set_state("notices", value)
+            tx.apply(Outcome(events=[rules.Event("notices.changed", now, None, None,
+                                                 {"notices": value})]), day)
+        return value
+
+    def events_after(self, seq: int, limit: int = 1000) -> list[StoredEvent]:
+        with self.store.read() as tx:
+            return tx.events_after(seq, limit)
+
+    def stats(self, day: date | None = None) -> dict:
+        day_s = (day.isoformat() if day else self.day_of(self.now()))
+        with self.store.read() as tx:
+            tickets = tx.tickets_of_day(day_s)
+            transfers = tx.events_of_day(day_s, ["ticket.transferred"])
+        return {"day": day_s,
+                "services": [_stats_row({"id": s.id, "name": s.name.as_dict()},
+                                        [t for t in tickets if t.service == s.id],
+                                        issued=sum(1 for t in tickets if t.origin_service == s.id),
+                                        transferred=sum(1 for e in transfers
+                                                        if e.get("from_service") == s.id))
+                             for s in self.config.services],
+                "windows": [_stats_row({"id": w.id, "name": w.name.as_dict()},
+                                       [t for t in tickets if t.window == w.id],
+                                       transferred=sum(1 for e in transfers
+                                                       if (e.get("window") or {}).get("id") == w.id))
+                            for w in self.config.windows]}
+
+
+def _seconds(later: datetime | None, earlier: datetime | None) -> float | None:
+    return (later - earlier).total_seconds() if later and earlier else None
+
+
+def _stats_row(head: dict, tickets: list[Ticket], transferred: int, issued: int | None = None) -> dict:
+    waits = [w for t in tickets if (w := _seconds(t.called_at, t.issued_at)) is not None]
+    services = [d for t in tickets if t.status == DONE
+                and (d := _seconds(t.finished_at, t.started_at or t.called_at)) is not None]
+    row = dict(head)
+    if issued is not None:
+        row["issued"] = issued
+    row.update({
+        "called": sum(1 for t in tickets if t.called_at is not None),
+        "served": sum(1 for t in tickets if t.status == DONE),
+        "no_show": sum(1 for t in tickets if t.status == NO_SHOW),
+        "transferred": transferred,
+        "cancelled": sum(1 for t in tickets if t.status == "cancelled"),
+        "waiting": sum(1 for t in tickets if t.status == WAITING),
+        "avg_wait_s": round(fmean(waits), 1) if waits else None,
+        "max_wait_s": round(max(waits), 1) if waits else None,
+        "avg_service_s": round(fmean(services), 1) if services else None,
+        "ratings": {r: sum(1 for t in tickets if t.rating == r) for r in rules.RATINGS},
+    })
+    return row

@@ -1,0 +1,67 @@
+"""The tables, as SQLAlchemy Core sees them for queries.
+
+The schema itself is created and changed only by the Alembic migrations in `migrations/`; this
+module must describe the head revision.
+"""
+from sqlalchemy import Column, Float, Index, Integer, MetaData, String, Table, Text
+
+metadata = MetaData()
+
+tickets = Table(
+    "tickets", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("day", String(10), nullable=False),
+    Column("number", String(8), nullable=False),
+    Column("seq_no", Integer, nullable=False),
+    Column("service", String(64), nullable=False),
+    Column("origin_service", String(64), nullable=False),
+    Column("priority", String(8), nullable=False),
+    Column("status", String(12), nullable=False),
+    # Times are seconds since the epoch (UTC): they sort and subtract without time-zone care.
+    Column("issued_at", Float, nullable=False),
+    Column("queued_at", Float, nullable=False),
+    Column("called_at", Float),
+    Column("started_at", Float),
+    Column("finished_at", Float),
+    Column("window", String(64)),
+    Column("token", String(64), nullable=False, unique=True),
+    Column("rating", String(12)),
+    Column("lang", String(8)),
+    Column("device", String(64)),
+    Column("transfers", Integer, nullable=False, default=0),
+    Column("calls", Integer, nullable=False, default=0),
+    # The last resort against a duplicate number, whatever happens above it.
+    Index("uq_tickets_number", "day", "origin_service", "seq_no", unique=True),
+    Index("ix_tickets_queue", "status", "service", "day"),
+)
+
+windows = Table(
+    "windows", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("status", String(8), nullable=False),
+    Column("current", String(32)),
+)
+
+events = Table(
+    "events", metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("type", String(32), nullable=False),
+    Column("at", Float, nullable=False),
+    Column("day", String(10), nullable=False),
+    Column("data", Text, nullable=False),  # the JSON the event stream sends, seq included
+)
+
+idempotency = Table(
+    "idempotency", metadata,
+    Column("device", String(64), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("request", Text, nullable=False),
+    Column("ticket_id", String(32), nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+hall_state = Table(
+    "hall_state", metadata,
+    Column("key", String(32), primary_key=True),
+    Column("value", Text, nullable=False),
+)

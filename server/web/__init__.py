@@ -1,0 +1,45 @@
+"""The Flask application: `create_app` wires the hall config, the store and the hub."""
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Flask
+
+from ..config import HallConfig, load_config
+from ..hub import Hub
+from ..store import DEFAULT_URL, Store
+from .errors import register_error_handlers
+from .ratelimit import RateLimiter
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 16 * 1024  # the largest legitimate body is a list of notices
+
+
+def create_app(settings: dict | None = None) -> Flask:
+    """Build the hub's WSGI app.
+
+    settings: HALL (a HallConfig) or HALL_CONFIG (a TOML path; the demo hall by default),
+    DATABASE (an SQLAlchemy URL or file path), CLOCK (a callable returning an aware datetime),
+    FOLLOW (watch the file for other processes' events; default True), SSE_HEARTBEAT_S.
+    """
+    settings = dict(settings or {})
+    app = Flask(__name__)
+    app.json.ensure_ascii = False  # Chinese stays readable on the wire
+    app.json.sort_keys = False
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.config.update(settings)
+    config: HallConfig = settings.get("HALL") or load_config(settings.get("HALL_CONFIG"))
+    store = Store(config, settings.get("DATABASE") or os.environ.get("HALLCALL_DB") or DEFAULT_URL)
+    hub = Hub(config, store, clock=settings.get("CLOCK"))
+    hub.start(follow=settings.get("FOLLOW", True))
+    app.config.update(HALL=config, HUB=hub, RATE_LIMITER=RateLimiter())
+    app.extensions["hallcall"] = hub
+
+    from . import api, pages, stream
+    app.register_blueprint(api.bp)
+    app.register_blueprint(stream.bp)
+    app.register_blueprint(pages.bp)
+    register_error_handlers(app)
+    return app

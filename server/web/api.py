@@ -1,0 +1,153 @@
+"""The JSON API of API.md."""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from flask import Blueprint, current_app, jsonify, request
+
+from .. import __version__
+from ..config.model import Text
+from ..hub import WINDOW_ACTIONS, Hub
+from ..serialize import ticket_dict
+from .auth import ACT_ON_WINDOWS, ADMIN, ISSUE, READ_STATS, require
+from .errors import ApiError, bad_request
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+_MISSING = object()
+
+
+def hub() -> Hub:
+    return current_app.config["HUB"]
+
+
+def json_body(fields: dict[str, type | tuple], required: tuple[str, ...] = ()) -> dict:
+    """The request's JSON object, checked field by field; an empty body is an empty object."""
+    raw = request.get_data(cache=True)  # enforces MAX_CONTENT_LENGTH (413)
+    if not raw.strip():
+        body = {}
+    else:
+        try:
+            body = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise bad_request(f"The body is not valid JSON: {exc}", "请求内容不是有效的 JSON") from None
+    if not isinstance(body, dict):
+        raise bad_request("The body must be a JSON object", "请求内容必须是 JSON 对象")
+    unknown = sorted(set(body) - set(fields))
+    if unknown:
+        raise bad_request(f"Unknown field(s): {', '.join(unknown)}", "请求包含未知字段")
+    for name in required:
+        if name not in body:
+            raise bad_request(f"Field '{name}' is required", f"缺少字段 {name}")
+    for name, kinds in fields.items():
+        value = body.get(name, _MISSING)
+        if value is _MISSING or value is None and name not in required:
+            continue
+        kinds = kinds if isinstance(kinds, tuple) else (kinds,)
+        if isinstance(value, bool) and bool not in kinds or not isinstance(value, kinds):
+            names = " or ".join(k.__name__ for k in kinds)
+            raise bad_request(f"Field '{name}' must be {names}", f"字段 {name} 类型错误")
+    return body
+
+
+def choice(body: dict, name: str, allowed, default=None):
+    value = body.get(name)
+    if value is None:
+        return default
+    if value not in allowed:
+        raise bad_request(f"Field '{name}' must be one of {', '.join(allowed)}, not {value!r}",
+                          f"字段 {name} 的取值无效")
+    return value
+
+
+@bp.get("/health")
+def health():
+    return jsonify(status="ok", version=__version__, time=hub().now().isoformat(timespec="seconds"))
+
+
+@bp.get("/hall")
+def hall():
+    return jsonify(hub().snapshot())
+
+
+@bp.post("/tickets")
+def issue_ticket():
+    device = require(ISSUE)
+    body = json_body({"service": str, "priority": str, "lang": str}, required=("service",))
+    priority = choice(body, "priority", ("normal", "green"), "normal")
+    lang = choice(body, "lang", current_app.config["HALL"].languages)
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not (0 < len(key) <= 200 and key.isprintable()):
+        raise bad_request("Idempotency-Key must be 1 to 200 printable characters",
+                          "Idempotency-Key 格式无效")
+    wait = current_app.config["RATE_LIMITER"].allow(device.id, device.rate_limit_per_minute)
+    if wait is not None:
+        raise ApiError(429, "rate_limited", f"Too many tickets from {device.id}; try again shortly",
+                       "取号过于频繁，请稍后再试", {"Retry-After": str(max(1, round(wait)))})
+    view, created = hub().issue(body["service"], priority, lang, device.id, key)
+    return jsonify(view.as_dict(with_token=True)), 201 if created else 200
+
+
+@bp.get("/tickets/<token>")
+def ticket_status(token: str):
+    return jsonify(hub().ticket_status(token).as_dict(with_token=True))
+
+
+@bp.post("/tickets/<token>/cancel")
+def cancel_ticket(token: str):
+    # Public like the status page: the unguessable token is the citizen's proof of ownership.
+    json_body({})
+    return jsonify(hub().cancel_ticket(token).as_dict(with_token=True))
+
+
+@bp.post("/windows/<window_id>/<action>")
+def window_action(window_id: str, action: str):
+    if action not in WINDOW_ACTIONS:
+        raise ApiError(404, "not_found", f"Unknown window action {action!r}", "不支持该操作")
+    if current_app.config["HALL"].window(window_id) is None:
+        raise ApiError(404, "not_found", f"Unknown window {window_id!r}", "没有该窗口")
+    require(ACT_ON_WINDOWS, window_id)
+    fields = {"finish": {"rating": str}, "no-show": {"requeue": bool},
+              "transfer": {"service": str}}.get(action, {})
+    body = json_body(fields, required=("service",) if action == "transfer" else ())
+    if action == "finish":
+        choice(body, "rating", ("satisfied", "basic", "unsatisfied"))
+    ticket, window = hub().act(window_id, action, rating=body.get("rating"),
+                               requeue=bool(body.get("requeue")), service=body.get("service"))
+    return jsonify(ticket=ticket_dict(ticket) if ticket else None, window=window)
+
+
+@bp.get("/stats")
+def stats():
+    require(READ_STATS)
+    raw = request.args.get("date")
+    day = None
+    if raw is not None:
+        try:
+            day = date.fromisoformat(raw)
+            if len(raw) != 10:
+                raise ValueError
+        except ValueError:
+            raise bad_request(f"date must be YYYY-MM-DD, not {raw!r}", "日期格式应为 YYYY-MM-DD") from None
+    return jsonify(hub().stats(day))
+
+
+@bp.put("/notices")
+def put_notices():
+    require(ADMIN)
+    body = json_body({"notices": list}, required=("notices",))
+    notices = []
+    for i, item in enumerate(body["notices"]):
+        if not (isinstance(item, dict) and set(item) == {"zh", "en"}
+                and all(isinstance(v, str) and v.strip() for v in item.values())):
+            raise bad_request(f"notices[{i}] must be an object with non-empty 'zh' and 'en'",
+                              "公告必须同时包含中文和英文")
+        notices.append(Text(item["zh"], item["en"]))
+    return jsonify(notices=hub().set_notices(notices))
+
+
+@bp.route("/<path:_rest>", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
+def unknown(_rest):
+    raise ApiError(404, "not_found", f"No API endpoint at {request.path}", "没有该接口")
+
