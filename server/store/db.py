@@ -23,7 +23,7 @@ def make_engine(url: str = DEFAULT_URL) -> Engine:
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
-        url, pool_size=8, max_overflow=24, pool_pre_ping=False,
+        url, pool_size=8, max_overflow=8,
         connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000})
 
     @event.listens_for(engine, "connect")
@@ -38,6 +38,9 @@ def make_engine(url: str = DEFAULT_URL) -> Engine:
         cur.execute("PRAGMA synchronous=FULL")
         cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cur.execute("PRAGMA foreign_keys=ON")
+        # A hall's day is a few thousand rows; SQLite's default 2 MB cache per connection would
+        # be most of the hub's memory budget across the pool.
+        cur.execute("PRAGMA cache_size=-512")
         cur.close()
 
     @event.listens_for(engine, "begin")

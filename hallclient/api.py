@@ -1,0 +1,105 @@
+"""A small HTTP client for the hub's JSON API (stdlib only: it runs on every device)."""
+from __future__ import annotations
+
+import http.client
+import json
+import threading
+import uuid
+from urllib.parse import quote, urlsplit
+
+
+class HubError(Exception):
+    """The hub answered with an error body, or could not be reached (status 0)."""
+
+    def __init__(self, status: int, code: str, message: str, message_zh: str = ""):
+        super().__init__(f"{status} {code}: {message}")
+        self.status, self.code, self.message, self.message_zh = status, code, message, message_zh
+
+
+class HubClient:
+    """One keep-alive connection per thread to the hub at `base_url`."""
+
+    def __init__(self, base_url: str, token: str | None = None, timeout: float = 5.0):
+        parts = urlsplit(base_url)
+        self.host, self.port = parts.hostname or "localhost", parts.port or 8080
+        self.token, self.timeout = token, timeout
+        self._local = threading.local()
+
+    def _conn(self) -> http.client.HTTPConnection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+            self._local.conn = conn
+        return conn
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    def request(self, method: str, path: str, body: dict | None = None,
+                headers: dict | None = None) -> tuple[int, dict]:
+        """(status, JSON body). Raises HubError for 4xx/5xx and for connection failures."""
+        data = json.dumps(body).encode() if body is not None else None
+        hdrs = {"Accept": "application/json"}
+        if data is not None:
+            hdrs["Content-Type"] = "application/json"
+        if self.token:
+            hdrs["Authorization"] = f"Bearer {self.token}"
+        hdrs.update(headers or {})
+        for attempt in (1, 2):
+            conn = self._conn()
+            try:
+                conn.request(method, path, body=data, headers=hdrs)
+                resp = conn.getresponse()
+                raw = resp.read()
+                break
+            except (ConnectionError, http.client.HTTPException, OSError) as exc:
+                self.close()
+                # A kept-alive connection the server closed fails on first use; retry it once.
+                # Only the idempotent or idempotency-keyed requests are safe to repeat.
+                if attempt == 2 or not (method == "GET" or "Idempotency-Key" in hdrs):
+                    raise HubError(0, "unreachable", f"hub not reachable: {exc}",
+                                   "无法连接服务器") from exc
+        try:
+            payload = json.loads(raw) if raw else {}
+        except ValueError:
+            payload = {}
+        if resp.status >= 400:
+            err = payload.get("error", {}) if isinstance(payload, dict) else {}
+            raise HubError(resp.status, err.get("code", "http_error"),
+                           err.get("message", raw[:200].decode("utf-8", "replace")),
+                           err.get("message_zh", ""))
+        return resp.status, payload
+
+    # -- the API ------------------------------------------------------------------------------
+
+    def health(self) -> dict:
+        return self.request("GET", "/api/health")[1]
+
+    def hall(self) -> dict:
+        return self.request("GET", "/api/hall")[1]
+
+    def issue(self, service: str, priority: str | None = None, lang: str | None = None,
+              idempotency_key: str | None = None) -> dict:
+        """Issue a ticket. A retry with the same key returns the same ticket, never a second."""
+        body = {"service": service}
+        if priority:
+            body["priority"] = priority
+        if lang:
+            body["lang"] = lang
+        key = idempotency_key or uuid.uuid4().hex
+        return self.request("POST", "/api/tickets", body, {"Idempotency-Key": key})[1]
+
+    def ticket(self, token: str) -> dict:
+        return self.request("GET", f"/api/tickets/{quote(token, safe='')}")[1]
+
+    def window(self, window_id: str, action: str, body: dict | None = None) -> dict:
+        return self.request("POST", f"/api/windows/{quote(window_id, safe='')}/{action}", body)[1]
+
+    def call_next(self, window_id: str) -> dict:
+        return self.window(window_id, "call-next")
+
+    def stats(self, day: str | None = None) -> dict:
+        return self.request("GET", "/api/stats" + (f"?date={day}" if day else ""))[1]

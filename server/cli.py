@@ -1,0 +1,151 @@
+"""The `hallcall` command: serve, check-config, close-day, stats."""
+from __future__ import annotations
+
+import argparse
+import csv
+import logging
+import subprocess
+import sys
+from datetime import date
+
+from .config import ConfigError, load_config
+from .store import DEFAULT_URL
+
+EXIT_CONFIG = 2
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", metavar="FILE", help="hall config (TOML); default: the demo hall")
+    p.add_argument("--db", metavar="URL", default=None,
+                   help=f"SQLAlchemy URL or file path of the database; default: {DEFAULT_URL}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hallcall", description="hallcall queue hub")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("serve", help="run the hub (HTTP API, event stream, web pages)")
+    _common(p)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8080)
+    p.add_argument("--threads", type=int, default=200,
+                   help="worker threads; each open event stream holds one (default 200)")
+    p.add_argument("--allow-demo-tokens", action="store_true",
+                   help="serve beyond loopback even though the config uses the public demo tokens")
+
+    p = sub.add_parser("migrate", help="create or upgrade the database schema and exit")
+    _common(p)
+
+    p = sub.add_parser("check-config", help="validate a hall config and exit")
+    p.add_argument("file", nargs="?", help="the TOML file; default: the demo hall")
+
+    p = sub.add_parser("close-day", help="close the current hall day: cancel open tickets, clear windows")
+    _common(p)
+
+    p = sub.add_parser("stats", help="export a day's statistics as CSV")
+    _common(p)
+    p.add_argument("--date", type=date.fromisoformat, default=None, help="YYYY-MM-DD; default: today")
+    p.add_argument("--output", "-o", metavar="FILE", help="write here instead of standard output")
+    return parser
+
+
+def _open_hub(args):
+    from .hub import Hub
+    from .store import Store
+
+    config = load_config(args.config)
+    hub = Hub(config, Store(config, args.db or DEFAULT_URL))
+    hub.start(follow=False)
+    return hub
+
+
+def cmd_serve(args) -> int:
+    from .web import create_app
+    from .wsgi import DemoTokensExposed, check_exposure, serve
+
+    config = load_config(args.config)
+    try:
+        check_exposure(config, args.host, args.allow_demo_tokens)
+    except DemoTokensExposed as exc:
+        print(f"hallcall: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    # Migrate in a child process: Alembic then never loads into the long-running hub.
+    migrate = [sys.executable, "-m", "server.cli", "migrate", "--db", args.db or DEFAULT_URL]
+    if args.config:
+        migrate += ["--config", args.config]
+    if subprocess.run(migrate).returncode != 0:
+        print("hallcall: the database could not be migrated", file=sys.stderr)
+        return 1
+    app = create_app({"HALL": config, "DATABASE": args.db or DEFAULT_URL})
+    serve(app, args.host, args.port, args.threads)
+    return 0
+
+
+def cmd_migrate(args) -> int:
+    hub = _open_hub(args)  # starting the hub upgrades the schema
+    hub.stop()
+    return 0
+
+
+def cmd_check_config(args) -> int:
+    config = load_config(args.file)
+    print(f"{config.source}: OK — {len(config.departments)} departments, "
+          f"{len(config.services)} services, {len(config.windows)} windows, "
+          f"{len(config.devices)} devices")
+    return 0
+
+
+def cmd_close_day(args) -> int:
+    hub = _open_hub(args)
+    try:
+        result = hub.close_day()
+    finally:
+        hub.stop()
+    print(f"closed hall day {result['day']}: {result['cancelled']} open ticket(s) cancelled")
+    return 0
+
+
+STATS_COLUMNS = ["kind", "id", "name_zh", "name_en", "issued", "called", "served", "no_show",
+                 "transferred", "cancelled", "waiting", "avg_wait_s", "max_wait_s",
+                 "avg_service_s", "rating_satisfied", "rating_basic", "rating_unsatisfied"]
+
+
+def cmd_stats(args) -> int:
+    hub = _open_hub(args)
+    try:
+        stats = hub.stats(args.date)
+    finally:
+        hub.stop()
+    out = open(args.output, "w", newline="", encoding="utf-8-sig") if args.output else sys.stdout
+    try:
+        writer = csv.writer(out)
+        writer.writerow(["day"] + STATS_COLUMNS)
+        for kind in ("services", "windows"):
+            for row in stats[kind]:
+                flat = {"kind": kind[:-1], "name_zh": row["name"]["zh"], "name_en": row["name"]["en"],
+                        **{f"rating_{k}": v for k, v in row["ratings"].items()}, **row}
+                writer.writerow([stats["day"]] + ["" if flat.get(c) is None else flat[c]
+                                                  for c in STATS_COLUMNS])
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    return 0
+
+
+COMMANDS = {"serve": cmd_serve, "migrate": cmd_migrate, "check-config": cmd_check_config, "close-day": cmd_close_day,
+            "stats": cmd_stats}
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except ConfigError as exc:
+        print(exc.report(), file=sys.stderr)
+        return EXIT_CONFIG
+
+
+if __name__ == "__main__":
+    sys.exit(main())
