@@ -40,8 +40,9 @@ class Ticket:
     calls: int = 0  # how many times it was called (a requeued no-show can be called again)
 
     def queue_key(self) -> tuple:
-        """Order among tickets of equal priority: earliest queued first, id breaks exact ties."""
-        return (self.queued_at, self.id)
+        """Order among tickets of equal priority: earliest queued first. On an exact tie the
+        lower number of one service was issued first; across services the id keeps it stable."""
+        return (self.queued_at, self.seq_no, self.id)
 
     def evolve(self, **changes) -> "Ticket":
         return replace(self, **changes)

@@ -85,6 +85,9 @@ class Tx:
     def open_tickets(self) -> list[Ticket]:
         return self._tickets(select(T).where(T.c.status.in_(OPEN_STATES)))
 
+    def all_tickets(self) -> list[Ticket]:
+        return self._tickets(select(T).order_by(T.c.issued_at))
+
     def tickets_of_day(self, day: str) -> list[Ticket]:
         return self._tickets(select(T).where(T.c.day == day).order_by(T.c.issued_at))
 

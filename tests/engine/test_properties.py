@@ -1,0 +1,232 @@
+"""Property-based tests: random days of issuing, calling and clerk actions keep the queue's
+invariants. The same state machine runs against the pure engine (many examples) and against the
+real hub on a SQLite file (fewer, slower examples), so the store is held to the same rules."""
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from datetime import timedelta
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+
+from helpers import FakeClock, small_hall
+from server.engine import rules
+from server.engine.model import AT_WINDOW, WAITING, DomainError, Ticket, WindowState
+
+HALL = small_hall()
+SERVICES = [s.id for s in HALL.services]
+WINDOWS = [w.id for w in HALL.windows]
+ACTIONS = ["call-next", "recall", "start", "finish", "no-show", "no-show-requeue", "transfer",
+           "pause", "resume"]
+
+
+class MemoryHall:
+    """The engine with dicts for a store: the smallest faithful host of the rules."""
+
+    def __init__(self, clock):
+        self.clock = clock
+        self.tickets: dict[str, Ticket] = {}
+        self.windows = {w.id: WindowState(w.id, w.status) for w in HALL.windows}
+        self.day = None
+
+    def _apply(self, out):
+        for t in out.tickets:
+            self.tickets[t.id] = t
+        for w in out.windows:
+            self.windows[w.id] = w
+        return out
+
+    def _today(self, now):
+        day = rules.hall_day(now, HALL.day_starts_at).isoformat()
+        if self.day is not None and day != self.day:
+            self._apply(rules.close_day(self.day, day, list(self.tickets.values()),
+                                        list(self.windows.values()), now))
+        self.day = day
+        return day
+
+    def issue(self, service, priority):
+        now = self.clock()
+        day = self._today(now)
+        mine = [t.seq_no for t in self.tickets.values() if t.day == day and t.origin_service == service]
+        out = rules.issue(HALL.service(service), day=day, now=now, last_seq_no=max(mine, default=0),
+                          issued_today=len(mine), ticket_id=uuid.uuid4().hex, token=uuid.uuid4().hex,
+                          priority=priority)
+        return self._apply(out).ticket
+
+    def act(self, window_id, action, service=None, requeue=False):
+        now = self.clock()
+        day = self._today(now)
+        state = self.windows[window_id]
+        current = self.tickets.get(state.current) if state.current else None
+        window = HALL.window(window_id)
+        if action == "call-next":
+            waiting = [t for t in self.tickets.values() if t.status == WAITING and t.day == day]
+            out = rules.call_next(window, state, current, waiting, now)
+        elif action == "recall":
+            out = rules.recall(state, current, now)
+        elif action == "start":
+            out = rules.start(state, current, now)
+        elif action == "finish":
+            out = rules.finish(state, current, now)
+        elif action == "no-show":
+            out = rules.no_show(state, current, now, requeue)
+        elif action == "transfer":
+            out = rules.transfer(state, current, HALL.service(service), now)
+        else:
+            out = rules.set_status(state, "paused" if action == "pause" else "open", now)
+        return self._apply(out).ticket
+
+    def all_tickets(self):
+        return list(self.tickets.values())
+
+    def window_states(self):
+        return dict(self.windows)
+
+
+class HubHall:
+    """The real hub (engine + SQLite store), driven through its use-case methods."""
+
+    def __init__(self, clock, db_url):
+        from server.hub import Hub
+        from server.store import Store
+        self.hub = Hub(HALL, Store(HALL, db_url), clock=clock)
+        self.hub.start(follow=False)
+
+    def issue(self, service, priority):
+        return self.hub.issue(service, priority)[0].ticket
+
+    def act(self, window_id, action, service=None, requeue=False):
+        return self.hub.act(window_id, action, service=service, requeue=requeue)[0]
+
+    def all_tickets(self):
+        with self.hub.store.read() as tx:
+            return tx.all_tickets()
+
+    def window_states(self):
+        with self.hub.store.read() as tx:
+            return tx.window_states()
+
+    def close(self):
+        self.hub.stop()
+
+
+def expected_pick(window_id, waiting):
+    """An independent statement of the call rule: green first, then (for service-order windows)
+    the window's service order, then queue order."""
+    window = HALL.window(window_id)
+    eligible = [t for t in waiting if t.service in window.services]
+    if not eligible:
+        return None
+
+    def key(t):
+        by_service = window.services.index(t.service) if window.order == "service-order" else 0
+        return (t.priority != "green", by_service, t.queued_at, t.seq_no)
+
+    return min(eligible, key=key)
+
+
+class QueueMachine(RuleBasedStateMachine):
+    def __init__(self):
+        super().__init__()
+        self.clock = FakeClock(step=30)
+        self.hall = self.make_hall()
+        self.acknowledged: dict[str, str] = {}  # id -> number of every ticket issued
+
+    def make_hall(self):
+        return MemoryHall(self.clock)
+
+    @rule(service=st.sampled_from(SERVICES), green=st.booleans())
+    def issue(self, service, green):
+        try:
+            t = self.hall.issue(service, "green" if green else "normal")
+        except DomainError as e:
+            assert e.code in ("service_closed", "daily_limit_reached")
+            return
+        self.acknowledged[t.id] = t.number
+
+    @rule(window=st.sampled_from(WINDOWS), action=st.sampled_from(ACTIONS),
+          to_service=st.sampled_from(SERVICES))
+    def act(self, window, action, to_service):
+        before = {t.id: t for t in self.hall.all_tickets()}
+        state = self.hall.window_states()[window]
+        requeue = action == "no-show-requeue"
+        try:
+            result = self.hall.act(window, "no-show" if requeue else action, service=to_service,
+                                   requeue=requeue)
+        except DomainError as e:
+            assert e.code in ("window_closed", "nothing_called", "invalid_state")
+            return
+        if action == "call-next":
+            # The day may have rolled over inside the call: only today's tickets compete.
+            today = rules.hall_day(self.clock.now, HALL.day_starts_at).isoformat()
+            waiting = [t for t in before.values() if t.status == WAITING and t.day == today]
+            want = expected_pick(window, waiting)
+            assert state.status == "open"
+            if want is None:
+                assert result is None
+            else:
+                assert result is not None and result.id == want.id, \
+                    f"window {window} called {result and result.number}, expected {want.number}"
+
+    @rule(minutes=st.sampled_from([1, 5, 30, 240, 24 * 60]))
+    def time_passes(self, minutes):
+        self.clock.advance(minutes=minutes)
+
+    @invariant()
+    def numbers_unique_and_consecutive_per_service_and_day(self):
+        by_key = defaultdict(list)
+        for t in self.hall.all_tickets():
+            by_key[(t.day, t.origin_service)].append(t.seq_no)
+        for (day, service), seqs in by_key.items():
+            assert sorted(seqs) == list(range(1, len(seqs) + 1)), (day, service, sorted(seqs))
+            limit = HALL.service(service).daily_limit
+            assert limit is None or len(seqs) <= limit
+
+    @invariant()
+    def a_ticket_is_at_most_at_one_window(self):
+        tickets = {t.id: t for t in self.hall.all_tickets()}
+        currents = [w.current for w in self.hall.window_states().values() if w.current]
+        assert len(currents) == len(set(currents))
+        for w in self.hall.window_states().values():
+            if w.current:
+                t = tickets[w.current]
+                assert t.status in AT_WINDOW and t.window == w.id
+        at_windows = {t.id for t in tickets.values() if t.status in AT_WINDOW}
+        assert at_windows == set(currents)
+
+    @invariant()
+    def no_acknowledged_ticket_is_lost(self):
+        numbers = {t.id: t.number for t in self.hall.all_tickets()}
+        for tid, number in self.acknowledged.items():
+            assert numbers.get(tid) == number
+
+
+TestEngineProperties = QueueMachine.TestCase
+TestEngineProperties.settings = settings(max_examples=150, stateful_step_count=60, deadline=None)
+
+
+class HubQueueMachine(QueueMachine):
+    db_counter = 0
+
+    def make_hall(self):
+        HubQueueMachine.db_counter += 1
+        return HubHall(self.clock, f"sqlite:///{self.tmp}/prop{HubQueueMachine.db_counter}.db")
+
+    def teardown(self):
+        self.hall.close()
+
+
+@pytest.fixture
+def hub_machine(tmp_path):
+    HubQueueMachine.tmp = tmp_path
+    return HubQueueMachine
+
+
+def test_hub_keeps_the_same_invariants(hub_machine):
+    from hypothesis.stateful import run_state_machine_as_test
+    run_state_machine_as_test(hub_machine, settings=settings(
+        max_examples=12, stateful_step_count=40, deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]))
