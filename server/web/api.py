@@ -145,9 +145,3 @@ def put_notices():
                               "公告必须同时包含中文和英文")
         notices.append(Text(item["zh"], item["en"]))
     return jsonify(notices=hub().set_notices(notices))
-
-
-@bp.route("/<path:_rest>", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
-def unknown(_rest):
-    raise ApiError(404, "not_found", f"No API endpoint at {request.path}", "没有该接口")
-

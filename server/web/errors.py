@@ -56,7 +56,8 @@ def register_error_handlers(app: Flask) -> None:
         if not request.path.startswith("/api/"):
             return e
         code, zh = _HTTP_CODES.get(e.code, ("bad_request", "请求有误"))
-        return error_response(e.code or 400, code, e.description or e.name, zh)
+        message = f"No API endpoint at {request.path}" if e.code == 404 else e.description or e.name
+        return error_response(e.code or 400, code, message, zh)
 
     @app.errorhandler(Exception)
     def _unexpected(e: Exception):

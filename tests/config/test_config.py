@@ -1,0 +1,104 @@
+"""The hall config: the demo hall is valid and complete; every mistake is named by its key path."""
+import copy
+import subprocess
+import sys
+from datetime import time
+
+import pytest
+
+from helpers import small_hall_data
+from server.config import DEMO_TOKENS, ConfigError, load_config, parse_config
+
+
+def problems(data) -> list[str]:
+    with pytest.raises(ConfigError) as e:
+        parse_config(data)
+    return e.value.problems
+
+
+def test_demo_hall_models_the_reference_hall(demo_config):
+    c = demo_config
+    zh_departments = {d.name.zh for d in c.departments}
+    for name in ("商务局", "经济发展局", "工商局", "国土资源局", "环境保护局", "规划局", "城市建设管理委员会"):
+        assert name in zh_departments
+    assert any("民生" in n for n in zh_departments)
+    assert len(c.windows) >= 19 and len(c.services) >= 30
+    assert all(s.materials and s.name.zh and s.name.en for s in c.services)
+    assert any(s.daily_limit for s in c.services)
+    assert any(len(c.windows_serving(s.id)) > 1 for s in c.services)  # parallel approval
+    assert any(len(w.services) > 1 for w in c.windows)
+    assert {d.token for d in c.devices} == DEMO_TOKENS
+    assert [w.id for w in c.windows][:3] == ["1", "2", "3"]
+    # open around the clock
+    assert all(s.hours.is_open(wd, t) for s in c.services for wd in range(7)
+               for t in (time(3, 0), time(23, 59)))
+
+
+def test_small_hall_is_valid():
+    c = parse_config(small_hall_data())
+    assert [s.prefix for s in c.services] == ["A", "B", "C"]
+    assert c.window("3").order == "service-order"
+
+
+def test_every_mistake_is_reported_with_its_key_path():
+    data = small_hall_data()
+    data["services"][1]["prefix"] = "A"           # duplicate prefix
+    data["services"][2]["daily_limit"] = "many"   # wrong type
+    data["windows"][0]["services"] = ["a", "zz"]  # unknown service
+    data["devices"][0]["role"] = "boss"
+    data["hall"]["timezone"] = "Mars/Olympus"
+    data["windows"][1]["colour"] = "red"          # unknown key
+    found = problems(data)
+    expected = ["services[1].prefix", "services[2].daily_limit", "windows[0].services[1]",
+                "devices[0].role", "hall.timezone", "windows[1].colour"]
+    for path in expected:
+        assert any(p.startswith(path + ":") for p in found), (path, found)
+
+
+def test_required_and_reference_errors():
+    data = small_hall_data()
+    del data["services"][0]["name"]
+    data["services"][0]["department"] = "nope"
+    data["windows"].append({"id": "1", "services": ["a"]})
+    found = problems(data)
+    assert "services[0].name: is required" in found
+    assert any(p.startswith("services[0].department:") and "'nope'" in p for p in found)
+    assert any(p.startswith("windows[3].id:") and "twice" in p for p in found)
+
+
+def test_bad_hours_and_unserved_service():
+    data = small_hall_data()
+    data["services"][2]["hours"] = ["17:00-09:00", "25:00-26:00"]
+    data["windows"][2]["services"] = ["b"]
+    found = problems(data)
+    assert any(p.startswith("services[2].hours[0]:") for p in found)
+    assert any(p.startswith("services[2].hours[1]:") for p in found)
+    assert any("'c' is served by no window" in p for p in found)
+
+
+def test_bad_toml_and_missing_file(tmp_path):
+    bad = tmp_path / "hall.toml"
+    bad.write_text("[hall\nname = 1", encoding="utf-8")
+    with pytest.raises(ConfigError) as e:
+        load_config(bad)
+    assert "not valid TOML" in e.value.problems[0]
+    with pytest.raises(ConfigError) as e:
+        load_config(tmp_path / "missing.toml")
+    assert "cannot read" in e.value.problems[0]
+
+
+def test_gpio_pins_must_be_distinct():
+    data = copy.deepcopy(small_hall_data())
+    data["gpio"] = {"buttons": [{"window": "1", "call_pin": 17}, {"window": "2", "call_pin": 17}]}
+    assert any(p.startswith("gpio.buttons[1].call_pin:") for p in problems(data))
+
+
+def test_check_config_command_exits_non_zero_naming_the_key(tmp_path):
+    bad = tmp_path / "hall.toml"
+    bad.write_text('[hall]\nname = { zh = "厅", en = "Hall" }\nlanguages = ["zh"]\n', encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "server.cli", "check-config", str(bad)],
+                         capture_output=True, text=True)
+    assert run.returncode == 2
+    assert "hall.languages" in run.stderr and "departments: is required" in run.stderr
+    ok = subprocess.run([sys.executable, "-m", "server.cli", "check-config"], capture_output=True, text=True)
+    assert ok.returncode == 0 and "44 windows" in ok.stdout
