@@ -174,8 +174,7 @@ class Hub:
     def _view(self, tx: Tx, ticket: Ticket) -> TicketView:
         if ticket.status != WAITING:
             return TicketView(ticket, 0, 0)
-        queue = tx.waiting(ticket.day, [ticket.service])
-        ahead = estimate.ahead_of(ticket, queue)
+        ahead = tx.count_ahead(ticket)
         service = self.config.service(ticket.service)
         average = estimate.average_service_s(
             tx.recent_durations(ticket.service, estimate.RECENT_SERVICES),
@@ -223,7 +222,7 @@ class Hub:
             state = tx.window_state(window_id)
             current = tx.ticket(state.current)
             if action == "call-next":
-                out = rules.call_next(window, state, current, tx.waiting(day, window.services), now)
+                out = rules.call_next(window, state, current, tx.queue_heads(day, window.services), now)
             elif action == "recall":
                 out = rules.recall(state, current, now)
             elif action == "start":

@@ -16,7 +16,7 @@ from datetime import datetime, tzinfo
 from zoneinfo import ZoneInfo
 from importlib import resources
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
@@ -78,9 +78,31 @@ class Tx:
         row = self.conn.execute(select(T).where(T.c.token == token)).first()
         return self._ticket(row) if row else None
 
-    def waiting(self, day: str, services) -> list[Ticket]:
-        return self._tickets(select(T).where(and_(
-            T.c.status == WAITING, T.c.day == day, T.c.service.in_(list(services)))))
+    def queue_heads(self, day: str, services) -> list[Ticket]:
+        """The first waiting ticket of each service and priority, in queue order.
+
+        The call rule only ever picks a head (green heads first, then the oldest head or the head
+        of the window's first service), so this is all `rules.pick_next` needs, however long the
+        queues grow.
+        """
+        ranked = select(T, func.row_number().over(
+            partition_by=(T.c.service, T.c.priority),
+            order_by=(T.c.queued_at, T.c.seq_no, T.c.id)).label("rank")).where(and_(
+                T.c.status == WAITING, T.c.day == day, T.c.service.in_(list(services)))).subquery()
+        return self._tickets(select(*[ranked.c[c.name] for c in T.columns]).where(ranked.c.rank == 1))
+
+    def count_ahead(self, ticket: Ticket) -> int:
+        """SQL form of `estimate.ahead_of` (tests hold the two to the same answers)."""
+        same_queue = and_(T.c.status == WAITING, T.c.day == ticket.day, T.c.service == ticket.service,
+                          T.c.id != ticket.id)
+        q, s = ticket.queued_at.timestamp(), ticket.seq_no
+        earlier = or_(T.c.queued_at < q, and_(T.c.queued_at == q, or_(
+            T.c.seq_no < s, and_(T.c.seq_no == s, T.c.id < ticket.id))))
+        if ticket.priority == "green":
+            rule = and_(T.c.priority == "green", earlier)
+        else:
+            rule = or_(T.c.priority == "green", and_(T.c.priority == ticket.priority, earlier))
+        return self.conn.execute(select(func.count()).where(and_(same_queue, rule))).scalar_one()
 
     def open_tickets(self) -> list[Ticket]:
         return self._tickets(select(T).where(T.c.status.in_(OPEN_STATES)))

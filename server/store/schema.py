@@ -32,7 +32,7 @@ tickets = Table(
     Column("calls", Integer, nullable=False, default=0),
     # The last resort against a duplicate number, whatever happens above it.
     Index("uq_tickets_number", "day", "origin_service", "seq_no", unique=True),
-    Index("ix_tickets_queue", "status", "service", "day"),
+    Index("ix_tickets_queue", "status", "service", "day", "priority", "queued_at"),
 )
 
 windows = Table(

@@ -114,16 +114,18 @@ class HubHall:
 
 
 def expected_pick(window_id, waiting):
-    """An independent statement of the call rule: green first, then (for service-order windows)
-    the window's service order, then queue order."""
+    """An independent statement of the call rule: green tickets first, oldest of them first
+    (a green-channel citizen never waits on the window's service order); then, for service-order
+    windows, the window's service order; then queue order."""
     window = HALL.window(window_id)
     eligible = [t for t in waiting if t.service in window.services]
     if not eligible:
         return None
 
     def key(t):
-        by_service = window.services.index(t.service) if window.order == "service-order" else 0
-        return (t.priority != "green", by_service, t.queued_at, t.seq_no)
+        green = t.priority == "green"
+        by_service = window.services.index(t.service) if window.order == "service-order" and not green else 0
+        return (not green, by_service, t.queued_at, t.seq_no)
 
     return min(eligible, key=key)
 

@@ -116,3 +116,46 @@ def test_events_are_numbered_in_commit_order_and_reach_other_hubs(db_url):
     finally:
         a.stop()
         b.stop()
+
+
+# The store answers two questions in SQL for speed; they must agree with the engine's definitions.
+
+from datetime import datetime, timedelta  # noqa: E402
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from helpers import SHANGHAI  # noqa: E402
+from server.engine import estimate, rules  # noqa: E402
+from server.engine.model import Outcome, Ticket  # noqa: E402
+
+T0 = datetime(2026, 11, 26, 9, 0, tzinfo=SHANGHAI)
+ticket_specs = st.lists(st.tuples(st.sampled_from(["a", "b"]), st.booleans(), st.integers(0, 4),
+                                  st.sampled_from(["waiting", "waiting", "called", "done"])),
+                        min_size=1, max_size=25)
+
+
+@given(specs=ticket_specs)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_sql_queue_answers_match_the_engine(tmp_path_factory, specs):
+    hub = open_hub(f"sqlite:///{tmp_path_factory.mktemp('q')}/q.db")
+    try:
+        tickets = []
+        for i, (service, green, minute, status) in enumerate(specs):
+            at = T0 + timedelta(minutes=minute)  # equal minutes make ties on purpose
+            tickets.append(Ticket(
+                id=f"t{i:02d}", number=f"X{i:03d}", seq_no=i + 1, day="2026-11-26",
+                service=service, origin_service=service, priority="green" if green else "normal",
+                status=status, issued_at=at, queued_at=at, token=f"tok{i}",
+                window="1" if status == "called" else None))
+        with hub.store.write() as tx:
+            tx.apply(Outcome(tickets=tickets), "2026-11-26")
+        with hub.store.read() as tx:
+            for t in tickets:
+                same = [o for o in tickets if o.service == t.service]
+                assert tx.count_ahead(t) == estimate.ahead_of(t, same) if t.status == "waiting" else True
+            for window in HALL.windows:
+                heads = tx.queue_heads("2026-11-26", window.services)
+                assert rules.pick_next(window, heads) == rules.pick_next(window, tickets)
+    finally:
+        hub.stop()

@@ -38,7 +38,7 @@ def upgrade() -> None:
         sa.Column("calls", sa.Integer, nullable=False, server_default="0"),
     )
     op.create_index("uq_tickets_number", "tickets", ["day", "origin_service", "seq_no"], unique=True)
-    op.create_index("ix_tickets_queue", "tickets", ["status", "service", "day"])
+    op.create_index("ix_tickets_queue", "tickets", ["status", "service", "day", "priority", "queued_at"])
     op.create_table(
         "windows",
         sa.Column("id", sa.String(64), primary_key=True),
