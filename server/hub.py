@@ -260,7 +260,7 @@ class Hub:
             waiting, issued = tx.counts_by_service(day)
             states = tx.window_states()
             notices = tx.state("notices")
-            currents = {s.current: tx.ticket(s.current) for s in states.values() if s.current}
+            currents = tx.current_tickets()
         services = []
         for s in self.config.services:
             services.append({

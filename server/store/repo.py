@@ -16,7 +16,7 @@ from datetime import datetime, tzinfo
 from zoneinfo import ZoneInfo
 from importlib import resources
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
@@ -29,6 +29,44 @@ from .db import make_engine
 T = schema.tickets
 # The newest migration in migrations/versions; tests check that the two agree.
 HEAD_REVISION = "0001"
+
+
+# The hot statements are built once: building SQLAlchemy constructs per call cost more than
+# SQLite's own work on the issuing path. Executing a prebuilt statement reuses its compiled form.
+W, E, I, H = schema.windows, schema.events, schema.idempotency, schema.hall_state
+_p = bindparam
+TICKET_BY_ID = select(T).where(T.c.id == _p("id"))
+TICKET_BY_TOKEN = select(T).where(T.c.token == _p("token"))
+_RANKED = select(T, func.row_number().over(
+    partition_by=(T.c.service, T.c.priority),
+    order_by=(T.c.queued_at, T.c.seq_no, T.c.id)).label("rank")).where(and_(
+        T.c.status == WAITING, T.c.day == _p("day"),
+        T.c.service.in_(_p("services", expanding=True)))).subquery()
+QUEUE_HEADS = select(*[_RANKED.c[c.name] for c in T.columns]).where(_RANKED.c.rank == 1)
+_SAME_QUEUE = and_(T.c.status == WAITING, T.c.day == _p("day"), T.c.service == _p("service"),
+                   T.c.id != _p("id"))
+_EARLIER = or_(T.c.queued_at < _p("q"), and_(T.c.queued_at == _p("q"), or_(
+    T.c.seq_no < _p("s"), and_(T.c.seq_no == _p("s"), T.c.id < _p("id")))))
+AHEAD_OF_GREEN = select(func.count()).where(and_(_SAME_QUEUE, T.c.priority == "green", _EARLIER))
+AHEAD_OF_NORMAL = select(func.count()).where(and_(_SAME_QUEUE, or_(
+    T.c.priority == "green", and_(T.c.priority == "normal", _EARLIER))))
+NUMBERING = select(func.coalesce(func.max(T.c.seq_no), 0), func.count()).where(
+    and_(T.c.day == _p("day"), T.c.origin_service == _p("service")))
+RECENT_DURATIONS = (select(T.c.finished_at - func.coalesce(T.c.started_at, T.c.called_at))
+                    .where(and_(T.c.service == _p("service"), T.c.status == "done"))
+                    .order_by(T.c.finished_at.desc()).limit(_p("limit")))
+_upsert = sqlite_insert(T)
+UPSERT_TICKET = _upsert.on_conflict_do_update(
+    index_elements=["id"], set_={c.name: _upsert.excluded[c.name] for c in T.columns if c.name != "id"})
+WINDOW_BY_ID = select(W).where(W.c.id == _p("id"))
+UPDATE_WINDOW = W.update().where(W.c.id == _p("wid")).values(status=_p("status"), current=_p("current"))
+IDEMPOTENT = select(I.c.request, I.c.ticket_id).where(and_(I.c.device == _p("device"), I.c.key == _p("key")))
+STATE = select(H.c.value).where(H.c.key == _p("key"))
+_state_upsert = sqlite_insert(H)
+SET_STATE = _state_upsert.on_conflict_do_update(index_elements=["key"],
+                                                set_={"value": _state_upsert.excluded.value})
+LAST_SEQ = select(func.coalesce(func.max(E.c.seq), 0))
+EVENTS_AFTER = select(E.c.seq, E.c.type, E.c.data).where(E.c.seq > _p("seq")).order_by(E.c.seq).limit(_p("limit"))
 
 
 @dataclass(frozen=True)
@@ -71,11 +109,11 @@ class Tx:
     def ticket(self, ticket_id: str | None) -> Ticket | None:
         if ticket_id is None:
             return None
-        row = self.conn.execute(select(T).where(T.c.id == ticket_id)).first()
+        row = self.conn.execute(TICKET_BY_ID, {"id": ticket_id}).first()
         return self._ticket(row) if row else None
 
     def ticket_by_token(self, token: str) -> Ticket | None:
-        row = self.conn.execute(select(T).where(T.c.token == token)).first()
+        row = self.conn.execute(TICKET_BY_TOKEN, {"token": token}).first()
         return self._ticket(row) if row else None
 
     def queue_heads(self, day: str, services) -> list[Ticket]:
@@ -85,24 +123,15 @@ class Tx:
         of the window's first service), so this is all `rules.pick_next` needs, however long the
         queues grow.
         """
-        ranked = select(T, func.row_number().over(
-            partition_by=(T.c.service, T.c.priority),
-            order_by=(T.c.queued_at, T.c.seq_no, T.c.id)).label("rank")).where(and_(
-                T.c.status == WAITING, T.c.day == day, T.c.service.in_(list(services)))).subquery()
-        return self._tickets(select(*[ranked.c[c.name] for c in T.columns]).where(ranked.c.rank == 1))
+        return [self._ticket(r) for r in self.conn.execute(
+            QUEUE_HEADS, {"day": day, "services": list(services)})]
 
     def count_ahead(self, ticket: Ticket) -> int:
         """SQL form of `estimate.ahead_of` (tests hold the two to the same answers)."""
-        same_queue = and_(T.c.status == WAITING, T.c.day == ticket.day, T.c.service == ticket.service,
-                          T.c.id != ticket.id)
-        q, s = ticket.queued_at.timestamp(), ticket.seq_no
-        earlier = or_(T.c.queued_at < q, and_(T.c.queued_at == q, or_(
-            T.c.seq_no < s, and_(T.c.seq_no == s, T.c.id < ticket.id))))
-        if ticket.priority == "green":
-            rule = and_(T.c.priority == "green", earlier)
-        else:
-            rule = or_(T.c.priority == "green", and_(T.c.priority == ticket.priority, earlier))
-        return self.conn.execute(select(func.count()).where(and_(same_queue, rule))).scalar_one()
+        query = AHEAD_OF_GREEN if ticket.priority == "green" else AHEAD_OF_NORMAL
+        return self.conn.execute(query, {
+            "day": ticket.day, "service": ticket.service, "id": ticket.id,
+            "q": ticket.queued_at.timestamp(), "s": ticket.seq_no}).scalar_one()
 
     def open_tickets(self) -> list[Ticket]:
         return self._tickets(select(T).where(T.c.status.in_(OPEN_STATES)))
@@ -115,16 +144,11 @@ class Tx:
 
     def numbering(self, day: str, service: str) -> tuple[int, int]:
         """(last number issued, tickets issued) for a service on a hall day."""
-        row = self.conn.execute(
-            select(func.coalesce(func.max(T.c.seq_no), 0), func.count())
-            .where(and_(T.c.day == day, T.c.origin_service == service))).one()
+        row = self.conn.execute(NUMBERING, {"day": day, "service": service}).one()
         return row[0], row[1]
 
     def recent_durations(self, service: str, limit: int) -> list[float]:
-        rows = self.conn.execute(
-            select(T.c.finished_at - func.coalesce(T.c.started_at, T.c.called_at))
-            .where(and_(T.c.service == service, T.c.status == "done"))
-            .order_by(T.c.finished_at.desc()).limit(limit))
+        rows = self.conn.execute(RECENT_DURATIONS, {"service": service, "limit": limit})
         return [r[0] for r in rows if r[0] is not None]
 
     def counts_by_service(self, day: str) -> tuple[dict, dict]:
@@ -140,9 +164,12 @@ class Tx:
     # -- windows --------------------------------------------------------------------------
 
     def window_state(self, window_id: str) -> WindowState:
-        row = self.conn.execute(
-            select(schema.windows).where(schema.windows.c.id == window_id)).one()
+        row = self.conn.execute(WINDOW_BY_ID, {"id": window_id}).one()
         return WindowState(row.id, row.status, row.current)
+
+    def current_tickets(self) -> dict[str, Ticket]:
+        """{ticket id: ticket} of every ticket some window has now, in one query."""
+        return {t.id: t for t in self._tickets(select(T).join(W, W.c.current == T.c.id))}
 
     def window_states(self) -> dict[str, WindowState]:
         return {r.id: WindowState(r.id, r.status, r.current)
@@ -151,36 +178,28 @@ class Tx:
     # -- idempotency and hall state --------------------------------------------------------
 
     def idempotent(self, device: str, key: str) -> tuple[str, str] | None:
-        t = schema.idempotency
-        row = self.conn.execute(select(t.c.request, t.c.ticket_id).where(
-            and_(t.c.device == device, t.c.key == key))).first()
+        row = self.conn.execute(IDEMPOTENT, {"device": device, "key": key}).first()
         return (row.request, row.ticket_id) if row else None
 
     def remember_idempotency(self, device: str, key: str, request: str, ticket_id: str,
                              now: datetime) -> None:
-        self.conn.execute(schema.idempotency.insert().values(
-            device=device, key=key, request=request, ticket_id=ticket_id, created_at=now.timestamp()))
+        self.conn.execute(I.insert(), {"device": device, "key": key, "request": request,
+                                       "ticket_id": ticket_id, "created_at": now.timestamp()})
 
     def state(self, key: str, default=None):
-        row = self.conn.execute(select(schema.hall_state.c.value)
-                                .where(schema.hall_state.c.key == key)).first()
+        row = self.conn.execute(STATE, {"key": key}).first()
         return json.loads(row[0]) if row else default
 
     def set_state(self, key: str, value) -> None:
-        stmt = sqlite_insert(schema.hall_state).values(key=key, value=json.dumps(value, ensure_ascii=False))
-        self.conn.execute(stmt.on_conflict_do_update(index_elements=["key"],
-                                                     set_={"value": stmt.excluded.value}))
+        self.conn.execute(SET_STATE, {"key": key, "value": json.dumps(value, ensure_ascii=False)})
 
     # -- events ---------------------------------------------------------------------------
 
     def last_seq(self) -> int:
-        return self.conn.execute(select(func.coalesce(func.max(schema.events.c.seq), 0))).scalar_one()
+        return self.conn.execute(LAST_SEQ).scalar_one()
 
     def events_after(self, seq: int, limit: int = 1000) -> list[StoredEvent]:
-        e = schema.events
-        rows = self.conn.execute(select(e.c.seq, e.c.type, e.c.data).where(e.c.seq > seq)
-                                 .order_by(e.c.seq).limit(limit))
-        return [StoredEvent(*r) for r in rows]
+        return [StoredEvent(*r) for r in self.conn.execute(EVENTS_AFTER, {"seq": seq, "limit": limit})]
 
     def events_of_day(self, day: str, types) -> list[dict]:
         e = schema.events
@@ -199,12 +218,9 @@ class Tx:
                 started_at=_ts(t.started_at), finished_at=_ts(t.finished_at), window=t.window,
                 token=t.token, rating=t.rating, lang=t.lang, device=t.device,
                 transfers=t.transfers, calls=t.calls)
-            stmt = sqlite_insert(T).values(**values)
-            self.conn.execute(stmt.on_conflict_do_update(
-                index_elements=["id"], set_={k: stmt.excluded[k] for k in values if k != "id"}))
+            self.conn.execute(UPSERT_TICKET, values)
         for w in outcome.windows:
-            self.conn.execute(schema.windows.update().where(schema.windows.c.id == w.id)
-                              .values(status=w.status, current=w.current))
+            self.conn.execute(UPDATE_WINDOW, {"wid": w.id, "status": w.status, "current": w.current})
         if outcome.events:
             seq = self.last_seq()
             rows = []

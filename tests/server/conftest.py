@@ -38,14 +38,27 @@ class RealServer:
     def client(self, token: str | None = None) -> HubClient:
         return HubClient(self.url, token)
 
-    def start(self) -> RealServer:
-        assert self.proc is None, "already running"
+    def _spawn(self) -> subprocess.Popen:
         self.port = free_port()
         cmd = [sys.executable, "-m", "server.cli", "serve", "--db", str(self.db),
                "--host", self.host, "--port", str(self.port), *self.extra_args]
         with open(self.log, "ab") as log:  # the child keeps its own copy of the descriptor
-            self.proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
-                                         env={**os.environ, "PYTHONUNBUFFERED": "1"})
+            return subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+                                    env={**os.environ, "PYTHONUNBUFFERED": "1"})
+
+    def run_to_exit(self, timeout: float = 30.0) -> int:
+        """Run `serve` expecting it to refuse: its exit code (the log holds what it said)."""
+        proc = self._spawn()
+        try:
+            return proc.wait(timeout)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+    def start(self) -> RealServer:
+        assert self.proc is None, "already running"
+        self.proc = self._spawn()
         probe = self.client()
         try:
             deadline = time.monotonic() + START_TIMEOUT_S
@@ -97,19 +110,25 @@ def hub_db(tmp_path) -> Path:
 
 
 @pytest.fixture
-def start_server(tmp_path, hub_db):
-    """start_server(db=..., host=..., extra_args=...) -> a running RealServer; all are stopped
-    at the end. Servers given the same db share one database file (several hub processes)."""
+def make_server(tmp_path, hub_db):
+    """make_server(db=..., host=..., extra_args=...) -> a RealServer not yet started; every one
+    is stopped at the end. Servers given the same db share one file (several hub processes)."""
     servers: list[RealServer] = []
 
-    def start(db: Path | None = None, host: str = "127.0.0.1", extra_args=()) -> RealServer:
+    def make(db: Path | None = None, host: str = "127.0.0.1", extra_args=()) -> RealServer:
         server = RealServer(db or hub_db, tmp_path / f"hub-{len(servers)}.log", host, extra_args)
         servers.append(server)
-        return server.start()
+        return server
 
-    yield start
+    yield make
     for server in servers:
         server.stop()
+
+
+@pytest.fixture
+def start_server(make_server):
+    """start_server(...) -> a RealServer answering /api/health (arguments as make_server)."""
+    return lambda *args, **kw: make_server(*args, **kw).start()
 
 
 @pytest.fixture

@@ -1,0 +1,240 @@
+"""The real hub in a subprocess, over real sockets: what a display, a kiosk and a clerk notice.
+
+The event stream through cheroot, resuming after a gap, two hub processes on one database file,
+kill -9 while kiosks issue, and the refusal to expose the demo tokens.
+"""
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections import defaultdict
+
+import pytest
+
+from hallclient import EventStream, HubError
+
+pytestmark = pytest.mark.slow
+
+KIOSK, BUTTONS = "demo-kiosk", "demo-buttons"
+PREFIX = {"company-name": "A", "company-setup": "B", "individual-business": "E"}
+
+
+def issue(client, service: str) -> tuple[int, dict]:
+    """POST /api/tickets as a kiosk does it: with an idempotency key, returning the status too."""
+    return client.request("POST", "/api/tickets", {"service": service},
+                          {"Idempotency-Key": uuid.uuid4().hex})
+
+
+def run_threads(target, args_list, timeout: float = 60.0) -> list[BaseException]:
+    """Run target(*args) in one thread each, started together; the exceptions they raised."""
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(len(args_list))
+
+    def body(*args):
+        try:
+            barrier.wait()
+            target(*args)
+        except BaseException as exc:  # reported by the test, not lost in the thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=body, args=args) for args in args_list]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout)
+    assert not any(t.is_alive() for t in threads), "worker threads hung"
+    return errors
+
+
+def test_stream_answers_at_once_and_a_call_reaches_the_display(real_server):
+    kiosk, buttons = real_server.client(KIOSK), real_server.client(BUTTONS)
+    # A short timeout: if the hub held its headers back until the first event, connect() would
+    # block here and fail, since nothing happens in the hall yet.
+    stream = EventStream(real_server.url, timeout=3, reconnect=False)
+    try:
+        stream.connect()
+        assert stream.connected  # connect() raises unless the answer is 200
+        frames = stream.events(heartbeats=True)
+        assert next(frames) is None  # the ": connected" comment, before any event
+
+        issued = issue(kiosk, "company-name")[1]["ticket"]
+        called = buttons.call_next("1")["ticket"]
+        assert called["number"] == issued["number"] == "A001"
+
+        got = [next(frames), next(frames)]
+        assert [e.type for e in got] == ["ticket.issued", "ticket.called"]
+        event = got[1].data
+        assert event["ticket"]["number"] == "A001" and event["ticket"]["id"] == issued["id"]
+        assert event["window"]["id"] == "1" and event["ticket"]["window"] == "1"
+        assert "token" not in event["ticket"]
+        assert got[1].seq == event["seq"] == got[0].seq + 1
+    finally:
+        stream.close()
+        kiosk.close()
+        buttons.close()
+
+
+def test_reconnecting_display_gets_exactly_the_missed_events_then_live_ones(real_server):
+    kiosk, buttons = real_server.client(KIOSK), real_server.client(BUTTONS)
+    stream = EventStream(real_server.url, timeout=5, reconnect=False)
+    try:
+        stream.connect()
+        it = stream.events()
+        for _ in range(3):
+            issue(kiosk, "company-name")
+        before = [next(it) for _ in range(3)]
+        stream.close()  # the display loses its link
+
+        for _ in range(2):
+            issue(kiosk, "company-name")
+        buttons.call_next("1")
+        buttons.call_next("2")
+        assert stream.last_id == before[-1].seq
+
+        stream.connect()  # sends Last-Event-ID: <the last seq it saw>
+        it = stream.events()
+        missed = [next(it) for _ in range(4)]
+        buttons.call_next("1")  # finishes A001, calls A003
+        live = [next(it) for _ in range(2)]
+
+        seqs = [e.seq for e in before + missed + live]
+        assert seqs == list(range(seqs[0], seqs[0] + 9))  # nothing skipped or repeated
+        assert [e.type for e in missed] == ["ticket.issued"] * 2 + ["ticket.called"] * 2
+        assert [(e.data["ticket"]["number"], e.data["window"]["id"]) for e in missed[2:]] == [
+            ("A001", "1"), ("A002", "2")]
+        assert [e.type for e in live] == ["ticket.finished", "ticket.called"]
+        assert live[1].data["ticket"]["number"] == "A003"
+        assert kiosk.hall()["last_event"] == seqs[-1]
+    finally:
+        stream.close()
+        kiosk.close()
+        buttons.close()
+
+
+def test_two_hub_processes_on_one_file_number_and_call_correctly(start_server):
+    hubs = [start_server(), start_server()]  # the same database file, different ports
+    services = ["company-name", "company-setup"]
+    issued: list[tuple[str, dict]] = []  # (service, ticket) of every 201
+
+    def kiosk(server, k):
+        client = server.client(KIOSK)
+        try:
+            for i in range(25):
+                service = services[(k + i) % 2]
+                status, body = issue(client, service)
+                assert status == 201
+                issued.append((service, body["ticket"]))
+        finally:
+            client.close()
+
+    errors = run_threads(kiosk, [(hub, k) for hub in hubs for k in range(4)])
+    assert not errors, errors
+    assert len(issued) == 2 * 4 * 25
+    assert len({t["number"] for _, t in issued}) == len(issued)
+    assert len({t["id"] for _, t in issued}) == len(issued)
+    per_service = defaultdict(list)
+    for service, ticket in issued:
+        assert ticket["service"] == service
+        per_service[service].append(ticket["number"])
+    for service, numbers in per_service.items():
+        n = len(numbers)
+        assert sorted(numbers) == [f"{PREFIX[service]}{i:03d}" for i in range(1, n + 1)]
+        for hub in hubs:  # both processes report the same counts
+            client = hub.client()
+            try:
+                row = next(s for s in client.hall()["services"] if s["id"] == service)
+            finally:
+                client.close()
+            assert row["issued_today"] == row["waiting"] == n
+
+    # Windows 1 and 3 press "call next" on one hub, 2 and 4 on the other, all at once; every
+    # window serves company-name, 1-3 also company-setup.
+    called: list[tuple[str, str]] = []  # (window, ticket id)
+
+    def window(server, window_id):
+        client = server.client(BUTTONS)
+        try:
+            while (ticket := client.call_next(window_id)["ticket"]) is not None:
+                assert ticket["window"] == window_id and ticket["status"] == "called"
+                called.append((window_id, ticket["id"]))
+        finally:
+            client.close()
+
+    errors = run_threads(window, [(hubs[0], "1"), (hubs[1], "2"), (hubs[0], "3"), (hubs[1], "4")])
+    assert not errors, errors
+    ids = [ticket_id for _, ticket_id in called]
+    assert len(ids) == len(set(ids)), "a ticket was handed to two windows"
+    assert set(ids) == {t["id"] for _, t in issued}
+    windows = {w for w, _ in called}
+    assert windows & {"1", "3"} and windows & {"2", "4"}  # both processes really called
+
+
+def test_acknowledged_tickets_survive_kill_9(real_server):
+    services = ["company-name", "company-setup", "individual-business"]
+    acked: list[tuple[str, str, str]] = []  # (service, number, token) of every 201
+    unreachable = []
+
+    def kiosk(k):
+        client = real_server.client(KIOSK)
+        try:
+            for i in range(10_000):
+                try:
+                    status, body = issue(client, services[(k + i) % 3])
+                except HubError as exc:
+                    if exc.status == 0:  # the hub is gone: this kiosk stops
+                        unreachable.append(k)
+                        return
+                    raise
+                assert status == 201
+                t = body["ticket"]
+                acked.append((t["service"], t["number"], t["token"]))
+        finally:
+            client.close()
+
+    threads = [threading.Thread(target=kiosk, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + 20
+    while len(acked) < 60 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    real_server.kill()  # SIGKILL while the kiosks keep issuing
+    for t in threads:
+        t.join(30)
+    assert sorted(unreachable) == [0, 1, 2, 3], "every kiosk saw the hub go away"
+    assert len(acked) >= 60
+    assert len({number for _, number, _ in acked}) == len(acked)
+
+    real_server.start()  # the same file
+    client = real_server.client(KIOSK)
+    try:
+        for service, number, token in acked:
+            ticket = client.ticket(token)["ticket"]
+            assert (ticket["number"], ticket["service"], ticket["status"]) == (number, service, "waiting")
+        issued_today = {s["id"]: s["issued_today"] for s in client.hall()["services"]}
+        for service in services:
+            numbers = [int(n[1:]) for s, n, _ in acked if s == service]
+            assert max(numbers) <= issued_today[service]
+            status, body = issue(client, service)
+            # Numbering goes on after the last ticket committed, reusing none.
+            assert status == 201
+            assert body["ticket"]["number"] == f"{PREFIX[service]}{issued_today[service] + 1:03d}"
+    finally:
+        client.close()
+
+
+def test_demo_tokens_stay_on_loopback_unless_allowed(make_server, hub_db):
+    refused = make_server(host="0.0.0.0")
+    assert refused.run_to_exit() != 0
+    said = refused.log_text()
+    assert "demo tokens" in said and "--allow-demo-tokens" in said
+    assert not hub_db.exists()  # refused before touching anything
+
+    server = make_server(host="0.0.0.0", extra_args=["--allow-demo-tokens"]).start()
+    client = server.client()
+    try:
+        assert client.health()["status"] == "ok"
+    finally:
+        client.close()
+    log = server.log_text()
+    assert "WARNING" in log and "PUBLIC demo tokens" in log
