@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 from importlib import resources
 
@@ -76,8 +76,13 @@ class StoredEvent:
     data: str  # JSON, exactly as the event stream sends it
 
 
-def _ts(dt: datetime | None) -> float | None:
-    return dt.timestamp() if dt is not None else None
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_US = timedelta(microseconds=1)
+
+
+def _ts(dt: datetime | None) -> int | None:
+    """A datetime as exact microseconds since the epoch (a float timestamp would round)."""
+    return (dt - _EPOCH) // _US if dt is not None else None
 
 
 class Tx:
@@ -89,8 +94,8 @@ class Tx:
 
     # -- tickets --------------------------------------------------------------------------
 
-    def _dt(self, value: float | None) -> datetime | None:
-        return datetime.fromtimestamp(value, self.tz) if value is not None else None
+    def _dt(self, value: int | None) -> datetime | None:
+        return (_EPOCH + value * _US).astimezone(self.tz) if value is not None else None
 
     def _ticket(self, row) -> Ticket:
         m = row._mapping
@@ -131,7 +136,7 @@ class Tx:
         query = AHEAD_OF_GREEN if ticket.priority == "green" else AHEAD_OF_NORMAL
         return self.conn.execute(query, {
             "day": ticket.day, "service": ticket.service, "id": ticket.id,
-            "q": ticket.queued_at.timestamp(), "s": ticket.seq_no}).scalar_one()
+            "q": _ts(ticket.queued_at), "s": ticket.seq_no}).scalar_one()
 
     def open_tickets(self) -> list[Ticket]:
         return self._tickets(select(T).where(T.c.status.in_(OPEN_STATES)))
@@ -149,7 +154,7 @@ class Tx:
 
     def recent_durations(self, service: str, limit: int) -> list[float]:
         rows = self.conn.execute(RECENT_DURATIONS, {"service": service, "limit": limit})
-        return [r[0] for r in rows if r[0] is not None]
+        return [r[0] / 1e6 for r in rows if r[0] is not None]
 
     def counts_by_service(self, day: str) -> tuple[dict, dict]:
         """({service: waiting}, {service: issued today})."""
@@ -184,7 +189,7 @@ class Tx:
     def remember_idempotency(self, device: str, key: str, request: str, ticket_id: str,
                              now: datetime) -> None:
         self.conn.execute(I.insert(), {"device": device, "key": key, "request": request,
-                                       "ticket_id": ticket_id, "created_at": now.timestamp()})
+                                       "ticket_id": ticket_id, "created_at": _ts(now)})
 
     def state(self, key: str, default=None):
         row = self.conn.execute(STATE, {"key": key}).first()
@@ -228,7 +233,7 @@ class Tx:
                 seq += 1
                 data = json.dumps(event_dict(self.config, seq, event), ensure_ascii=False,
                                   separators=(",", ":"))
-                rows.append(dict(seq=seq, type=event.type, at=event.at.timestamp(), day=day, data=data))
+                rows.append(dict(seq=seq, type=event.type, at=_ts(event.at), day=day, data=data))
                 self.written.append(StoredEvent(seq, event.type, data))
             self.conn.execute(schema.events.insert(), rows)
 

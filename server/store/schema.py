@@ -3,7 +3,7 @@
 The schema itself is created and changed only by the Alembic migrations in `migrations/`; this
 module must describe the head revision.
 """
-from sqlalchemy import Column, Float, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import Column, BigInteger, Index, Integer, MetaData, String, Table, Text
 
 metadata = MetaData()
 
@@ -17,12 +17,13 @@ tickets = Table(
     Column("origin_service", String(64), nullable=False),
     Column("priority", String(8), nullable=False),
     Column("status", String(12), nullable=False),
-    # Times are seconds since the epoch (UTC): they sort and subtract without time-zone care.
-    Column("issued_at", Float, nullable=False),
-    Column("queued_at", Float, nullable=False),
-    Column("called_at", Float),
-    Column("started_at", Float),
-    Column("finished_at", Float),
+    # Times are whole microseconds since the epoch (UTC): exact, so they compare and tie exactly
+    # after a round trip, and they sort and subtract without time-zone care.
+    Column("issued_at", BigInteger, nullable=False),
+    Column("queued_at", BigInteger, nullable=False),
+    Column("called_at", BigInteger),
+    Column("started_at", BigInteger),
+    Column("finished_at", BigInteger),
     Column("window", String(64)),
     Column("token", String(64), nullable=False, unique=True),
     Column("rating", String(12)),
@@ -46,7 +47,7 @@ events = Table(
     "events", metadata,
     Column("seq", Integer, primary_key=True, autoincrement=False),
     Column("type", String(32), nullable=False),
-    Column("at", Float, nullable=False),
+    Column("at", BigInteger, nullable=False),
     Column("day", String(10), nullable=False),
     Column("data", Text, nullable=False),  # the JSON the event stream sends, seq included
 )
@@ -57,7 +58,7 @@ idempotency = Table(
     Column("key", String(200), primary_key=True),
     Column("request", Text, nullable=False),
     Column("ticket_id", String(32), nullable=False),
-    Column("created_at", Float, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
 )
 
 hall_state = Table(

@@ -142,7 +142,8 @@ def test_sql_queue_answers_match_the_engine(tmp_path_factory, specs):
     try:
         tickets = []
         for i, (service, green, minute, status) in enumerate(specs):
-            at = T0 + timedelta(minutes=minute)  # equal minutes make ties on purpose
+            # Equal minutes make ties on purpose; odd microseconds must survive the round trip.
+            at = T0 + timedelta(minutes=minute, microseconds=987_653)
             tickets.append(Ticket(
                 id=f"t{i:02d}", number=f"X{i:03d}", seq_no=i + 1, day="2026-11-26",
                 service=service, origin_service=service, priority="green" if green else "normal",
@@ -151,7 +152,9 @@ def test_sql_queue_answers_match_the_engine(tmp_path_factory, specs):
         with hub.store.write() as tx:
             tx.apply(Outcome(tickets=tickets), "2026-11-26")
         with hub.store.read() as tx:
-            for t in tickets:
+            loaded = tx.all_tickets()
+            assert sorted(loaded, key=lambda t: t.id) == tickets
+            for t in loaded:
                 same = [o for o in tickets if o.service == t.service]
                 assert tx.count_ahead(t) == estimate.ahead_of(t, same) if t.status == "waiting" else True
             for window in HALL.windows:
