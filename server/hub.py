@@ -26,8 +26,7 @@ from .store import Store, StoredEvent, Tx
 
 log = logging.getLogger(__name__)
 
-WINDOW_ACTIONS = ("call-next", "recall", "start", "finish", "no-show", "transfer", "pause",
-                  "resume", "close")
+WINDOW_ACTIONS = rules.WINDOW_ACTIONS
 
 
 def not_found(what: str, zh: str) -> DomainError:
@@ -221,33 +220,14 @@ class Hub:
             day = self._day(tx, now)
             state = tx.window_state(window_id)
             current = tx.ticket(state.current)
-            if action == "call-next":
-                out = rules.call_next(window, state, current, tx.queue_heads(day, window.services), now)
-            elif action == "recall":
-                out = rules.recall(state, current, now)
-            elif action == "start":
-                out = rules.start(state, current, now)
-            elif action == "finish":
-                out = rules.finish(state, current, now, rating)
-            elif action == "no-show":
-                out = rules.no_show(state, current, now, requeue)
-            elif action == "transfer":
-                out = rules.transfer(state, current, target, now)
-            else:
-                status = {"pause": "paused", "resume": "open", "close": "closed"}[action]
-                if action == "close" and current is not None and current.status in ("called", "serving"):
-                    raise DomainError("invalid_state",
-                                      f"Window {window_id} still has {current.number}; finish it first",
-                                      "该窗口仍有正在办理的号，请先办结")
-                if action == "pause" and state.status == "closed":
-                    raise DomainError("window_closed", f"Window {window_id} is closed", "该窗口已关闭")
-                out = rules.set_status(state, status, now)
+            heads = tx.queue_heads(day, window.services) if action == "call-next" else []
+            out = rules.window_action(action, window, state, current, heads, now, rating=rating,
+                                      requeue=requeue, target=target)
             tx.apply(out, day)
             new_state = next((w for w in out.windows if w.id == window_id), state)
-            ticket = out.ticket
-            if ticket is None and action in ("pause", "resume", "close"):
-                ticket = tx.ticket(new_state.current)
             shown = tx.ticket(new_state.current)
+            # Pause and resume answer with the ticket still at the window, if any.
+            ticket = out.ticket if action not in rules.WINDOW_STATUS_ACTIONS else shown
             return ticket, window_dict(self.config, new_state, shown)
 
     # -- reading ----------------------------------------------------------------------------

@@ -184,15 +184,44 @@ def transfer(state: WindowState, current: Ticket | None, target: Service, now: d
                                  {"from_service": ticket.service, "to_service": target.id})])
 
 
-def set_status(state: WindowState, status: str, now: datetime) -> Outcome:
-    """Pause, resume or close a window. Asking for the status it already has changes nothing."""
+def set_status(state: WindowState, status: str, current: Ticket | None, now: datetime) -> Outcome:
+    """Pause, resume (also opens a closed window) or close a window. Asking for the status it
+    already has changes nothing."""
     if state.status == status:
         return Outcome()
     if status == "paused" and state.status == "closed":
         raise DomainError("window_closed", f"Window {state.id} is closed", "该窗口已关闭")
+    if status == "closed" and current is not None and state.current == current.id \
+            and current.status in AT_WINDOW:
+        raise DomainError("invalid_state", f"Window {state.id} still has {current.number}; finish it first",
+                          "该窗口仍有正在办理的号，请先办结")
     new_state = WindowState(state.id, status, state.current)
     return Outcome(windows=[new_state],
                    events=[Event("window.status", now, None, state.id, {"status": status})])
+
+
+WINDOW_STATUS_ACTIONS = {"pause": "paused", "resume": "open", "close": "closed"}
+WINDOW_ACTIONS = ("call-next", "recall", "start", "finish", "no-show", "transfer",
+                  *WINDOW_STATUS_ACTIONS)
+
+
+def window_action(action: str, window: Window, state: WindowState, current: Ticket | None,
+                  waiting: list[Ticket], now: datetime, *, rating: str | None = None,
+                  requeue: bool = False, target: Service | None = None) -> Outcome:
+    """One clerk action at a window, by its API name. `waiting` matters only to call-next."""
+    if action == "call-next":
+        return call_next(window, state, current, waiting, now)
+    if action == "recall":
+        return recall(state, current, now)
+    if action == "start":
+        return start(state, current, now)
+    if action == "finish":
+        return finish(state, current, now, rating)
+    if action == "no-show":
+        return no_show(state, current, now, requeue)
+    if action == "transfer":
+        return transfer(state, current, target, now)
+    return set_status(state, WINDOW_STATUS_ACTIONS[action], current, now)
 
 
 def cancel(ticket: Ticket, now: datetime) -> Outcome:

@@ -62,21 +62,9 @@ class MemoryHall:
         state = self.windows[window_id]
         current = self.tickets.get(state.current) if state.current else None
         window = HALL.window(window_id)
-        if action == "call-next":
-            waiting = [t for t in self.tickets.values() if t.status == WAITING and t.day == day]
-            out = rules.call_next(window, state, current, waiting, now)
-        elif action == "recall":
-            out = rules.recall(state, current, now)
-        elif action == "start":
-            out = rules.start(state, current, now)
-        elif action == "finish":
-            out = rules.finish(state, current, now)
-        elif action == "no-show":
-            out = rules.no_show(state, current, now, requeue)
-        elif action == "transfer":
-            out = rules.transfer(state, current, HALL.service(service), now)
-        else:
-            out = rules.set_status(state, "paused" if action == "pause" else "open", now)
+        waiting = [t for t in self.tickets.values() if t.status == WAITING and t.day == day]
+        out = rules.window_action(action, window, state, current, waiting, now,
+                                  requeue=requeue, target=HALL.service(service) if service else None)
         return self._apply(out).ticket
 
     def all_tickets(self):

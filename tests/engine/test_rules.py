@@ -151,9 +151,16 @@ def test_transfer_keeps_number_and_issue_time():
 
 def test_set_status_is_idempotent_and_emits_an_event():
     state = WindowState("1", "open")
-    out = rules.set_status(state, "paused", T0)
+    out = rules.set_status(state, "paused", None, T0)
     assert out.windows == [WindowState("1", "paused")] and out.events[0].type == "window.status"
-    assert rules.set_status(out.windows[0], "paused", T0).events == []
+    assert rules.set_status(out.windows[0], "paused", None, T0).events == []
+    with pytest.raises(DomainError) as e:
+        rules.set_status(WindowState("1", "closed"), "paused", None, T0)
+    assert e.value.code == "window_closed"
+    called = ticket(status="called", window="1")
+    with pytest.raises(DomainError) as e:
+        rules.set_status(WindowState("1", "open", called.id), "closed", called, T0)
+    assert e.value.code == "invalid_state"
 
 
 def test_cancel_only_while_waiting():
