@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 from importlib import resources
@@ -74,6 +75,11 @@ class StoredEvent:
     seq: int
     type: str
     data: str  # JSON, exactly as the event stream sends it
+
+    @cached_property
+    def frame(self) -> bytes:
+        """The event as an SSE frame, encoded once however many clients it is sent to."""
+        return f"id: {self.seq}\nevent: {self.type}\ndata: {self.data}\n\n".encode()
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)

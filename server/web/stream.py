@@ -4,17 +4,12 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, request
 
 from ..hub import Hub
-from ..store import StoredEvent
 from .errors import bad_request
 
 bp = Blueprint("stream", __name__, url_prefix="/api")
 
 # API.md promises a comment line at least every 15 s; a little less leaves room for scheduling.
 HEARTBEAT_S = 10.0
-
-
-def frame(e: StoredEvent) -> str:
-    return f"id: {e.seq}\nevent: {e.type}\ndata: {e.data}\n\n"
 
 
 def _position() -> int | None:
@@ -40,22 +35,22 @@ def events():
     def generate():
         nonlocal seq
         # Sent at once, so the client knows it is connected before the first event.
-        yield "retry: 2000\n: connected\n\n"
+        yield b"retry: 2000\n: connected\n\n"
         while True:
             if not bus.covers(seq):
                 backlog = hub.events_after(seq, limit=500)
                 if backlog:
                     seq = backlog[-1].seq
-                    yield "".join(frame(e) for e in backlog)
+                    yield b"".join(e.frame for e in backlog)
                     continue
             fresh = bus.wait_after(seq, heartbeat)
             if fresh is None:  # the hub is shutting down
                 return
             if not fresh:
-                yield ": keep-alive\n\n"
+                yield b": keep-alive\n\n"
                 continue
             seq = fresh[-1].seq
-            yield "".join(frame(e) for e in fresh)
+            yield b"".join(e.frame for e in fresh)
 
     return Response(generate(), mimetype="text/event-stream",
                     headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
