@@ -1,0 +1,176 @@
+/* Shared by the hub's pages: text-only DOM building, JSON requests and the live event stream.
+   Plain browser JavaScript, no build step, nothing loaded from outside the hall's LAN.
+   Every piece of data reaches the page through textContent, never through innerHTML. */
+(function () {
+  "use strict";
+
+  var EVENT_TYPES = [
+    "ticket.issued", "ticket.called", "ticket.recalled", "ticket.started", "ticket.finished",
+    "ticket.no_show", "ticket.transferred", "ticket.cancelled", "window.status",
+    "notices.changed", "day.reset"
+  ];
+
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  /* A bilingual label: Chinese first (and larger, by CSS), English beneath or after it. */
+  function bi(zh, en, cls) {
+    var node = el("span", "bi" + (cls ? " " + cls : ""));
+    node.appendChild(el("span", "zh", zh));
+    var e = el("span", "en", en);
+    e.lang = "en";
+    node.appendChild(e);
+    return node;
+  }
+
+  /* Fill an element holding .zh and .en children (as bi() builds, or as a template writes). */
+  function setBi(node, zh, en) {
+    if (!node) return;
+    var z = node.querySelector(".zh"), e = node.querySelector(".en");
+    if (z) z.textContent = zh == null ? "" : String(zh);
+    if (e) e.textContent = en == null ? "" : String(en);
+  }
+
+  /* A {zh, en} text from the API, in one language (falling back to the other). */
+  function tr(obj, lang) {
+    if (obj === null || obj === undefined) return "";
+    if (typeof obj !== "object") return String(obj);
+    return String(obj[lang] || obj.zh || obj.en || "");
+  }
+
+  function HttpError(status, body) {
+    var err = (body && body.error) || {};
+    this.name = "HttpError";
+    this.status = status;
+    this.code = err.code || (status ? "http_error" : "unreachable");
+    this.message = err.message || ("HTTP " + status);
+    this.message_zh = err.message_zh || "";
+  }
+  HttpError.prototype = Object.create(Error.prototype);
+
+  /* fetch() a JSON answer; a 4xx/5xx answer or a lost connection rejects with an HttpError. */
+  function requestJSON(method, url) {
+    return fetch(url, {
+      method: method, cache: "no-store", credentials: "same-origin",
+      headers: { "Accept": "application/json" }
+    }).then(function (resp) {
+      return resp.json().catch(function () { return null; }).then(function (body) {
+        if (!resp.ok) throw new HttpError(resp.status, body);
+        return body;
+      });
+    }, function () {
+      throw new HttpError(0, null);
+    });
+  }
+
+  /* Run fn at most once per `ms` burst: the first call arms a timer, later calls join it.
+     A call made while fn's promise is still pending runs fn once more afterwards. */
+  function debounced(fn, ms) {
+    var timer = null, running = false, again = false;
+    function run() {
+      timer = null;
+      if (running) { again = true; return; }
+      running = true;
+      Promise.resolve().then(fn).catch(function () {}).then(function () {
+        running = false;
+        if (again) { again = false; schedule(); }
+      });
+    }
+    function schedule() {
+      if (timer === null) timer = setTimeout(run, ms);
+    }
+    return schedule;
+  }
+
+  /* The hub's event stream from position `after` (a number, or null for "from now"). The browser's EventSource reconnects by itself
+     with Last-Event-ID; only when it gives up for good (the hub answered with an error while
+     restarting) is a new one opened, after a growing pause, from the last sequence number seen.
+     handlers: event(data), state("live" | "reconnecting"), reopened() after a reconnection. */
+  function openStream(after, handlers) {
+    var es = null, last = typeof after === "number" ? after : null, everOpen = false, lost = false, backoff = 1000, timer = null;
+
+    function onEvent(e) {
+      var data;
+      try { data = JSON.parse(e.data); } catch (_) { return; }
+      if (!data || typeof data !== "object") return;
+      if (typeof data.seq === "number") last = data.seq;
+      handlers.event(data);
+    }
+
+    function open() {
+      timer = null;
+      // Without a known position the hub sends only new events.
+      es = new EventSource("/api/events" + (last === null ? "" : "?after=" + encodeURIComponent(String(last))));
+      EVENT_TYPES.forEach(function (t) { es.addEventListener(t, onEvent); });
+      es.onmessage = onEvent;
+      es.onopen = function () {
+        backoff = 1000;
+        handlers.state("live");
+        if (everOpen && lost && handlers.reopened) handlers.reopened();
+        everOpen = true;
+        lost = false;
+      };
+      es.onerror = function () {
+        lost = true;
+        handlers.state("reconnecting");
+        if (es.readyState === 2 /* CLOSED: the browser will not retry this one */) {
+          es.close();
+          timer = setTimeout(open, backoff);
+          backoff = Math.min(backoff * 2, 30000);
+        }
+      };
+    }
+
+    open();
+    return {
+      close: function () {
+        if (timer !== null) clearTimeout(timer);
+        if (es) es.close();
+      }
+    };
+  }
+
+  /* The small live / reconnecting indicator: an element with a .dot and a bilingual label. */
+  var CONN_LABELS = {
+    connecting: ["连接中", "Connecting"],
+    live: ["实时", "Live"],
+    reconnecting: ["重新连接中", "Reconnecting"]
+  };
+  function setConnection(node, state) {
+    if (!node) return;
+    var label = CONN_LABELS[state] || CONN_LABELS.connecting;
+    node.setAttribute("data-state", state);
+    setBi(node, label[0], label[1]);
+    node.title = label[0] + " / " + label[1];
+  }
+
+  /* Time formatting in the hall's own time zone (the phone may be set to another one). */
+  function formatter(locale, tz, opts) {
+    try {
+      return new Intl.DateTimeFormat(locale, Object.assign({ timeZone: tz || undefined }, opts));
+    } catch (_) {
+      return new Intl.DateTimeFormat(locale, opts);
+    }
+  }
+  function timeFormatter(tz, withSeconds) {
+    var opts = { hour: "2-digit", minute: "2-digit", hour12: false };
+    if (withSeconds) opts.second = "2-digit";
+    var f = formatter("en-GB", tz, opts);
+    return function (when) {
+      var d = when instanceof Date ? when : new Date(when);
+      return isNaN(d.getTime()) ? "" : f.format(d);
+    };
+  }
+
+  window.Hall = {
+    EVENT_TYPES: EVENT_TYPES, el: el, bi: bi, setBi: setBi, tr: tr, HttpError: HttpError,
+    getJSON: function (url) { return requestJSON("GET", url); },
+    postJSON: function (url) { return requestJSON("POST", url); },
+    debounced: debounced, openStream: openStream, setConnection: setConnection,
+    formatter: formatter, timeFormatter: timeFormatter
+  };
+})();

@@ -1,0 +1,197 @@
+"""The two web pages in a real browser (Debian's chromium through playwright) against a real hub:
+the hall overview and the citizen's phone page follow the event stream without a reload.
+
+Needs `pip install playwright` and `apt-get install chromium fonts-noto-cjk` (see .ci/run);
+skipped when either is missing. One hub and one browser serve the whole module.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+from hallclient import HubClient, HubError  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+if not os.path.exists(CHROMIUM):
+    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)", allow_module_level=True)
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+WAIT_MS = 5000  # for what the page shows: an event reaches it in milliseconds
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def hub_url(tmp_path_factory):
+    """A real hub (`python -m server.cli serve`) on a free port, answering /api/health."""
+    tmp = tmp_path_factory.mktemp("pages")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with open(tmp / "hub.log", "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "server.cli", "serve", "--db", str(tmp / "h.db"),
+             "--port", str(port)],
+            cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    probe = HubClient(url)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            assert proc.poll() is None, (tmp / "hub.log").read_text("utf-8", "replace")
+            try:
+                probe.health()
+                break
+            except HubError:
+                assert time.monotonic() < deadline, "the hub did not answer /api/health"
+                time.sleep(0.05)
+        yield url
+    finally:
+        probe.close()
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        yield pg
+        assert not errors, f"JavaScript errors on the page: {errors}"
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def kiosk(hub_url):
+    c = HubClient(hub_url, "demo-kiosk")
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def buttons(hub_url):
+    c = HubClient(hub_url, "demo-buttons")
+    yield c
+    c.close()
+
+
+def test_overview_shows_a_call_live(hub_url, page, kiosk, buttons):
+    page.goto(hub_url + "/")
+    page.wait_for_selector("#conn[data-state=live]", timeout=WAIT_MS)
+    tile = page.locator(".tile").first  # window 1
+    sync_api.expect(tile).to_contain_text("1号窗口")
+    sync_api.expect(tile).to_contain_text("空闲")
+
+    ticket = kiosk.issue("company-name")["ticket"]
+    called = buttons.call_next("1")["ticket"]
+    assert called["id"] == ticket["id"]
+
+    # Without a reload: the window's tile, and the newest of the recent calls.
+    sync_api.expect(tile.locator(".tile-num")).to_have_text(ticket["number"], timeout=WAIT_MS)
+    sync_api.expect(tile).to_have_attribute("data-state", "called")
+    sync_api.expect(page.locator("#recent li").first).to_contain_text(ticket["number"])
+    sync_api.expect(page.locator("#recent li").first).to_contain_text("Window 1")
+
+    buttons.window("1", "start")
+    sync_api.expect(tile).to_have_attribute("data-state", "serving", timeout=WAIT_MS)
+
+
+def test_ticket_page_follows_the_ticket_until_it_is_called(hub_url, page, kiosk, buttons):
+    hall = kiosk.hall()
+    # Two windows of the service "company-setup" (B), so this test does not depend on the other.
+    windows = [w["id"] for w in hall["windows"] if "company-setup" in w["services"]
+               and w["status"] == "open" and w["id"] != "1"][:2]
+    assert len(windows) == 2
+    ahead = [kiosk.issue("company-setup")["ticket"] for _ in range(2)]
+    mine = kiosk.issue("company-setup")
+    assert mine["ahead"] == 2
+    number, token = mine["ticket"]["number"], mine["ticket"]["token"]
+
+    page.goto(f"{hub_url}/t/{token}")
+    sync_api.expect(page.locator("#t-number")).to_have_text(number, timeout=WAIT_MS)
+    sync_api.expect(page.locator("#t-main")).to_contain_text("2 people ahead")
+    sync_api.expect(page.locator("#t-main")).to_contain_text("前面还有 2 人")
+    sync_api.expect(page.locator("#t-service")).to_contain_text("企业设立登记")
+    sync_api.expect(page.locator("#materials")).to_contain_text("公司章程")
+    page.wait_for_selector("#conn[data-state=live]", timeout=WAIT_MS)
+
+    # Others are called: the count goes down live.
+    assert buttons.call_next(windows[0])["ticket"]["id"] == ahead[0]["id"]
+    sync_api.expect(page.locator("#t-main")).to_contain_text("1 person ahead", timeout=WAIT_MS)
+    assert buttons.call_next(windows[1])["ticket"]["id"] == ahead[1]["id"]
+    sync_api.expect(page.locator("#t-main")).to_contain_text("0 people ahead", timeout=WAIT_MS)
+
+    # Now this one: the page says where to go.
+    called = buttons.call_next(windows[0])
+    assert called["ticket"]["number"] == number
+    name = called["window"]["name"]
+    main = page.locator("#t-main")
+    sync_api.expect(main).to_contain_text(f"Please go to {name['en']}", timeout=WAIT_MS)
+    sync_api.expect(main).to_contain_text(f"请到 {name['zh']}")
+    sync_api.expect(page.locator("#cancel")).to_be_hidden()
+
+
+def test_citizen_cancels_a_waiting_ticket(hub_url, page, kiosk):
+    t = kiosk.issue("individual-business")["ticket"]
+    page.goto(f"{hub_url}/t/{t['token']}")
+    page.locator("#cancel-ask").click()
+    page.locator("#cancel-yes").click()
+    sync_api.expect(page.locator("#t-main")).to_contain_text("Cancelled", timeout=WAIT_MS)
+    assert kiosk.ticket(t["token"])["ticket"]["status"] == "cancelled"
+
+
+def test_unknown_ticket_shows_a_friendly_message(hub_url, page):
+    page.goto(f"{hub_url}/t/no-such-ticket")
+    box = page.locator("#not-found")
+    sync_api.expect(box).to_be_visible(timeout=WAIT_MS)
+    sync_api.expect(box).to_contain_text("未找到该排队号")
+    sync_api.expect(box).to_contain_text("We couldn't find this ticket")
+    sync_api.expect(page.locator("#ticket")).to_be_hidden()
+    assert "not_found" not in page.content()
+
+
+def test_notices_are_shown_as_text(hub_url, page):
+    admin = HubClient(hub_url, "demo-admin")
+    try:
+        page.goto(hub_url + "/")
+        page.wait_for_selector("#conn[data-state=live]", timeout=WAIT_MS)
+        html = "<img src=x onerror=\"document.body.dataset.pwned=1\">"
+        admin.request("PUT", "/api/notices", {"notices": [{"zh": html, "en": "<b>bold</b>"}]})
+        sync_api.expect(page.locator("#notices")).to_contain_text(html, timeout=WAIT_MS)
+        assert page.locator("#notices img").count() == 0
+        assert page.evaluate("document.body.dataset.pwned") is None
+    finally:
+        admin.close()
