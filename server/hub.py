@@ -27,6 +27,7 @@ from .store import Store, StoredEvent, Tx
 log = logging.getLogger(__name__)
 
 WINDOW_ACTIONS = rules.WINDOW_ACTIONS
+RECENT_CALLS = 10
 
 
 def not_found(what: str, zh: str) -> DomainError:
@@ -241,6 +242,7 @@ class Hub:
             states = tx.window_states()
             notices = tx.state("notices")
             currents = tx.current_tickets()
+            recent_calls = tx.latest_events(day, ("ticket.called", "ticket.recalled"), RECENT_CALLS)
         services = []
         for s in self.config.services:
             services.append({
@@ -264,6 +266,8 @@ class Hub:
             "services": services,
             "windows": windows,
             "notices": notices if notices is not None else [n.as_dict() for n in self.config.notices],
+            # So a display that starts mid-day shows the last calls at once, not an empty list.
+            "recent_calls": recent_calls,
             "last_event": last_event,
         }
 

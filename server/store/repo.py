@@ -212,6 +212,12 @@ class Tx:
     def events_after(self, seq: int, limit: int = 1000) -> list[StoredEvent]:
         return [StoredEvent(*r) for r in self.conn.execute(EVENTS_AFTER, {"seq": seq, "limit": limit})]
 
+    def latest_events(self, day: str, types, limit: int) -> list[dict]:
+        """The newest events of some types on a hall day, newest first."""
+        rows = self.conn.execute(select(E.c.data).where(and_(E.c.day == day, E.c.type.in_(types)))
+                                 .order_by(E.c.seq.desc()).limit(limit))
+        return [json.loads(r[0]) for r in rows]
+
     def events_of_day(self, day: str, types) -> list[dict]:
         e = schema.events
         rows = self.conn.execute(select(e.c.data).where(and_(e.c.day == day, e.c.type.in_(types)))

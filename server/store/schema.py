@@ -50,6 +50,7 @@ events = Table(
     Column("at", BigInteger, nullable=False),
     Column("day", String(10), nullable=False),
     Column("data", Text, nullable=False),  # the JSON the event stream sends, seq included
+    Index("ix_events_day_type", "day", "type", "seq"),
 )
 
 idempotency = Table(

@@ -43,7 +43,7 @@ def test_hall_snapshot_shape(client):
     assert svc["materials"] and {"zh", "en"} <= set(svc["materials"][0])
     w1 = next(w for w in h["windows"] if w["id"] == "1")
     assert w1["status"] == "open" and w1["current"] is None and SERVICE in w1["services"]
-    assert h["notices"] and h["last_event"] == 1
+    assert h["notices"] and h["last_event"] == 1 and h["recent_calls"] == []
     assert "token" not in json.dumps(h)
 
 
@@ -121,6 +121,8 @@ def test_call_next_calls_oldest_and_finishes_current(client):
     assert "token" not in r.json["ticket"]
     r2 = act(client, "2", "call-next")
     assert r2.json["ticket"]["number"] == "A002"  # parallel approval: no ticket at two windows
+    recent = hall_state(client)["recent_calls"]
+    assert [(e["ticket"]["number"], e["window"]["id"]) for e in recent] == [("A002", "2"), ("A001", "1")]
     act(client, "1", "call-next")
     assert client.get(f"/api/tickets/{tokens[0]}").json["ticket"]["status"] == "done"
     assert client.get(f"/api/tickets/{tokens[2]}").json["ticket"]["window"] == "1"

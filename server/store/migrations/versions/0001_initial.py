@@ -53,6 +53,7 @@ def upgrade() -> None:
         sa.Column("day", sa.String(10), nullable=False),
         sa.Column("data", sa.Text, nullable=False),
     )
+    op.create_index("ix_events_day_type", "events", ["day", "type", "seq"])
     op.create_table(
         "idempotency",
         sa.Column("device", sa.String(64), primary_key=True),
