@@ -41,6 +41,12 @@ class HubClient:
     def request(self, method: str, path: str, body: dict | None = None,
                 headers: dict | None = None) -> tuple[int, dict]:
         """(status, JSON body). Raises HubError for 4xx/5xx and for connection failures."""
+        status, payload, _ = self.exchange(method, path, body, headers)
+        return status, payload
+
+    def exchange(self, method: str, path: str, body: dict | None = None,
+                 headers: dict | None = None) -> tuple[int, dict, dict]:
+        """Like `request`, also returning the response headers (lower-case names)."""
         data = json.dumps(body).encode() if body is not None else None
         hdrs = {"Accept": "application/json"}
         if data is not None:
@@ -71,7 +77,7 @@ class HubClient:
             raise HubError(resp.status, err.get("code", "http_error"),
                            err.get("message", raw[:200].decode("utf-8", "replace")),
                            err.get("message_zh", ""))
-        return resp.status, payload
+        return resp.status, payload, {k.lower(): v for k, v in resp.getheaders()}
 
     # -- the API ------------------------------------------------------------------------------
 

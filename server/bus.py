@@ -18,6 +18,8 @@ class EventBus:
         self._events: deque[StoredEvent] = deque(maxlen=capacity)
         self.last_seq = 0
         self.closed = False
+        # Called (outside the lock) after every publish and on close; must be quick and not raise.
+        self.listeners: list = []
 
     def reset(self, last_seq: int) -> None:
         with self._cond:
@@ -33,16 +35,37 @@ class EventBus:
                     self._events.append(e)
                     self.last_seq = e.seq
             self._cond.notify_all()
+        self._notify()
 
     def close(self) -> None:
         with self._cond:
             self.closed = True
             self._cond.notify_all()
+        self._notify()
+
+    def _notify(self) -> None:
+        for listener in self.listeners:
+            listener()
 
     def covers(self, seq: int) -> bool:
         """Whether every event after `seq` is still in memory."""
         with self._cond:
             return seq >= self.last_seq or (bool(self._events) and self._events[0].seq <= seq + 1)
+
+    def events_after(self, seq: int) -> list[StoredEvent]:
+        """Events after `seq` still in memory, without waiting."""
+        with self._cond:
+            return self._after(seq)
+
+    def _after(self, seq: int) -> list[StoredEvent]:
+        # Scan from the newest end: a live client is nearly always a handful behind.
+        out = []
+        for e in reversed(self._events):
+            if e.seq <= seq:
+                break
+            out.append(e)
+        out.reverse()
+        return out
 
     def wait_after(self, seq: int, timeout: float) -> list[StoredEvent] | None:
         """Events after `seq`, waiting up to `timeout` for one; [] on time-out, None once closed.
@@ -54,13 +77,4 @@ class EventBus:
                 self._cond.wait(timeout)
             if self.closed:
                 return None
-            if self.last_seq <= seq:
-                return []
-            # Scan from the newest end: a live client is nearly always a handful behind.
-            out = []
-            for e in reversed(self._events):
-                if e.seq <= seq:
-                    break
-                out.append(e)
-            out.reverse()
-            return out
+            return self._after(seq)

@@ -28,8 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8080)
-    p.add_argument("--threads", type=int, default=200,
-                   help="worker threads; each open event stream holds one (default 200)")
+    p.add_argument("--threads", type=int, default=40,
+                   help="worker threads for requests (default 40); event streams need none")
     p.add_argument("--allow-demo-tokens", action="store_true",
                    help="serve beyond loopback even though the config uses the public demo tokens")
 
@@ -61,8 +61,9 @@ def _open_hub(args):
 
 def cmd_serve(args) -> int:
     from .web import create_app
-    from .wsgi import DemoTokensExposed, check_exposure, serve
+    from .wsgi import DemoTokensExposed, check_exposure, limit_malloc_arenas, serve
 
+    limit_malloc_arenas()  # before any thread starts
     config = load_config(args.config)
     try:
         check_exposure(config, args.host, args.allow_demo_tokens)

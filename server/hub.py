@@ -153,23 +153,26 @@ class Hub:
         now = self.now()
         with self.store.write() as tx:
             day = self._day(tx, now)
-            if idempotency_key is not None:
-                seen = tx.idempotent(device or "", idempotency_key)
-                if seen is not None:
-                    if seen[0] != request:
-                        raise DomainError(
-                            "idempotency_conflict",
-                            "This Idempotency-Key was used for a different request",
-                            "该请求标识已用于其他取号请求")
-                    return self._view(tx, tx.ticket(seen[1])), False
-            last, issued = tx.numbering(day, service.id)
-            out = rules.issue(service, day=day, now=now, last_seq_no=last, issued_today=issued,
-                              ticket_id=uuid.uuid4().hex, token=secrets.token_urlsafe(18),
-                              priority=priority, lang=lang, device=device)
-            tx.apply(out, day)
-            if idempotency_key is not None:
-                tx.remember_idempotency(device or "", idempotency_key, request, out.ticket.id, now)
-            return self._view(tx, out.ticket), True
+            seen = tx.idempotent(device or "", idempotency_key) if idempotency_key else None
+            if seen is None:
+                last, issued = tx.numbering(day, service.id)
+                out = rules.issue(service, day=day, now=now, last_seq_no=last,
+                                  issued_today=issued, ticket_id=uuid.uuid4().hex,
+                                  token=secrets.token_urlsafe(18), priority=priority, lang=lang,
+                                  device=device)
+                tx.apply(out, day)
+                if idempotency_key is not None:
+                    tx.remember_idempotency(device or "", idempotency_key, request, out.ticket.id, now)
+                ticket_id = out.ticket.id
+            elif seen[0] != request:
+                raise DomainError("idempotency_conflict",
+                                  "This Idempotency-Key was used for a different request",
+                                  "该请求标识已用于其他取号请求")
+            else:
+                ticket_id = seen[1]
+        # The place in the queue is worked out after the commit, so writers wait less on the lock.
+        with self.store.read() as tx:
+            return self._view(tx, tx.ticket(ticket_id)), seen is None
 
     def _view(self, tx: Tx, ticket: Ticket) -> TicketView:
         if ticket.status != WAITING:
@@ -179,9 +182,7 @@ class Hub:
         average = estimate.average_service_s(
             tx.recent_durations(ticket.service, estimate.RECENT_SERVICES),
             service.service_minutes if service else 5)
-        states = tx.window_states()
-        open_windows = sum(1 for w in self.config.windows_serving(ticket.service)
-                           if states.get(w.id) and states[w.id].status == "open")
+        open_windows = tx.open_windows(w.id for w in self.config.windows_serving(ticket.service))
         return TicketView(ticket, ahead, estimate.estimated_wait_s(ahead, average, open_windows))
 
     def ticket_status(self, token: str) -> TicketView:

@@ -60,6 +60,7 @@ _upsert = sqlite_insert(T)
 UPSERT_TICKET = _upsert.on_conflict_do_update(
     index_elements=["id"], set_={c.name: _upsert.excluded[c.name] for c in T.columns if c.name != "id"})
 WINDOW_BY_ID = select(W).where(W.c.id == _p("id"))
+OPEN_WINDOWS = select(func.count()).where(and_(W.c.status == "open", W.c.id.in_(_p("ids", expanding=True))))
 UPDATE_WINDOW = W.update().where(W.c.id == _p("wid")).values(status=_p("status"), current=_p("current"))
 IDEMPOTENT = select(I.c.request, I.c.ticket_id).where(and_(I.c.device == _p("device"), I.c.key == _p("key")))
 STATE = select(H.c.value).where(H.c.key == _p("key"))
@@ -181,6 +182,9 @@ class Tx:
     def current_tickets(self) -> dict[str, Ticket]:
         """{ticket id: ticket} of every ticket some window has now, in one query."""
         return {t.id: t for t in self._tickets(select(T).join(W, W.c.current == T.c.id))}
+
+    def open_windows(self, window_ids) -> int:
+        return self.conn.execute(OPEN_WINDOWS, {"ids": list(window_ids)}).scalar_one()
 
     def window_states(self) -> dict[str, WindowState]:
         return {r.id: WindowState(r.id, r.status, r.current)

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 
-from flask import Flask
+from flask import Flask, g
 
 from ..config import HallConfig, load_config
 from ..hub import Hub
@@ -42,4 +43,17 @@ def create_app(settings: dict | None = None) -> Flask:
     app.register_blueprint(stream.bp)
     app.register_blueprint(pages.bp)
     register_error_handlers(app)
+
+    @app.before_request
+    def _start_timer():
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def _server_timing(response):
+        # The hub's own share of a request, so a benchmark can tell it from the network's.
+        started = g.get("started")
+        if started is not None:
+            response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.2f}"
+        return response
+
     return app

@@ -63,7 +63,9 @@ def choice(body: dict, name: str, allowed, default=None):
 
 @bp.get("/health")
 def health():
-    return jsonify(status="ok", version=__version__, time=hub().now().isoformat(timespec="seconds"))
+    fanout = current_app.config.get("FANOUT")
+    return jsonify(status="ok", version=__version__, time=hub().now().isoformat(timespec="seconds"),
+                   stream_clients=fanout.client_count if fanout else None)
 
 
 @bp.get("/hall")

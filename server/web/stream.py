@@ -1,6 +1,8 @@
 """GET /api/events: the live event stream (Server-Sent Events)."""
 from __future__ import annotations
 
+import socket
+
 from flask import Blueprint, Response, current_app, request
 
 from ..hub import Hub
@@ -10,6 +12,9 @@ bp = Blueprint("stream", __name__, url_prefix="/api")
 
 # API.md promises a comment line at least every 15 s; a little less leaves room for scheduling.
 HEARTBEAT_S = 10.0
+# Our cheroot gateway puts the request here, so the stream can hand its socket to the fan-out
+# writer (server/fanout.py). Under any other WSGI server each stream keeps its own thread.
+STREAM_REQUEST = "hallcall.request"
 
 
 def _position() -> int | None:
@@ -32,17 +37,22 @@ def events():
     # treated as "now" rather than waiting for numbers that may never come.
     seq = bus.last_seq if after is None else min(after, bus.last_seq)
 
+    def catch_up():
+        """Backlog from the store until the in-memory buffer covers the client's position."""
+        nonlocal seq
+        while not bus.covers(seq):
+            backlog = hub.events_after(seq, limit=500)
+            if not backlog:
+                return
+            seq = backlog[-1].seq
+            yield b"".join(e.frame for e in backlog)
+
     def generate():
         nonlocal seq
         # Sent at once, so the client knows it is connected before the first event.
         yield b"retry: 2000\n: connected\n\n"
         while True:
-            if not bus.covers(seq):
-                backlog = hub.events_after(seq, limit=500)
-                if backlog:
-                    seq = backlog[-1].seq
-                    yield b"".join(e.frame for e in backlog)
-                    continue
+            yield from catch_up()
             fresh = bus.wait_after(seq, heartbeat)
             if fresh is None:  # the hub is shutting down
                 return
@@ -52,5 +62,23 @@ def events():
             seq = fresh[-1].seq
             yield b"".join(e.frame for e in fresh)
 
-    return Response(generate(), mimetype="text/event-stream",
+    def hand_over(req, fanout):
+        """Under our cheroot server: send headers and backlog, then give the socket to the
+        fan-out writer, and this worker thread back to the pool."""
+        yield b"retry: 2000\n: connected\n\n"
+        yield from catch_up()
+        conn = req.conn
+        sock = socket.socket(fileno=conn.socket.detach())
+        chunked = req.chunked_write
+        # cheroot must neither end the chunked body, nor read another request from this
+        # connection, nor shut it down: the connection belongs to the fan-out writer now.
+        req.chunked_write = False
+        req.close_connection = True
+        conn.linger = True
+        fanout.attach(sock, seq, chunked)
+
+    req = request.environ.get(STREAM_REQUEST)
+    fanout = current_app.config.get("FANOUT")
+    body = hand_over(req, fanout) if req is not None and fanout is not None else generate()
+    return Response(body, mimetype="text/event-stream",
                     headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
