@@ -305,3 +305,11 @@ def test_unexpected_failure_is_json_not_a_traceback(app, client, monkeypatch):
 def test_pages_are_served(client, path):
     r = client.get(path)
     assert r.status_code == 200 and r.mimetype == "text/html"
+
+
+def test_day_rolls_over_even_when_the_first_request_of_the_day_is_refused(client, clock):
+    token = issue(client).json["ticket"]["token"]
+    clock.advance(days=1)
+    assert_error(act(client, "1", "recall"), 409, "nothing_called")  # rolled back, roll-over too
+    assert issue(client).json["ticket"]["number"] == "A001"
+    assert client.get(f"/api/tickets/{token}").json["ticket"]["status"] == "cancelled"
