@@ -86,8 +86,9 @@ class Hub:
             log.exception("could not publish committed events")
 
     def _follow(self, interval: float = 0.1) -> None:
-        """Pick up events other hub processes commit to the same file, and roll the day over."""
-        ticks = 0
+        """Pick up events other hub processes commit to the same file, checkpoint the WAL off
+        the request path, and roll the day over."""
+        ticks = checkpointed = 0
         while not self._stop.wait(interval):
             ticks += 1
             try:
@@ -97,6 +98,9 @@ class Hub:
                     with self.store.locked():
                         with self.store.read() as tx:
                             self.bus.publish(tx.events_after(self.bus.last_seq, limit=100_000))
+                if newest > checkpointed and ticks % 20 == 0:  # every 2 s after writes
+                    self.store.checkpoint()
+                    checkpointed = newest
                 if ticks % 50 == 0:
                     self.roll_over_if_due()
             except Exception:

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine, make_url
 
 DEFAULT_URL = "sqlite:///var/hallcall.db"
 BUSY_TIMEOUT_MS = 10_000
+AUTOCHECKPOINT_PAGES = 20_000
 
 
 def sqlite_url(value: str) -> str:
@@ -41,6 +42,10 @@ def make_engine(url: str = DEFAULT_URL) -> Engine:
         # A hall's day is a few thousand rows; SQLite's default 2 MB cache per connection would
         # be most of the hub's memory budget across the pool.
         cur.execute("PRAGMA cache_size=-512")
+        # SQLite checkpoints the WAL inside whichever commit crosses 1000 pages, and that commit
+        # then takes milliseconds more. The hub checkpoints from a background thread instead
+        # (Store.checkpoint); this higher limit is only the backstop for other programs.
+        cur.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
         cur.close()
 
     @event.listens_for(engine, "begin")

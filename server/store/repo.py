@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from sqlalchemy.engine import Connection
 
 from ..config.model import HallConfig
 from ..engine.model import OPEN_STATES, WAITING, Outcome, Ticket, WindowState
+from .. import timing
 from ..serialize import event_dict
 from . import schema
 from .db import make_engine
@@ -297,14 +299,26 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[Tx]:
+        asked = time.perf_counter()
         with self._write_lock:
+            timing.record("lock", time.perf_counter() - asked)
             with self.engine.connect().execution_options(write=True) as conn:
-                with conn.begin():
+                with conn.begin() as transaction:
                     tx = Tx(conn, self.config, self.tz)
                     yield tx
+                    committing = time.perf_counter()
+                    transaction.commit()
+                    timing.record("commit", time.perf_counter() - committing)
             # Committed: now the world may hear of it, in order, before the next writer runs.
             if tx.written and self.on_commit is not None:
                 self.on_commit(tx.written)
+
+    def checkpoint(self) -> None:
+        """Copy the WAL into the database without blocking writers (PASSIVE)."""
+        with self.engine.connect() as conn:
+            # On the driver's connection: SQLAlchemy would wrap it in a transaction, and a
+            # checkpoint inside a read transaction cannot pass that reader's snapshot.
+            conn.connection.dbapi_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
     @contextmanager
     def read(self) -> Iterator[Tx]:

@@ -7,6 +7,7 @@ import time
 
 from flask import Flask, g
 
+from .. import timing
 from ..config import HallConfig, load_config
 from ..hub import Hub
 from ..store import DEFAULT_URL, Store
@@ -47,13 +48,14 @@ def create_app(settings: dict | None = None) -> Flask:
     @app.before_request
     def _start_timer():
         g.started = time.perf_counter()
+        timing.start()
 
     @app.after_request
     def _server_timing(response):
         # The hub's own share of a request, so a benchmark can tell it from the network's.
         started = g.get("started")
         if started is not None:
-            response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.2f}"
+            response.headers["Server-Timing"] = timing.header(time.perf_counter() - started)
         return response
 
     return app
