@@ -13,7 +13,9 @@ from .store import StoredEvent
 
 
 class EventBus:
-    def __init__(self, capacity: int = 4096):
+    # About 1 KB an event with its encoded frame: 1024 cover several minutes of a busy hall,
+    # more than a display's reconnect takes, without spending the hub's memory budget.
+    def __init__(self, capacity: int = 1024):
         self._cond = threading.Condition()
         self._events: deque[StoredEvent] = deque(maxlen=capacity)
         self.last_seq = 0
