@@ -107,5 +107,14 @@ class HubClient:
     def call_next(self, window_id: str) -> dict:
         return self.window(window_id, "call-next")
 
+    def report_status(self, printer: dict | None = None, message: str | None = None) -> dict:
+        """Tell the hub how this device is, e.g. printer={"paper": "near_end", "online": True}."""
+        body = {}
+        if printer is not None:
+            body["printer"] = printer
+        if message is not None:
+            body["message"] = message
+        return self.request("POST", "/api/devices/status", body)[1]["device"]
+
     def stats(self, day: str | None = None) -> dict:
         return self.request("GET", "/api/stats" + (f"?date={day}" if day else ""))[1]

@@ -18,7 +18,7 @@ from statistics import fmean
 from zoneinfo import ZoneInfo
 
 from .bus import EventBus
-from .config.model import HallConfig, Text
+from .config.model import Device, HallConfig, Text
 from .engine import estimate, rules
 from .engine.model import DONE, NO_SHOW, WAITING, DomainError, Outcome, Ticket, WindowState
 from .serialize import ticket_dict, window_dict
@@ -250,6 +250,7 @@ class Hub:
             notices = tx.state("notices")
             currents = tx.current_tickets()
             recent_calls = tx.latest_events(day, ("ticket.called", "ticket.recalled"), RECENT_CALLS)
+            device_statuses = tx.device_statuses()
         services = []
         for s in self.config.services:
             services.append({
@@ -275,6 +276,8 @@ class Hub:
             "notices": notices if notices is not None else [n.as_dict() for n in self.config.notices],
             # So a display that starts mid-day shows the last calls at once, not an empty list.
             "recent_calls": recent_calls,
+            "devices": [_device_dict(d, *device_statuses.get(d.id, (None, None)))
+                        for d in self.config.devices],
             "last_event": last_event,
         }
 
@@ -287,6 +290,20 @@ class Hub:
             tx.apply(Outcome(events=[rules.Event("notices.changed", now, None, None,
                                                  {"notices": value})]), day)
         return value
+
+    def report_status(self, device: Device, status: dict) -> dict:
+        """A device tells how it is (a kiosk: its printer's paper). Staff see it in the snapshot;
+        a change is also an event, so the overview updates at once."""
+        now = self.now()
+        with self.store.write() as tx:
+            day = self._day(tx, now)
+            before = tx.device_statuses().get(device.id)
+            tx.set_device_status(device.id, status, now)
+            view = _device_dict(device, status, now)
+            if before is None or before[0] != status:
+                tx.apply(Outcome(events=[rules.Event("device.status", now, None, None,
+                                                     {"device": view})]), day)
+        return view
 
     def events_after(self, seq: int, limit: int = 1000) -> list[StoredEvent]:
         with self.store.read() as tx:
@@ -309,6 +326,12 @@ class Hub:
                                        transferred=sum(1 for e in transfers
                                                        if (e.get("window") or {}).get("id") == w.id))
                             for w in self.config.windows]}
+
+
+def _device_dict(device: Device, status: dict | None, updated_at: datetime | None) -> dict:
+    # Never the token: the snapshot is public.
+    return {"id": device.id, "role": device.role, "status": status,
+            "updated_at": updated_at.isoformat(timespec="seconds") if updated_at else None}
 
 
 def _seconds(later: datetime | None, earlier: datetime | None) -> float | None:

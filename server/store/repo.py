@@ -31,12 +31,13 @@ from .db import make_engine
 
 T = schema.tickets
 # The newest migration in migrations/versions; tests check that the two agree.
-HEAD_REVISION = "0001"
+HEAD_REVISION = "0002"
 
 
 # The hot statements are built once: building SQLAlchemy constructs per call cost more than
 # SQLite's own work on the issuing path. Executing a prebuilt statement reuses its compiled form.
 W, E, I, H = schema.windows, schema.events, schema.idempotency, schema.hall_state
+D = schema.device_status
 _p = bindparam
 TICKET_BY_ID = select(T).where(T.c.id == _p("id"))
 TICKET_BY_TOKEN = select(T).where(T.c.token == _p("token"))
@@ -209,6 +210,19 @@ class Tx:
 
     def set_state(self, key: str, value) -> None:
         self.conn.execute(SET_STATE, {"key": key, "value": json.dumps(value, ensure_ascii=False)})
+
+    # -- device status --------------------------------------------------------------------
+
+    def device_statuses(self) -> dict[str, tuple[dict, datetime]]:
+        return {r.device: (json.loads(r.status), self._dt(r.updated_at))
+                for r in self.conn.execute(select(D))}
+
+    def set_device_status(self, device: str, status: dict, now: datetime) -> None:
+        stmt = sqlite_insert(D).values(device=device, status=json.dumps(status, ensure_ascii=False),
+                                       updated_at=_ts(now))
+        self.conn.execute(stmt.on_conflict_do_update(
+            index_elements=["device"], set_={"status": stmt.excluded.status,
+                                             "updated_at": stmt.excluded.updated_at}))
 
     # -- events ---------------------------------------------------------------------------
 

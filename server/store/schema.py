@@ -67,3 +67,10 @@ hall_state = Table(
     Column("key", String(32), primary_key=True),
     Column("value", Text, nullable=False),
 )
+
+device_status = Table(
+    "device_status", metadata,
+    Column("device", String(64), primary_key=True),
+    Column("status", Text, nullable=False),  # JSON as the device reported it (validated)
+    Column("updated_at", BigInteger, nullable=False),
+)

@@ -135,6 +135,35 @@ def stats():
     return jsonify(hub().stats(day))
 
 
+PAPER_STATES = ("ok", "near_end", "out", "unknown")
+
+
+@bp.post("/devices/status")
+def device_status():
+    device = require(("kiosk", "display", "buttons", "console", "admin"))
+    body = json_body({"printer": dict, "message": str})
+    status = {}
+    if "printer" in body:
+        printer = body["printer"]
+        unknown = sorted(set(printer) - {"paper", "online", "detail"})
+        if unknown:
+            raise bad_request(f"Unknown printer field(s): {', '.join(unknown)}", "打印机状态包含未知字段")
+        paper = choice(printer, "paper", PAPER_STATES, "unknown")
+        online = printer.get("online")
+        if online is not None and not isinstance(online, bool):
+            raise bad_request("printer.online must be true, false or null", "打印机在线状态无效")
+        detail = printer.get("detail") or ""
+        if not isinstance(detail, str) or len(detail) > 200:
+            raise bad_request("printer.detail must be a string of at most 200 characters",
+                              "打印机状态说明无效")
+        status["printer"] = {"paper": paper, "online": online, "detail": detail}
+    if "message" in body:
+        if len(body["message"]) > 200:
+            raise bad_request("message must be at most 200 characters", "状态说明过长")
+        status["message"] = body["message"]
+    return jsonify(device=hub().report_status(device, status))
+
+
 @bp.put("/notices")
 def put_notices():
     require(ADMIN)

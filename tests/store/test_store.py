@@ -162,3 +162,31 @@ def test_sql_queue_answers_match_the_engine(tmp_path_factory, specs):
                 assert rules.pick_next(window, heads) == rules.pick_next(window, tickets)
     finally:
         hub.stop()
+
+
+def test_upgrade_from_the_first_schema_keeps_the_data(tmp_path):
+    """A hall running revision 0001 upgrades in place: tickets survive, new tables appear."""
+    from alembic import command
+    from alembic.config import Config
+    from importlib import resources
+
+    from server.store import make_engine
+
+    url = f"sqlite:///{tmp_path}/old.db"
+    engine = make_engine(url)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(resources.files("server.store").joinpath("migrations")))
+    with engine.connect().execution_options(write=True) as conn, conn.begin():
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+        conn.exec_driver_sql("INSERT INTO windows (id, status) VALUES ('1', 'open')")
+    engine.dispose()
+    hub = open_hub(url)
+    try:
+        hub.issue("a")
+        with hub.store.read() as tx:
+            assert tx.conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == HEAD_REVISION
+            assert tx.device_statuses() == {}
+        assert hub.snapshot()["services"][0]["issued_today"] == 1
+    finally:
+        hub.stop()

@@ -313,3 +313,32 @@ def test_day_rolls_over_even_when_the_first_request_of_the_day_is_refused(client
     assert_error(act(client, "1", "recall"), 409, "nothing_called")  # rolled back, roll-over too
     assert issue(client).json["ticket"]["number"] == "A001"
     assert client.get(f"/api/tickets/{token}").json["ticket"]["status"] == "cancelled"
+
+
+def test_devices_report_their_status_and_staff_see_it(client):
+    before = hall_state(client)
+    assert {d["id"]: d["status"] for d in before["devices"]}["kiosk-1"] is None
+    assert "token" not in json.dumps(before["devices"])
+    r = client.post("/api/devices/status", json={"printer": {"paper": "near_end", "online": True}},
+                    headers=KIOSK)
+    assert r.status_code == 200 and r.json["device"]["status"]["printer"]["paper"] == "near_end"
+    kiosk = next(d for d in hall_state(client)["devices"] if d["id"] == "kiosk-1")
+    assert kiosk["status"]["printer"] == {"paper": "near_end", "online": True, "detail": ""}
+    assert kiosk["updated_at"] and kiosk["role"] == "kiosk"
+    last = hall_state(client)["last_event"]
+    client.post("/api/devices/status", json={"printer": {"paper": "near_end", "online": True}},
+                headers=KIOSK)
+    assert hall_state(client)["last_event"] == last  # unchanged status: no event
+    client.post("/api/devices/status", json={"printer": {"paper": "out", "online": True}}, headers=KIOSK)
+    assert hall_state(client)["last_event"] == last + 1
+
+
+def test_device_status_errors_change_nothing(client):
+    assert_error(client.post("/api/devices/status", json={"printer": {"paper": "low"}}, headers=KIOSK),
+                 400, "bad_request")
+    assert_error(client.post("/api/devices/status", json={"printer": {"online": "yes"}}, headers=KIOSK),
+                 400, "bad_request")
+    assert_error(client.post("/api/devices/status", json={"printer": {"ink": 1}}, headers=KIOSK),
+                 400, "bad_request")
+    assert_error(client.post("/api/devices/status", json={"printer": {}}), 401, "unauthorized")
+    assert all(d["status"] is None for d in hall_state(client)["devices"])

@@ -129,6 +129,18 @@ def test_overview_shows_a_call_live(hub_url, page, kiosk, buttons):
     sync_api.expect(tile).to_have_attribute("data-state", "serving", timeout=WAIT_MS)
 
 
+def test_overview_tells_staff_when_a_kiosk_printer_needs_paper(hub_url, page, kiosk):
+    page.goto(hub_url + "/")
+    page.wait_for_selector("#conn[data-state=live]", timeout=WAIT_MS)
+    devices = page.locator("#devices")
+    sync_api.expect(devices).to_contain_text("All devices OK")
+    kiosk.report_status(printer={"paper": "near_end", "online": True})
+    sync_api.expect(devices).to_contain_text("纸将用尽", timeout=WAIT_MS)
+    sync_api.expect(devices).to_contain_text("kiosk-1")
+    kiosk.report_status(printer={"paper": "ok", "online": True})
+    sync_api.expect(devices).to_contain_text("All devices OK", timeout=WAIT_MS)
+
+
 def test_ticket_page_follows_the_ticket_until_it_is_called(hub_url, page, kiosk, buttons):
     hall = kiosk.hall()
     # Two windows of the service "company-setup" (B), so this test does not depend on the other.

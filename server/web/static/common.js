@@ -7,7 +7,7 @@
   var EVENT_TYPES = [
     "ticket.issued", "ticket.called", "ticket.recalled", "ticket.started", "ticket.finished",
     "ticket.no_show", "ticket.transferred", "ticket.cancelled", "window.status",
-    "notices.changed", "day.reset"
+    "notices.changed", "day.reset", "device.status"
   ];
 
   function el(tag, cls, text) {

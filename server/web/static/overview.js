@@ -230,6 +230,34 @@
     if (!list.children.length) list.appendChild(bi("暂无公告", "No notices", "empty"));
   }
 
+  /* -- devices that need the staff ------------------------------------------------------------ */
+
+  var PAPER = {
+    near_end: ["纸将用尽", "paper near end"], out: ["缺纸", "out of paper"],
+    unknown: ["打印机无应答", "printer not answering"]
+  };
+
+  function deviceProblem(d) {
+    var p = d.status && d.status.printer;
+    if (!p) return null;
+    if (p.online === false) return ["打印机离线", "printer offline"];
+    return PAPER[p.paper] || null;
+  }
+
+  function renderDevices(devices) {
+    var list = $("devices");
+    list.textContent = "";
+    (devices || []).forEach(function (d) {
+      var problem = deviceProblem(d);
+      if (!problem) return;
+      var li = el("li", "device-alert");
+      li.appendChild(el("span", "device-id", d.id));
+      li.appendChild(bi(problem[0], problem[1], "device-problem"));
+      list.appendChild(li);
+    });
+    if (!list.children.length) list.appendChild(bi("全部正常", "All devices OK", "empty"));
+  }
+
   var fmtClock = H.timeFormatter(null, true), fmtDateZh = null, fmtDateEn = null;
 
   function setupClock(hall) {
@@ -283,6 +311,7 @@
     renderWindows();
     renderWaiting();
     renderNotices(data.notices);
+    renderDevices(data.devices);
   }
 
   var refetch = H.debounced(function () {
