@@ -90,6 +90,16 @@ def _require_current(state: WindowState, current: Ticket | None) -> Ticket:
     return current
 
 
+def _require_called(state: WindowState, current: Ticket | None, message_zh: str) -> Ticket:
+    """The window's ticket, which must be called and not yet being served."""
+    _require_open(state)
+    ticket = _require_current(state, current)
+    if ticket.status != CALLED:
+        raise DomainError("invalid_state", f"Ticket {ticket.number} is already being served",
+                          message_zh)
+    return ticket
+
+
 def _finish(state: WindowState, current: Ticket, now: datetime, rating: str | None) -> Outcome:
     done = current.evolve(status=DONE, finished_at=now, rating=rating,
                           started_at=current.started_at or current.called_at)
@@ -119,22 +129,14 @@ def call_next(window: Window, state: WindowState, current: Ticket | None, waitin
 
 
 def recall(state: WindowState, current: Ticket | None, now: datetime) -> Outcome:
-    _require_open(state)
-    ticket = _require_current(state, current)
-    if ticket.status != CALLED:
-        raise DomainError("invalid_state", f"Ticket {ticket.number} is already being served",
-                          "该号已在办理中，无需重复呼叫")
+    ticket = _require_called(state, current, "该号已在办理中，无需重复呼叫")
     recalled = ticket.evolve(calls=ticket.calls + 1)
     return Outcome(ticket=recalled, tickets=[recalled],
                    events=[Event("ticket.recalled", now, recalled, state.id)])
 
 
 def start(state: WindowState, current: Ticket | None, now: datetime) -> Outcome:
-    _require_open(state)
-    ticket = _require_current(state, current)
-    if ticket.status != CALLED:
-        raise DomainError("invalid_state", f"Ticket {ticket.number} is already being served",
-                          "该号已在办理中")
+    ticket = _require_called(state, current, "该号已在办理中")
     serving = ticket.evolve(status=SERVING, started_at=now)
     return Outcome(ticket=serving, tickets=[serving],
                    events=[Event("ticket.started", now, serving, state.id)])
@@ -154,12 +156,7 @@ def finish(state: WindowState, current: Ticket | None, now: datetime,
 
 def no_show(state: WindowState, current: Ticket | None, now: datetime,
             requeue: bool = False) -> Outcome:
-    _require_open(state)
-    ticket = _require_current(state, current)
-    if ticket.status != CALLED:
-        raise DomainError("invalid_state",
-                          f"Ticket {ticket.number} is being served; it cannot be a no-show",
-                          "该号已在办理中，不能记为过号")
+    ticket = _require_called(state, current, "该号已在办理中，不能记为过号")
     if requeue:
         # Back in line behind everybody waiting now, keeping its number.
         after = ticket.evolve(status=WAITING, window=None, queued_at=now)
