@@ -119,3 +119,16 @@ def test_plain_http_10_stream_is_not_chunked(bus_and_fanout):
         assert client_end.recv(4096).startswith(b"id: 1\nevent: ticket.called\n")
     finally:
         client_end.close()
+
+
+def test_idle_streams_get_a_heartbeat_comment():
+    bus = EventBus()
+    fan = Fanout(bus, heartbeat_s=0.1)
+    server_end, client_end = socket.socketpair()
+    try:
+        fan.attach(server_end, after=0, chunked=True)
+        client_end.settimeout(3)
+        assert client_end.recv(4096) == b"e\r\n: keep-alive\n\n\r\n"  # one HTTP chunk
+    finally:
+        fan.close()
+        client_end.close()
