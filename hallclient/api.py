@@ -107,6 +107,10 @@ class HubClient:
     def call_next(self, window_id: str) -> dict:
         return self.window(window_id, "call-next")
 
+    def whoami(self) -> dict:
+        """This device as the hall config describes it: id, role, windows, exit_pin."""
+        return self.request("GET", "/api/devices/self")[1]["device"]
+
     def report_status(self, printer: dict | None = None, message: str | None = None) -> dict:
         """Tell the hub how this device is, e.g. printer={"paper": "near_end", "online": True}."""
         body = {}

@@ -309,7 +309,11 @@ def parse_config(data: dict, source: str = "<memory>") -> HallConfig:
         rate = node.get("rate_limit_per_minute", int)
         if rate is not None and rate < 1:
             node.bad("rate_limit_per_minute", "must be at least 1")
-        devices.append(Device(did, role or "", token or "", tuple(dwindows) if dwindows is not None else None, rate))
+        pin = node.get("exit_pin", str)
+        if pin is not None and not re.fullmatch(r"\d{4,8}", pin):
+            node.bad("exit_pin", "must be 4 to 8 digits (staff type it on the kiosk's keypad)")
+        devices.append(Device(did, role or "", token or "",
+                              tuple(dwindows) if dwindows is not None else None, rate, pin))
         node.finish()
 
     clerks = []

@@ -79,6 +79,7 @@ class Device:
     token: str
     windows: tuple[str, ...] | None  # None: every window
     rate_limit_per_minute: int | None
+    exit_pin: str | None = None  # what staff type to leave a kiosk's full screen
 
     def may_act_on(self, window_id: str) -> bool:
         return self.windows is None or window_id in self.windows

@@ -135,6 +135,15 @@ def stats():
     return jsonify(hub().stats(day))
 
 
+@bp.get("/devices/self")
+def device_self():
+    """A device learns what the hall config says about it (its windows, a kiosk's exit PIN)."""
+    device = require(("kiosk", "display", "buttons", "console", "admin"))
+    return jsonify(device={"id": device.id, "role": device.role,
+                           "windows": list(device.windows) if device.windows is not None else None,
+                           "exit_pin": device.exit_pin})
+
+
 PAPER_STATES = ("ok", "near_end", "out", "unknown")
 
 

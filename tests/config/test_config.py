@@ -102,3 +102,9 @@ def test_check_config_command_exits_non_zero_naming_the_key(tmp_path):
     assert "hall.languages" in run.stderr and "departments: is required" in run.stderr
     ok = subprocess.run([sys.executable, "-m", "server.cli", "check-config"], capture_output=True, text=True)
     assert ok.returncode == 0 and "44 windows" in ok.stdout
+
+
+def test_exit_pin_must_be_digits():
+    data = small_hall_data()
+    data["devices"][0]["exit_pin"] = "12ab"
+    assert any(p.startswith("devices[0].exit_pin:") for p in problems(data))

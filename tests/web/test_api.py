@@ -342,3 +342,11 @@ def test_device_status_errors_change_nothing(client):
                  400, "bad_request")
     assert_error(client.post("/api/devices/status", json={"printer": {}}), 401, "unauthorized")
     assert all(d["status"] is None for d in hall_state(client)["devices"])
+
+
+def test_a_device_reads_its_own_settings(client):
+    me = client.get("/api/devices/self", headers=KIOSK).json["device"]
+    assert me == {"id": "kiosk-1", "role": "kiosk", "windows": None, "exit_pin": "2468"}
+    assert client.get("/api/devices/self", headers=BUTTONS).json["device"]["exit_pin"] is None
+    assert_error(client.get("/api/devices/self"), 401, "unauthorized")
+    assert "2468" not in json.dumps(hall_state(client))
