@@ -1,0 +1,85 @@
+"""Image mode: the ticket drawn with Pillow in a Simplified Chinese font and sent as a raster, for
+printers without a Chinese font. The QR code is still the printer's own (native), between images."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from escpos.printer import Dummy
+from PIL import Image, ImageDraw, ImageFont
+
+from hallclient.fonts import cjk_font
+
+from .layout import DOTS, Block, Cut, Qr, Rule, Text
+
+CELL = 24  # dots per line of font A, the unit the layout's sizes multiply
+MARGIN = 4
+
+
+@lru_cache(maxsize=16)
+def _font(px: int, bold: bool) -> ImageFont.FreeTypeFont:
+    face = cjk_font("bold" if bold else "regular")
+    return ImageFont.truetype(face.path, px, index=face.index)
+
+
+def _line_image(block: Text, width: int) -> Image.Image:
+    px = CELL * block.size - 2
+    font = _font(px, block.bold)
+    # Latin letters in a CJK font are wider than half a cell: shrink a line rather than cut it.
+    while font.getlength(block.text) > width - 2 * MARGIN and px > 12:
+        px -= 2
+        font = _font(px, block.bold)
+    height = CELL * block.size + 4
+    img = Image.new("L", (width, height), 255)
+    draw = ImageDraw.Draw(img)
+    text_w = font.getlength(block.text)
+    x = (width - text_w) / 2 if block.align == "center" else MARGIN
+    draw.text((x, height // 2), block.text, font=font, fill=0, anchor="lm")
+    return img
+
+
+def draw(blocks: list[Text | Rule], width: int) -> Image.Image:
+    """One raster for a run of text blocks, exactly `width` dots wide."""
+    parts = []
+    for block in blocks:
+        if isinstance(block, Rule):
+            rule = Image.new("L", (width, 12), 255)
+            ImageDraw.Draw(rule).line((MARGIN, 6, width - MARGIN, 6), fill=0, width=2)
+            parts.append(rule)
+        else:
+            parts.append(_line_image(block, width))
+    img = Image.new("L", (width, sum(p.height for p in parts) or 1), 255)
+    y = 0
+    for p in parts:
+        img.paste(p, (0, y))
+        y += p.height
+    return img.point(lambda v: 0 if v < 160 else 255, mode="1")
+
+
+def render(blocks: list[Block], paper_mm: int = 80, width: int | None = None) -> bytes:
+    width = width or DOTS[paper_mm]
+    out = Dummy()
+    # python-escpos checks a raster against the profile's width (and prints a warning when the
+    # profile has none): give this one the printer's real width, on a copy of the profile data.
+    out.profile.profile_data = {**out.profile.profile_data,
+                                "media": {"width": {"mm": paper_mm, "pixels": width}}}
+    out._raw(b"\x1b@")
+    run: list = []
+
+    def flush():
+        if run:
+            out.image(draw(run, width), impl="bitImageRaster")
+            run.clear()
+
+    for block in blocks:
+        if isinstance(block, (Text, Rule)):
+            run.append(block)
+        elif isinstance(block, Qr):
+            flush()
+            out._raw(b"\x1ba\x01")
+            out.qr(block.data, native=True, size=6 if paper_mm == 80 else 5)
+            out._raw(b"\x1ba\x00")
+        elif isinstance(block, Cut):
+            flush()
+            out.cut()
+    flush()
+    return out.output

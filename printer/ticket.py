@@ -1,0 +1,55 @@
+"""The plain value a ticket is printed from, and how a kiosk builds it from the hub's answers."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+DEFAULT_FOOTER = {"zh": "请留意叫号屏幕和广播，过号需重新取号。",
+                  "en": "Watch the screens and listen for your number."}
+
+
+@dataclass(frozen=True)
+class TicketPrint:
+    hall: dict  # {"zh": ..., "en": ...}
+    service: dict
+    number: str
+    priority: str
+    ahead: int
+    estimated_wait_s: int
+    issued_at: datetime
+    windows: list[dict]  # names of the windows that serve it
+    materials: list[dict]
+    status_url: str  # the phone page, /t/<token>
+    lang: str = "zh"
+    footer: dict = field(default_factory=lambda: dict(DEFAULT_FOOTER))
+
+    def text(self, value: dict, other: bool = False) -> str:
+        """A bilingual value in the ticket's language, or in the other one."""
+        lang = ("en" if self.lang == "zh" else "zh") if other else self.lang
+        return value.get(lang) or value.get("zh") or value.get("en") or ""
+
+
+def from_api(issued: dict, hall: dict, base_url: str, lang: str = "zh") -> TicketPrint:
+    """From the hub's POST /api/tickets answer and its GET /api/hall snapshot."""
+    ticket = issued["ticket"]
+    service = next((s for s in hall.get("services", []) if s["id"] == ticket["service"]),
+                   {"name": {"zh": ticket["service"], "en": ticket["service"]}, "materials": []})
+    windows = [w["name"] for w in hall.get("windows", []) if ticket["service"] in w.get("services", [])]
+    return TicketPrint(
+        hall=hall["hall"]["name"], service=service["name"], number=ticket["number"],
+        priority=ticket.get("priority", "normal"), ahead=issued.get("ahead", 0),
+        estimated_wait_s=issued.get("estimated_wait_s", 0),
+        issued_at=datetime.fromisoformat(ticket["issued_at"]), windows=windows,
+        materials=list(service.get("materials", [])),
+        status_url=f"{base_url.rstrip('/')}/t/{ticket['token']}", lang=lang)
+
+
+def sample_ticket(config, lang: str = "zh") -> TicketPrint:
+    """A ticket for the hall's first service, for `hallcall print-test`."""
+    service = config.services[0]
+    return TicketPrint(
+        hall=config.name.as_dict(), service=service.name.as_dict(), number=f"{service.prefix}023",
+        priority="normal", ahead=3, estimated_wait_s=540, issued_at=datetime.now().replace(microsecond=0),
+        windows=[w.name.as_dict() for w in config.windows_serving(service.id)],
+        materials=[m.as_dict() for m in service.materials],
+        status_url="http://hub.local:8080/t/sample-token", lang=lang)
