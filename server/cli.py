@@ -42,6 +42,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("close-day", help="close the current hall day: cancel open tickets, clear windows")
     _common(p)
 
+    p = sub.add_parser("print-test", help="print a sample ticket from the demo hall on a printer")
+    p.add_argument("--printer", required=True, metavar="URL",
+                   help="usb://VID:PID, serial:///dev/ttyUSB0?baudrate=19200, tcp://HOST:9100, "
+                        "file:///PATH, cups://QUEUE or dummy:")
+    p.add_argument("--mode", choices=("text", "image"), default="text")
+    p.add_argument("--width", type=int, choices=(58, 80), default=80, help="paper width in mm")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh")
+    p.add_argument("--hub", metavar="URL", help="also report the printer's status to this hub")
+    p.add_argument("--token", help="the device token to report with (with --hub)")
+
     p = sub.add_parser("stats", help="export a day's statistics as CSV")
     _common(p)
     p.add_argument("--date", type=date.fromisoformat, default=None, help="YYYY-MM-DD; default: today")
@@ -106,6 +116,29 @@ def cmd_close_day(args) -> int:
     return 0
 
 
+def cmd_print_test(args) -> int:
+    from printer import PrintError, open_printer
+    from printer.ticket import sample_ticket
+
+    try:
+        printer = open_printer(args.printer, args.mode, args.width)
+        status = printer.status()
+        print(f"printer status: paper {status.paper}, online {status.online} {status.detail}".rstrip())
+        if args.hub:
+            from hallclient import HubClient, HubError
+            try:
+                HubClient(args.hub, args.token).report_status(printer=status.as_dict())
+            except HubError as exc:
+                print(f"hallcall: could not report to the hub: {exc.message}", file=sys.stderr)
+                return 1
+        sent = printer.print_ticket(sample_ticket(load_config(), args.lang))
+    except PrintError as exc:
+        print(f"hallcall: {exc.message}", file=sys.stderr)
+        return 1
+    print(f"sent a {args.width} mm {args.mode}-mode sample ticket: {sent} bytes")
+    return 0
+
+
 STATS_COLUMNS = ["kind", "id", "name_zh", "name_en", "issued", "called", "served", "no_show",
                  "transferred", "cancelled", "waiting", "avg_wait_s", "max_wait_s",
                  "avg_service_s", "rating_satisfied", "rating_basic", "rating_unsatisfied"]
@@ -134,7 +167,7 @@ def cmd_stats(args) -> int:
 
 
 COMMANDS = {"serve": cmd_serve, "migrate": cmd_migrate, "check-config": cmd_check_config, "close-day": cmd_close_day,
-            "stats": cmd_stats}
+            "stats": cmd_stats, "print-test": cmd_print_test}
 
 
 def main(argv: list[str] | None = None) -> int:
