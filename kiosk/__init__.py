@@ -1,1 +1,1 @@
-"""kiosk: placeholder until its issue lands."""
+"""The touch-screen ticket kiosk (pygame): `hallcall kiosk --hub URL --token TOKEN --printer URL`."""
