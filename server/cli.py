@@ -52,6 +52,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--hub", metavar="URL", help="also report the printer's status to this hub")
     p.add_argument("--token", help="the device token to report with (with --hub)")
 
+    p = sub.add_parser("kiosk", help="run the touch-screen ticket kiosk (pygame)")
+    p.add_argument("--hub", default="http://127.0.0.1:8080", metavar="URL")
+    p.add_argument("--token", default="demo-kiosk")
+    p.add_argument("--printer", default="dummy:", metavar="URL", help="see print-test; default dummy:")
+    p.add_argument("--printer-mode", choices=("text", "image"), default="text")
+    p.add_argument("--paper", type=int, choices=(58, 80), default=80, help="paper width in mm")
+    p.add_argument("--size", default="1920x1080", metavar="WxH")
+    p.add_argument("--windowed", action="store_true", help="a window instead of full screen")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh")
+
     p = sub.add_parser("stats", help="export a day's statistics as CSV")
     _common(p)
     p.add_argument("--date", type=date.fromisoformat, default=None, help="YYYY-MM-DD; default: today")
@@ -139,6 +149,24 @@ def cmd_print_test(args) -> int:
     return 0
 
 
+def cmd_kiosk(args) -> int:
+    try:
+        width, height = (int(v) for v in args.size.lower().split("x"))
+    except ValueError:
+        print(f"hallcall: --size must look like 1920x1080, not {args.size!r}", file=sys.stderr)
+        return EXIT_CONFIG
+    from printer import PrintError
+    try:
+        from kiosk.app import KioskApp
+        app = KioskApp(args.hub, args.token, args.printer, (width, height), args.windowed,
+                       args.lang, args.printer_mode, args.paper)
+    except PrintError as exc:
+        print(f"hallcall: {exc.message}", file=sys.stderr)
+        return EXIT_CONFIG
+    app.run()
+    return 0
+
+
 STATS_COLUMNS = ["kind", "id", "name_zh", "name_en", "issued", "called", "served", "no_show",
                  "transferred", "cancelled", "waiting", "avg_wait_s", "max_wait_s",
                  "avg_service_s", "rating_satisfied", "rating_basic", "rating_unsatisfied"]
@@ -167,7 +195,8 @@ def cmd_stats(args) -> int:
 
 
 COMMANDS = {"serve": cmd_serve, "migrate": cmd_migrate, "check-config": cmd_check_config, "close-day": cmd_close_day,
-            "stats": cmd_stats, "print-test": cmd_print_test}
+            "stats": cmd_stats, "print-test": cmd_print_test,
+            "kiosk": cmd_kiosk}
 
 
 def main(argv: list[str] | None = None) -> int:
