@@ -46,8 +46,15 @@ class EventStream:
         self.connected = True
 
     def close(self) -> None:
+        """Close the stream; a thread blocked reading it wakes up at once (shutdown, not just
+        close, interrupts a recv in progress)."""
         self.connected = False
         if self._conn is not None:
+            try:
+                if self._conn.sock is not None:
+                    self._conn.sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
             try:
                 self._conn.close()
             except OSError:
