@@ -49,17 +49,19 @@ class EventStream:
         """Close the stream; a thread blocked reading it wakes up at once (shutdown, not just
         close, interrupts a recv in progress)."""
         self.connected = False
-        if self._conn is not None:
-            try:
-                if self._conn.sock is not None:
-                    self._conn.sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            try:
-                self._conn.close()
-            except OSError:
-                pass
-        self._conn = self._resp = None
+        # Another thread may be closing it too (a reader on its way out): take it once.
+        conn, self._conn, self._resp = self._conn, None, None
+        if conn is None:
+            return
+        try:
+            if conn.sock is not None:
+                conn.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        try:
+            conn.close()
+        except OSError:
+            pass
 
     def _frames(self) -> Iterator[HubEvent | None]:
         """Events as they arrive; None for a comment (heartbeat), so callers can notice life."""
