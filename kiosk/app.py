@@ -55,6 +55,7 @@ class KioskApp:
         self.running = True
         self._corner_down: float | None = None
         self._job: IssueJob | None = None
+        self._service_id: str | None = None
         self.sync = HubSync(hub_url, self.inbox)
         self.sync.start()
         self.layout = compute(size, 0)
@@ -162,14 +163,26 @@ class KioskApp:
 
     def take_number(self, service: dict) -> None:
         if not service.get("open", True):
-            self.show_message(*self.both("This service is not open now. Please come back during opening hours."))
+            self.show_closed(service)
             return
         self.screen_name = "issuing"
         self.message = None
+        self._service_id = service["id"]
         kwargs = {} if self.retry_s is None else {"retry_s": self.retry_s}
         self._job = IssueJob(self.printing.client, self.printing, self.hub_url, service["id"],
                              self.lang, self.hall, self.inbox, **kwargs)
         self._job.start()
+
+    def show_closed(self, service: dict, zh: str | None = None, en: str | None = None) -> None:
+        """Closed now: say so, with the opening hours, so the citizen knows when to come back."""
+        closed_zh, closed_en = self.both("This service is not open now.")
+        zh, en = zh or closed_zh, en or closed_en
+        hours = ", ".join(service.get("hours", []))
+        if hours:
+            hours_zh, hours_en = self.both("Opening hours: {hours}.")
+            zh += " " + hours_zh.format(hours=hours)
+            en += " " + hours_en.format(hours=hours)
+        self.show_message(zh, en)
 
     def show_message(self, zh: str, en: str) -> None:
         self.screen_name = "message"
@@ -247,7 +260,10 @@ class KioskApp:
             self.show_message(*self.both(
                 "The ticket system cannot be reached right now. No ticket was taken. "
                 "Please try again in a moment or ask the staff."))
-        elif exc.code in ("service_closed", "daily_limit_reached"):
+        elif exc.code == "service_closed":
+            service = next((s for s in self.hall["services"] if s["id"] == self._service_id), {})
+            self.show_closed(service, exc.message_zh or None, exc.message)
+        elif exc.code == "daily_limit_reached":
             self.show_message(exc.message_zh or exc.message, exc.message)
         else:
             self.show_message(*self.both("Sorry, a ticket could not be issued. Please ask the staff."))

@@ -18,7 +18,7 @@ from statistics import fmean
 from zoneinfo import ZoneInfo
 
 from .bus import EventBus
-from .config.model import Device, HallConfig, Text
+from .config.model import WEEKDAYS, Device, HallConfig, Text
 from .engine import estimate, rules
 from .engine.model import DONE, NO_SHOW, WAITING, DomainError, Outcome, Ticket, WindowState
 from .serialize import ticket_dict, window_dict
@@ -257,7 +257,9 @@ class Hub:
                 "id": s.id, "prefix": s.prefix, "department": s.department, "name": s.name.as_dict(),
                 "open": s.hours.is_open(now.weekday(), now.time()),
                 "waiting": waiting.get(s.id, 0), "issued_today": issued.get(s.id, 0),
-                "daily_limit": s.daily_limit, "materials": [m.as_dict() for m in s.materials]})
+                "daily_limit": s.daily_limit, "materials": [m.as_dict() for m in s.materials],
+                "hours": [_span(sp) for sp in s.hours.spans],
+                "days": [WEEKDAYS[d] for d in sorted(s.hours.days)]})
         windows = []
         for w in self.config.windows:
             state = states.get(w.id) or WindowState(w.id, w.status)
@@ -326,6 +328,11 @@ class Hub:
                                        transferred=sum(1 for e in transfers
                                                        if (e.get("window") or {}).get("id") == w.id))
                             for w in self.config.windows]}
+
+
+def _span(span) -> str:
+    end = span.end.strftime("%H:%M") if span.end else "24:00"
+    return f"{span.start.strftime('%H:%M')}-{end}"
 
 
 def _device_dict(device: Device, status: dict | None, updated_at: datetime | None) -> dict:

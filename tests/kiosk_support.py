@@ -14,14 +14,16 @@ SHOTS = Path(os.environ.get("HALLCALL_SHOTS", "/tmp/kiosk-shots"))
 
 
 class LiveHub:
-    def __init__(self, db_url: str, hall=None):
+    def __init__(self, db_url: str, hall=None, port: int = 0, clock=None):
         from server.web import create_app
         from server.wsgi import make_server
         settings = {"DATABASE": db_url, "FOLLOW": False}
         if hall is not None:
             settings["HALL"] = hall
+        if clock is not None:
+            settings["CLOCK"] = clock
         self.app = create_app(settings)
-        self.server = make_server(self.app, "127.0.0.1", 0, threads=16)
+        self.server = make_server(self.app, "127.0.0.1", port, threads=16)
         self.server.prepare()
         self.url = f"http://127.0.0.1:{self.server.bind_addr[1]}"
         self.thread = threading.Thread(target=self.server.serve, daemon=True)

@@ -10,8 +10,8 @@ from kiosk_support import LiveHub
 def live_hub(tmp_path):
     hubs = []
 
-    def start(hall=None, name="hall.db"):
-        hubs.append(LiveHub(f"sqlite:///{tmp_path}/{name}", hall))
+    def start(hall=None, name="hall.db", port=0, clock=None):
+        hubs.append(LiveHub(f"sqlite:///{tmp_path}/{name}", hall, port, clock))
         return hubs[-1]
 
     yield start

@@ -92,7 +92,7 @@ def test_hub_down_is_explained_and_nothing_is_issued(live_hub, make_kiosk, tmp_p
     assert app.printing.printer.printed == b""
 
 
-def test_the_kiosk_recovers_when_the_hub_comes_back(live_hub, make_kiosk, tmp_path):
+def test_the_kiosk_recovers_when_the_hub_comes_back(live_hub, make_kiosk):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -100,6 +100,25 @@ def test_the_kiosk_recovers_when_the_hub_comes_back(live_hub, make_kiosk, tmp_pa
     step_until(app, lambda: app.offline)
     shot(app, "offline")
     assert app.hall is None and app.screen_name == "menu"
+    live_hub(port=port)  # the hub is back, at the same address
+    step_until(app, lambda: app.hall is not None and not app.offline, timeout=10)
+    assert app.service_rect(app.page_services()[0]["id"]) is not None
+
+
+def test_closed_service_says_when_it_opens(live_hub, make_kiosk):
+    from datetime import datetime
+
+    from helpers import SHANGHAI
+    data = small_hall_data()
+    data["devices"].append({"id": "kiosk-1", "role": "kiosk", "token": "demo-kiosk"})
+    saturday = datetime(2026, 11, 28, 10, 0, tzinfo=SHANGHAI)
+    hub = live_hub(hall=parse_config(data), clock=lambda: saturday)
+    app = make_kiosk(hub.url, lang="en")
+    touch(app, ready(app, "c"))
+    step_until(app, lambda: app.screen_name == "message")
+    shot(app, "closed-service")
+    assert "08:30-12:00, 13:30-17:30" in app.message[1] and "办理时间" in app.message[0]
+    assert issued_today(hub, "c") == 0
 
 
 def test_staff_leave_only_with_the_pin(live_hub, make_kiosk):

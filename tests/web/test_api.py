@@ -231,7 +231,9 @@ def test_daily_limit_and_closed_service(make_app, clock):
     k = auth("kiosk-token-1")
     clock.set(datetime(2026, 11, 26, 12, 30, tzinfo=SHANGHAI))  # lunch break for service c
     assert_error(c.post("/api/tickets", json={"service": "c"}, headers=k), 409, "service_closed")
-    assert next(s for s in c.get("/api/hall").json["services"] if s["id"] == "c")["open"] is False
+    closed = next(s for s in c.get("/api/hall").json["services"] if s["id"] == "c")
+    assert closed["open"] is False and closed["hours"] == ["08:30-12:00", "13:30-17:30"]
+    assert closed["days"] == ["mon", "tue", "wed", "thu", "fri"]
     clock.set(datetime(2026, 11, 26, 14, 0, tzinfo=SHANGHAI))
     for _ in range(3):
         assert c.post("/api/tickets", json={"service": "c"}, headers=k).status_code == 201
