@@ -6,69 +6,85 @@
 """
 from __future__ import annotations
 
+import threading
+
 from . import connect, image_mode, text_mode
 from .connect import AnsweringDummy
 from .errors import PrintError
 from .layout import layout
-from .status import PrinterStatus, query
+from .status import PrinterStatus, from_cups, query
 from .ticket import TicketPrint, from_api
 
 MODES = ("text", "image")
+# Bytes per write: a timeout then means "no progress for that long", so a slow serial line
+# printing a 40 KB image is not cut off while a printer that stopped taking data is.
+CHUNK = 4096
 
 __all__ = ["open_printer", "TicketPrinter", "PrintError", "PrinterStatus", "TicketPrint", "from_api"]
 
 
 class TicketPrinter:
-    """One printer, opened per job: a printer that was switched off and on again just works."""
+    """One printer, opened per job: a printer that was switched off and on again just works.
+    Jobs and status queries on one TicketPrinter take turns (most printers take one
+    connection at a time)."""
 
     def __init__(self, url: str, mode: str = "text", paper_mm: int = 80, width_dots: int | None = None):
         if mode not in MODES:
             raise PrintError(f"mode must be text or image, not {mode!r}", "打印模式配置有误")
         if paper_mm not in (58, 80):
             raise PrintError(f"paper must be 58 or 80 mm, not {paper_mm}", "纸宽配置有误")
+        if width_dots is not None and not 64 <= width_dots <= 2048:
+            raise PrintError(f"width must be 64-2048 dots, not {width_dots}", "纸宽配置有误")
         self.url, self.mode, self.paper_mm, self.width_dots = url, mode, paper_mm, width_dots
-        self.scheme, self.target = connect.parse(url)
+        self.address = connect.parse(url)
+        connect.check_driver(self.address)
+        if mode == "image":
+            image_mode.check_font()
+        self._lock = threading.Lock()
         # The dummy keeps what it was sent across jobs, like paper coming out of a printer.
-        self.dummy = AnsweringDummy(self.target) if self.scheme == "dummy" else None
+        self.dummy = AnsweringDummy(self.address.target) if self.address.scheme == "dummy" else None
 
     def render(self, ticket: TicketPrint) -> bytes:
+        """The bytes of one ticket, without touching the printer (pure but for the font)."""
         blocks = layout(ticket, self.paper_mm)
         if self.mode == "image":
             return image_mode.render(blocks, self.paper_mm, self.width_dots)
         return text_mode.render(blocks, self.paper_mm)
 
     def print_ticket(self, ticket: TicketPrint) -> int:
-        """Send one ticket; returns the bytes sent, or raises PrintError."""
+        """Send one ticket; returns the bytes sent, or raises PrintError (never hangs: every
+        step has a timeout)."""
         data = self.render(ticket)
-        device = connect.open_device(self.scheme, self.target, self.dummy)
-        try:
-            device._raw(data)
-            if hasattr(device, "flush"):
-                device.flush()
-        except PrintError:
-            raise
-        except Exception as exc:
-            raise PrintError(f"Printing failed: {exc}", "打印失败，请记下您的号码") from exc
-        finally:
-            if device is not self.dummy:
-                _close(device)
+        with self._lock:
+            device = connect.open_device(self.address, self.dummy)
+            try:
+                for start in range(0, len(data), CHUNK):
+                    device._raw(data[start:start + CHUNK])
+                device.finish()
+            except Exception as exc:
+                raise PrintError(f"The printer {self.url} did not take the ticket: {exc or type(exc).__name__}",
+                                 "打印失败，请记下您的号码") from exc
+            finally:
+                self._close(device)
         return len(data)
 
     def status(self) -> PrinterStatus:
-        try:
-            device = connect.open_device(self.scheme, self.target, self.dummy)
-        except PrintError as exc:
-            return PrinterStatus("unknown", False, exc.message)
-        try:
-            sock = getattr(device, "device", None)
-            if self.scheme == "tcp" and sock is not None:
-                sock.settimeout(connect.STATUS_TIMEOUT_S)
-            elif self.scheme == "serial" and sock is not None:
-                sock.timeout = connect.STATUS_TIMEOUT_S
-            return query(device)
-        finally:
-            if device is not self.dummy:
-                _close(device)
+        """Paper and online state; "unknown" when the printer does not say (never a guess)."""
+        with self._lock:
+            try:
+                device = connect.open_device(self.address, self.dummy)
+            except PrintError as exc:
+                return PrinterStatus("unknown", False, exc.message)
+            try:
+                if isinstance(device, connect.CupsQueue):
+                    return from_cups(device.attributes())
+                if not getattr(device, "answers", True):
+                    return PrinterStatus("unknown", None, f"{self.url} cannot report a status")
+                return query(device)
+            except Exception as exc:  # CUPS not answering
+                return PrinterStatus("unknown", None, f"no status: {exc}")
+            finally:
+                self._close(device)
 
     @property
     def printed(self) -> bytes:
@@ -78,14 +94,17 @@ class TicketPrinter:
     def close(self) -> None:
         pass  # connections are per job
 
-
-def _close(device) -> None:
-    try:
-        device.close()
-    except Exception:
-        pass
+    def _close(self, device) -> None:
+        if device is self.dummy:
+            return
+        try:
+            device.close()
+        except Exception:
+            pass  # the job's outcome is already decided; closing must not turn it into an error
 
 
 def open_printer(url: str, mode: str = "text", paper_mm: int = 80,
                  width_dots: int | None = None) -> TicketPrinter:
+    """A printer by URL (see printer.connect); raises PrintError for a URL or setting that
+    cannot work, before any ticket."""
     return TicketPrinter(url, mode, paper_mm, width_dots)

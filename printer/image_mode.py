@@ -7,18 +7,42 @@ from functools import lru_cache
 from escpos.printer import Dummy
 from PIL import Image, ImageDraw, ImageFont
 
-from hallclient.fonts import cjk_font
+from hallclient.fonts import FontNotFound, cjk_font
 
+from .errors import PrintError
 from .layout import DOTS, Block, Cut, Qr, Rule, Text
 
 CELL = 24  # dots per line of font A, the unit the layout's sizes multiply
 MARGIN = 4
 
 
-@lru_cache(maxsize=16)
+def _face(bold: bool):
+    try:
+        return cjk_font("bold" if bold else "regular")
+    except FontNotFound as exc:
+        raise PrintError(f"Image-mode tickets need a Chinese font: {exc}",
+                         "打印机缺少中文字体，请联系工作人员") from None
+
+
+def check_font() -> None:
+    """Raise PrintError now, at start-up, rather than at the first citizen's ticket."""
+    for bold in (False, True):
+        face = _face(bold)
+        _load(face.path, face.index, CELL)
+
+
+@lru_cache(maxsize=32)
+def _load(path: str, index: int, px: int) -> ImageFont.FreeTypeFont:
+    try:
+        return ImageFont.truetype(path, px, index=index)
+    except OSError as exc:
+        raise PrintError(f"Image-mode tickets need a Chinese font; {path} (face {index}) "
+                         f"cannot be loaded: {exc}", "打印机缺少中文字体，请联系工作人员") from None
+
+
 def _font(px: int, bold: bool) -> ImageFont.FreeTypeFont:
-    face = cjk_font("bold" if bold else "regular")
-    return ImageFont.truetype(face.path, px, index=face.index)
+    face = _face(bold)
+    return _load(face.path, face.index, px)
 
 
 def _line_image(block: Text, width: int) -> Image.Image:
@@ -28,12 +52,20 @@ def _line_image(block: Text, width: int) -> Image.Image:
     while font.getlength(block.text) > width - 2 * MARGIN and px > 12:
         px -= 2
         font = _font(px, block.bold)
-    height = CELL * block.size + 4
+    # The huge number gets air above and below, as on any queue ticket.
+    pad = CELL // 2 if block.size >= 3 else 0
+    height = CELL * block.size + 4 + 2 * pad
     img = Image.new("L", (width, height), 255)
     draw = ImageDraw.Draw(img)
-    text_w = font.getlength(block.text)
+    text_w = font.getlength(block.text.strip() if block.reverse else block.text)
     x = (width - text_w) / 2 if block.align == "center" else MARGIN
-    draw.text((x, height // 2), block.text, font=font, fill=0, anchor="lm")
+    ink = 0
+    if block.reverse:
+        box = (x - CELL // 2, 2, x + text_w + CELL // 2, height - 2)
+        draw.rounded_rectangle(box, radius=CELL // 3, fill=0)
+        ink = 255
+    draw.text((x, height // 2), block.text.strip() if block.reverse else block.text, font=font,
+              fill=ink, anchor="lm")
     return img
 
 
@@ -56,7 +88,8 @@ def draw(blocks: list[Text | Rule], width: int) -> Image.Image:
 
 
 def render(blocks: list[Block], paper_mm: int = 80, width: int | None = None) -> bytes:
-    width = width or DOTS[paper_mm]
+    # A raster row is whole bytes: round down, never past the printer's dots.
+    width = (width or DOTS[paper_mm]) // 8 * 8
     out = Dummy()
     # python-escpos checks a raster against the profile's width (and prints a warning when the
     # profile has none): give this one the printer's real width, on a copy of the profile data.

@@ -14,6 +14,7 @@ from .layout import COLUMNS, Block, Cut, Qr, Rule, Text
 ESC, GS, FS = b"\x1b", b"\x1d", b"\x1c"
 INIT = ESC + b"@"
 CHINESE_ON = FS + b"&"
+CHINESE_OFF = FS + b"."
 ALIGN = {"left": ESC + b"a\x00", "center": ESC + b"a\x01"}
 
 
@@ -29,14 +30,16 @@ def render(blocks: list[Block], paper_mm: int = 80) -> bytes:
         if isinstance(block, Text):
             out._raw(ALIGN[block.align] + size_command(block.size)
                      + ESC + b"E" + (b"\x01" if block.bold else b"\x00")
+                     + GS + b"B" + (b"\x01" if block.reverse else b"\x00")
                      + block.text.encode("gb18030") + b"\n")
         elif isinstance(block, Rule):
-            out._raw(ALIGN["left"] + size_command(1) + ESC + b"E\x00"
+            out._raw(ALIGN["left"] + size_command(1) + ESC + b"E\x00" + GS + b"B\x00"
                      + b"-" * COLUMNS[paper_mm] + b"\n")
         elif isinstance(block, Qr):
             out._raw(ALIGN["center"])
             out.qr(block.data, native=True, size=6 if paper_mm == 80 else 5)
         elif isinstance(block, Cut):
-            out._raw(ALIGN["left"] + size_command(1))
+            # Leave the printer as it was found: default size, alignment and single-byte mode.
+            out._raw(ALIGN["left"] + size_command(1) + CHINESE_OFF)
             out.cut()
     return out.output

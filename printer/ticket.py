@@ -24,9 +24,14 @@ class TicketPrint:
     footer: dict = field(default_factory=lambda: dict(DEFAULT_FOOTER))
 
     def text(self, value: dict, other: bool = False) -> str:
-        """A bilingual value in the ticket's language, or in the other one."""
-        lang = ("en" if self.lang == "zh" else "zh") if other else self.lang
-        return value.get(lang) or value.get("zh") or value.get("en") or ""
+        """A bilingual value in the ticket's language (falling back to whichever it has), or with
+        other=True in the other language: "" when it has none, rather than the same text twice."""
+        value = value or {}
+        if other:
+            mine = self.text(value)
+            theirs = value.get("en" if self.lang == "zh" else "zh") or ""
+            return "" if theirs == mine else theirs
+        return value.get(self.lang) or value.get("zh") or value.get("en") or ""
 
 
 def from_api(issued: dict, hall: dict, base_url: str, lang: str = "zh") -> TicketPrint:
@@ -37,8 +42,8 @@ def from_api(issued: dict, hall: dict, base_url: str, lang: str = "zh") -> Ticke
     windows = [w["name"] for w in hall.get("windows", []) if ticket["service"] in w.get("services", [])]
     return TicketPrint(
         hall=hall["hall"]["name"], service=service["name"], number=ticket["number"],
-        priority=ticket.get("priority", "normal"), ahead=issued.get("ahead", 0),
-        estimated_wait_s=issued.get("estimated_wait_s", 0),
+        priority=ticket.get("priority") or "normal", ahead=issued.get("ahead") or 0,
+        estimated_wait_s=issued.get("estimated_wait_s") or 0,
         issued_at=datetime.fromisoformat(ticket["issued_at"]), windows=windows,
         materials=list(service.get("materials", [])),
         status_url=f"{base_url.rstrip('/')}/t/{ticket['token']}", lang=lang)

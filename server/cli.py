@@ -141,6 +141,10 @@ def cmd_print_test(args) -> int:
             except HubError as exc:
                 print(f"hallcall: could not report to the hub: {exc.message}", file=sys.stderr)
                 return 1
+        if not status.can_print:  # as a kiosk does: a ticket into an empty printer is lost
+            print(f"hallcall: not printing: the printer reports {status.detail or 'a problem'}",
+                  file=sys.stderr)
+            return 1
         sent = printer.print_ticket(sample_ticket(load_config(), args.lang))
     except PrintError as exc:
         print(f"hallcall: {exc.message}", file=sys.stderr)

@@ -12,6 +12,7 @@ class Printed:
     qr: list[str] = field(default_factory=list)
     rasters: list[tuple[int, int, bytes]] = field(default_factory=list)  # (width, height, bits)
     chinese_mode_at: int | None = None  # index in commands where FS & came
+    reversed: list[str] = field(default_factory=list)  # text printed white on black
 
     @property
     def text(self) -> list[str]:
@@ -20,11 +21,13 @@ class Printed:
 
 def decode(data: bytes) -> Printed:
     out = Printed()
-    i, size, buf = 0, 1, bytearray()
+    i, size, reverse, buf = 0, 1, False, bytearray()
 
     def flush_text():
         if buf:
             out.lines.append((buf.decode("gb18030"), size))
+            if reverse:
+                out.reversed.append(out.lines[-1][0])
             out.commands.append("TEXT")
             buf.clear()
 
@@ -36,6 +39,13 @@ def decode(data: bytes) -> Printed:
         elif two == b"\x1c&":
             out.chinese_mode_at = len(out.commands)
             out.commands.append("CHINESE_ON"); i += 2
+        elif two == b"\x10\x04":
+            out.commands.append("STATUS_REQUEST"); i += 3
+        elif two == b"\x1c.":
+            out.commands.append("CHINESE_OFF"); i += 2
+        elif two == b"\x1dB":
+            reverse = bool(data[i + 2] & 1)
+            out.commands.append("REVERSE"); i += 3
         elif two in (b"\x1ba", b"\x1bE", b"\x1bd"):
             out.commands.append({b"\x1ba": "ALIGN", b"\x1bE": "BOLD", b"\x1bd": "FEED"}[two]); i += 3
         elif two == b"\x1d!":
