@@ -50,7 +50,19 @@ def green_ticket(ticket):
     return replace(ticket, priority="green", number="G007", ahead=0)
 
 
-class FakeNetworkPrinter:
+class _Recording:
+    """What both fake printers share: the bytes they received, and waiting for them."""
+
+    received: bytearray
+
+    def wait_for(self, n: int, timeout: float = 3) -> bytes:
+        deadline = time.monotonic() + timeout
+        while len(self.received) < n and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return bytes(self.received)
+
+
+class FakeNetworkPrinter(_Recording):
     def __init__(self, paper: str = "ok"):
         self.answers = ANSWERS[paper]
         self.received = bytearray()
@@ -86,19 +98,13 @@ class FakeNetworkPrinter:
                     if answer:
                         conn.sendall(answer)
 
-    def wait_for(self, n: int, timeout: float = 3) -> bytes:
-        deadline = time.monotonic() + timeout
-        while len(self.received) < n and time.monotonic() < deadline:
-            time.sleep(0.01)
-        return bytes(self.received)
-
     def close(self):
         self.stop.set()
         self.thread.join(2)
         self.sock.close()
 
 
-class FakeSerialPrinter:
+class FakeSerialPrinter(_Recording):
     """The printer end of a pseudo-terminal; the kiosk end is a serial port at `path`."""
 
     def __init__(self, paper: str = "ok", reading: bool = True):
@@ -126,12 +132,6 @@ class FakeSerialPrinter:
             answer = self.answers.get(REQUESTS.get(bytes(data[-3:])))
             if answer:
                 os.write(self.master, answer)
-
-    def wait_for(self, n: int, timeout: float = 3) -> bytes:
-        deadline = time.monotonic() + timeout
-        while len(self.received) < n and time.monotonic() < deadline:
-            time.sleep(0.01)
-        return bytes(self.received)
 
     def close(self):
         self.stop.set()
