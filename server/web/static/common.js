@@ -18,6 +18,13 @@
   }
 
   /* A bilingual label: Chinese first (and larger, by CSS), English beneath or after it. */
+  /* The snapshot's lists (services, windows) indexed by their id. */
+  function byId(list) {
+    var out = {};
+    (list || []).forEach(function (item) { out[item.id] = item; });
+    return out;
+  }
+
   function bi(zh, en, cls) {
     var node = el("span", "bi" + (cls ? " " + cls : ""));
     node.appendChild(el("span", "zh", zh));
@@ -167,7 +174,7 @@
   }
 
   window.Hall = {
-    EVENT_TYPES: EVENT_TYPES, el: el, bi: bi, setBi: setBi, tr: tr, HttpError: HttpError,
+    EVENT_TYPES: EVENT_TYPES, el: el, bi: bi, setBi: setBi, tr: tr, HttpError: HttpError, byId: byId,
     getJSON: function (url) { return requestJSON("GET", url); },
     postJSON: function (url) { return requestJSON("POST", url); },
     debounced: debounced, openStream: openStream, setConnection: setConnection,

@@ -300,10 +300,8 @@
     if (!data || !data.hall) return;
     snap = data;
     snapSeq = typeof data.last_event === "number" ? data.last_event : snapSeq;
-    windowsById = {};
-    (data.windows || []).forEach(function (w) { windowsById[w.id] = w; });
-    servicesById = {};
-    (data.services || []).forEach(function (s) { servicesById[s.id] = s; });
+    windowsById = H.byId(data.windows);
+    servicesById = H.byId(data.services);
     $("hall-zh").textContent = tr(data.hall.name, "zh");
     $("hall-en").textContent = tr(data.hall.name, "en");
     document.title = tr(data.hall.name, "zh") + " · 大厅实时总览 / Live hall overview";

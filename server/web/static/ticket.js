@@ -29,10 +29,8 @@
     if (!h || !h.hall) return;
     hallLoaded = true;
     lastEvent = typeof h.last_event === "number" ? h.last_event : lastEvent;
-    services = {};
-    (h.services || []).forEach(function (s) { services[s.id] = s; });
-    windows = {};
-    (h.windows || []).forEach(function (w) { windows[w.id] = w; });
+    services = H.byId(h.services);
+    windows = H.byId(h.windows);
     $("hall-zh").textContent = tr(h.hall.name, "zh");
     $("hall-en").textContent = tr(h.hall.name, "en");
     if (h.hall.timezone) {
