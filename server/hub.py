@@ -278,6 +278,11 @@ class Hub:
             "notices": notices if notices is not None else [n.as_dict() for n in self.config.notices],
             # So a display that starts mid-day shows the last calls at once, not an empty list.
             "recent_calls": recent_calls,
+            "announcer": {"enabled": self.config.announcer.enabled,
+                          "languages": list(self.config.announcer.languages),
+                          "repeat": self.config.announcer.repeat,
+                          "voices": self.config.announcer.voices,
+                          "templates": self.config.announcer.templates},
             "devices": [_device_dict(d, *device_statuses.get(d.id, (None, None)))
                         for d in self.config.devices],
             "last_event": last_event,

@@ -344,7 +344,14 @@ def parse_config(data: dict, source: str = "<memory>") -> HallConfig:
     for lang, voice in voices.items():
         if not isinstance(voice, str):
             ann.bad(f"voices.{lang}", "must be a voice name")
-    announcer = Announcer(ann.get("enabled", bool, default=True), ann_langs, repeat or 1, dict(voices))
+    templates = ann.get("templates", dict, default={})
+    for lang, template in templates.items():
+        if lang not in languages:
+            ann.bad(f"templates.{lang}", f"{lang!r} is not one of the hall's languages")
+        elif not isinstance(template, str) or "{number}" not in template or "{window}" not in template:
+            ann.bad(f"templates.{lang}", "must be a string with {number} and {window} in it")
+    announcer = Announcer(ann.get("enabled", bool, default=True), ann_langs, repeat or 1,
+                          dict(voices), dict(templates))
     ann.finish()
 
     gpio = root.child("gpio") or _Node({}, "gpio", problems)

@@ -107,6 +107,7 @@ class Announcer:
     languages: tuple[str, ...]
     repeat: int
     voices: dict = field(default_factory=dict)  # language -> voice name
+    templates: dict = field(default_factory=dict)  # language -> "请{number}号到{window}办理"
 
 
 @dataclass(frozen=True)

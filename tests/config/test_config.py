@@ -108,3 +108,13 @@ def test_exit_pin_must_be_digits():
     data = small_hall_data()
     data["devices"][0]["exit_pin"] = "12ab"
     assert any(p.startswith("devices[0].exit_pin:") for p in problems(data))
+
+
+def test_announcer_templates_need_number_and_window():
+    data = small_hall_data()
+    data["announcer"] = {"templates": {"zh": "请{number}号", "fr": "{number} {window}"}}
+    found = problems(data)
+    assert any(p.startswith("announcer.templates.zh:") for p in found)
+    assert any(p.startswith("announcer.templates.fr:") for p in found)
+    data["announcer"] = {"templates": {"zh": "请{number}号到{window}"}}
+    assert parse_config(data).announcer.templates == {"zh": "请{number}号到{window}"}
