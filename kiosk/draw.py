@@ -1,81 +1,152 @@
-"""Text and boxes on the kiosk's screen, in the Simplified Chinese face."""
+"""The kiosk's colours, and its text in the Simplified Chinese face the devices share
+(hallclient.pgdraw.font): one line shrunk to fit and cut with "…", or a block of lines broken
+between Chinese characters and at English spaces, never before a closing punctuation mark."""
 from __future__ import annotations
 
-from functools import lru_cache
-
 import pygame
-import pygame.freetype
 
-from hallclient.fonts import cjk_font
+from hallclient.pgdraw import font
 
-INK = (20, 33, 61)
-MUTED = (88, 99, 122)
-PAPER = (244, 246, 250)
+INK = (17, 30, 56)
+MUTED = (82, 94, 117)
+PAPER = (240, 243, 248)
 WHITE = (255, 255, 255)
-BRAND = (18, 72, 160)
-ACCENT = (232, 89, 12)
-GREEN = (22, 130, 70)
-GREY = (190, 196, 208)
-DANGER = (190, 30, 45)
+BRAND = (16, 70, 156)
+BRAND_SOFT = (226, 235, 250)
+SUBTITLE = (206, 220, 246)
+ACCENT = (214, 86, 12)  # the language button: findable at a glance from across the hall
+GREEN = (20, 122, 66)
+LINE = (196, 203, 216)
+DISABLED = (228, 231, 237)
+SHADED = (231, 234, 240)  # a closed or full service: still shown, visibly not available
+DANGER = (178, 28, 42)
+WARNING = (156, 84, 0)
+WARNING_SOFT = (255, 240, 214)
+
+# Punctuation that may not start a line: it hangs at the end of the line before.
+NO_LINE_START = set("，。、；：？！）》」』】…,.;:?!)")
 
 
-@lru_cache(maxsize=None)
-def font(bold: bool = False) -> pygame.freetype.Font:
-    face = cjk_font("bold" if bold else "regular")
-    f = pygame.freetype.Font(face.path, 24, font_index=face.index)
-    f.antialiased = True
-    return f
+class Painter:
+    def __init__(self, surface: pygame.Surface):
+        self.surface = surface
+        font(False), font(True)  # a missing Chinese font stops the start, not the first frame
 
+    def width(self, value: str, size: int, bold: bool = False) -> int:
+        return font(bold).get_rect(value, size=int(size)).width
 
-def text(surface, value: str, rect: pygame.Rect, size: int, color=INK, align: str = "center",
-         bold: bool = False, min_size: int = 12) -> pygame.Rect:
-    """One line inside `rect`, shrunk until it fits; returns where it went."""
-    f = font(bold)
-    size = max(min_size, int(size))
-    bounds = f.get_rect(value, size=size)
-    while bounds.width > rect.width and size > min_size:
-        size = max(min_size, int(size * 0.9))
+    def line_height(self, size: float, bold: bool = False) -> int:
+        return font(bold).get_sized_height(int(size))
+
+    def text(self, value: str, rect: pygame.Rect, size: float, color=INK, align: str = "center",
+             bold: bool = False, min_size: float | None = None) -> pygame.Rect:
+        """One line inside `rect`, shrunk (down to min_size, default 70%) and then cut with "…"
+        until it fits; returns where it went."""
+        f = font(bold)
+        size = max(8, int(size))
+        floor = max(8, int(min_size if min_size is not None else size * 0.7))
         bounds = f.get_rect(value, size=size)
-    # Place by the font's line box, not the glyphs' ink, so mixed lines share a baseline.
-    height = f.get_sized_height(size)
-    y = rect.centery - height // 2
-    if align == "center":
-        x = rect.centerx - bounds.width // 2
-    elif align == "right":
-        x = rect.right - bounds.width
-    else:
-        x = rect.left
-    f.render_to(surface, (x, y + f.get_sized_ascender(size) - bounds.y), value, color, size=size)
-    return pygame.Rect(x, y, bounds.width, height)
+        while bounds.width > rect.width and size > floor:
+            size = max(floor, int(size * 0.92))
+            bounds = f.get_rect(value, size=size)
+        if bounds.width > rect.width:
+            # The Chinese face draws "…" mid-height, as Chinese wants it; English wants "...".
+            dots = "…" if any(_cjk(c) for c in value) else "..."
+            while value and f.get_rect(value + dots, size=size).width > rect.width:
+                value = value[:-1]
+            value = value.rstrip() + dots
+            bounds = f.get_rect(value, size=size)
+        # Placed by the font's line box, not the glyphs' ink, so mixed lines share a baseline.
+        height = f.get_sized_height(size)
+        y = rect.centery - height // 2
+        x = {"center": rect.centerx - bounds.width // 2,
+             "right": rect.right - bounds.width}.get(align, rect.left)
+        f.render_to(self.surface, (x, y + f.get_sized_ascender(size) - bounds.y), value, color, size=size)
+        return pygame.Rect(x, y, bounds.width, height)
 
+    def lines(self, value: str, width: int, size: float, bold: bool = False) -> list[str]:
+        """`value` broken into lines no wider than `width` (a word longer than that is cut)."""
+        f, size = font(bold), int(size)
+        out: list[str] = []
+        for paragraph in value.split("\n"):
+            line = ""
+            for ch in paragraph:
+                if line and ch not in NO_LINE_START and f.get_rect(line + ch, size=size).width > width:
+                    if ch == " ":  # break at this space
+                        out.append(line.rstrip())
+                        line = ""
+                        continue
+                    cut = len(line)
+                    if not _cjk(ch) and not _cjk(line[-1]) and " " in line.strip():
+                        cut = line.rstrip().rfind(" ") + 1  # keep an English word whole
+                    out.append(line[:cut].rstrip())
+                    line = line[cut:].lstrip()
+                line += ch
+            out.append(line)
+        return out
 
-def wrapped(surface, value: str, rect: pygame.Rect, size: int, color=INK, bold: bool = False) -> int:
-    """Left-aligned paragraph, broken between CJK characters or at spaces; returns its height."""
-    f = font(bold)
-    line_h = int(f.get_sized_height(size) * 1.15)
-    lines, line = [], ""
-    for ch in value:
-        if f.get_rect(line + ch, size=size).width > rect.width and line:
-            cut = line.rfind(" ") if ch != " " and not _cjk(ch) and " " in line else len(line)
-            lines.append(line[:cut])
-            line = line[cut:].lstrip() + ch
-        else:
-            line += ch
-    lines.append(line)
-    y = rect.top
-    for ln in lines:
-        if y + line_h > rect.bottom:
-            break
-        text(surface, ln, pygame.Rect(rect.left, y, rect.width, line_h), size, color, "left", bold)
-        y += line_h
-    return y - rect.top
+    def fit(self, value: str, rect: pygame.Rect, size: float, bold: bool = False, max_lines: int = 2,
+            min_size: float | None = None, spacing: float = 1.15) -> tuple[int, list[str]]:
+        """The largest size (at most `size`) at which `value` fits `rect` in `max_lines` lines,
+        no English word cut in two, and those lines."""
+        size = int(size)
+        floor = int(min_size if min_size is not None else size * 0.6)
+        words = [w for w in value.split() if not any(_cjk(c) for c in w)]
+        while True:
+            lines = self.lines(value, rect.width, size, bold)
+            tall = len(lines) * self.line_height(size, bold) * spacing
+            whole = all(self.width(w, size, bold) <= rect.width for w in words)
+            if (len(lines) <= max_lines and tall <= rect.height * 1.05 and whole) or size <= floor:
+                return size, lines
+            size = max(floor, int(size * 0.92))
+
+    def paragraph(self, value: str, rect: pygame.Rect, size: float, color=INK, bold: bool = False,
+                  align: str = "left", max_lines: int | None = None, spacing: float = 1.2,
+                  lines: list[str] | None = None) -> int:
+        """Lines from the top of `rect`; when they do not all fit, the last one shown ends with
+        "…". Returns the height used."""
+        size = int(size)
+        step = int(self.line_height(size, bold) * spacing)
+        lines = lines if lines is not None else self.lines(value, rect.width, size, bold)
+        room = max(1, (rect.height - self.line_height(size, bold)) // step + 1)
+        if max_lines is not None:
+            room = min(room, max_lines)
+        if len(lines) > room:
+            lines = lines[:room - 1] + [_join(lines[room - 1:])]
+        y = rect.top
+        for ln in lines:
+            self.text(ln, pygame.Rect(rect.left, y, rect.width, step), size, color, align, bold,
+                      min_size=size)
+            y += step
+        return y - rect.top
+
+    def block(self, value: str, rect: pygame.Rect, size: float, color=INK, bold: bool = False,
+              align: str = "center", max_lines: int = 2, min_size: float | None = None,
+              valign: str = "center") -> None:
+        """`value` shrunk to fit `rect` in at most `max_lines` lines, placed as a block."""
+        size, lines = self.fit(value, rect, size, bold, max_lines, min_size)
+        step = int(self.line_height(size, bold) * 1.15)
+        tall = step * min(len(lines), max_lines)
+        top = rect.top if valign == "top" else rect.centery - tall // 2
+        self.paragraph(value, pygame.Rect(rect.left, top, rect.width, tall), size, color, bold, align,
+                       max_lines, 1.15, lines)
+
+    def box(self, rect: pygame.Rect, fill, border=None, radius: int | None = None, width: int = 2) -> None:
+        radius = max(6, min(rect.height // 6, 16)) if radius is None else radius
+        pygame.draw.rect(self.surface, fill, rect, border_radius=radius)
+        if border:
+            pygame.draw.rect(self.surface, border, rect, width=width, border_radius=radius)
 
 
 def _cjk(ch: str) -> bool:
     return ord(ch) >= 0x2E80
 
 
-def box(surface, rect: pygame.Rect, fill, border=None, radius: int = 14) -> None:
-    pygame.draw.rect(surface, fill, rect, border_radius=radius)
-    if border:
-        pygame.draw.rect(surface, border, rect, width=3, border_radius=radius)
+def _join(lines: list[str]) -> str:
+    """Lines back into one: with a space between English words, none between Chinese ones."""
+    out = ""
+    for ln in lines:
+        if out and ln and not _cjk(out[-1]) and not _cjk(ln[0]):
+            out += " "
+        out += ln
+    return out

@@ -1,11 +1,13 @@
-"""Every call into printer/ from the kiosk, in one place: check the paper, print, and tell the hub
-how the printer is (the hall staff see "kiosk-1: out of paper" on the overview)."""
+"""Every call into printer/ from the kiosk, in one place: ask the printer how it is, print a ticket,
+and tell the hub how the printer is (the hall staff see "kiosk-1: out of paper" on the overview).
+Called from background threads only: a printer may take seconds to answer."""
 from __future__ import annotations
 
 import logging
+import threading
 
 from hallclient import HubClient, HubError
-from printer import PrintError, open_printer
+from printer import PrintError, PrinterStatus, open_printer
 from printer.ticket import from_api
 
 log = logging.getLogger(__name__)
@@ -13,33 +15,52 @@ log = logging.getLogger(__name__)
 
 class Printing:
     def __init__(self, url: str, client: HubClient, mode: str = "text", paper_mm: int = 80):
+        # Raises PrintError for a URL or setting that cannot work, before the kiosk starts.
         self.printer = open_printer(url, mode, paper_mm)
         self.client = client
+        self._lock = threading.Lock()
         self._reported: dict | None = None
 
-    def check(self):
-        status = self.printer.status()
+    def check(self) -> PrinterStatus:
+        """The printer's state now, also told to the hub when it changed."""
+        try:
+            status = self.printer.status()
+        except Exception as exc:  # status() answers "unknown" itself; a bug must not stop a ticket
+            log.exception("printer status")
+            status = PrinterStatus("unknown", None, f"no status: {exc}")
         self.report(status.as_dict())
         return status
 
     def report(self, status: dict) -> None:
-        if status == self._reported:
-            return
-        try:
-            self.client.report_status(printer=status)
-            self._reported = status
-        except HubError as exc:  # the hub will hear next time; printing must go on
-            log.info("could not report the printer's status: %s", exc)
+        with self._lock:
+            if status == self._reported:
+                return
+            try:
+                self.client.report_status(printer=status)
+                self._reported = status
+            except HubError as exc:  # the hub hears at the next check; printing goes on
+                log.info("could not report the printer's status: %s", exc.message)
 
-    def print_issued(self, issued: dict, hall: dict, hub_url: str, lang: str) -> tuple[bool, str | None]:
-        """(printed, problem): problem is "paper_out", "offline" or "failed" when not printed."""
+    def print_issued(self, issued: dict, hall: dict, hub_url: str,
+                     lang: str) -> tuple[bool, str | None, PrinterStatus]:
+        """Check, then print. (printed, problem, status): problem is "paper_out", "offline" or
+        "failed" when nothing was printed, so the citizen is told to note the number down."""
         status = self.check()
         if not status.can_print:
-            return False, "paper_out" if status.paper == "out" else "offline"
+            return False, "paper_out" if status.paper == "out" else "offline", status
         try:
             self.printer.print_ticket(from_api(issued, hall, hub_url, lang))
         except PrintError as exc:
             log.warning("print failed: %s", exc.message)
-            self.report({"paper": status.paper, "online": False, "detail": exc.message[:200]})
-            return False, "failed"
-        return True, None
+            failed = PrinterStatus(status.paper, False, exc.message[:200])
+            self.report(failed.as_dict())
+            return False, "failed", failed
+        return True, None, status
+
+    @property
+    def printed(self) -> bytes:
+        """What a `dummy:` printer has received (tests and the benchmark read it)."""
+        return self.printer.printed
+
+    def close(self) -> None:
+        self.printer.close()

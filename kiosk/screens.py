@@ -1,185 +1,349 @@
-"""Drawing the kiosk's screens from its state."""
+"""Drawing the kiosk's screens from its state: large, high-contrast, calm. Sizes are multiples of
+the layout's unit, so the same code serves 1920x1080, 1080x1920 and 800x480."""
 from __future__ import annotations
 
 import pygame
 
-from .draw import (ACCENT, BRAND, DANGER, GREEN, GREY, INK, MUTED, PAPER, WHITE, box, text,
-                   wrapped)
+from . import hall as halls
+from .draw import (ACCENT, BRAND, BRAND_SOFT, DANGER, DISABLED, GREEN, INK, LINE, MUTED, PAPER,
+                   SHADED, SUBTITLE, WARNING, WARNING_SOFT, WHITE, Painter)
 
 
-def draw_screen(app, surface, _draw) -> None:
-    surface.fill(PAPER)
-    header(app, surface)
-    {"menu": menu, "issuing": issuing, "result": result, "message": message,
-     "pin": pin}[app.screen_name](app, surface)
+def draw_screen(app, paint: Painter) -> None:
+    paint.surface.fill(PAPER)
+    header(app, paint)
+    SCREENS[app.screen_name](app, paint)
 
 
-def header(app, surface) -> None:
+def header(app, paint: Painter) -> None:
     L, u = app.layout, app.layout.unit
-    pygame.draw.rect(surface, BRAND, L.header)
-    inner = L.header.inflate(-2 * u, 0)
-    if app.hall:
-        name = app.hall["hall"]["name"]
-        text(surface, app.name(name), pygame.Rect(inner.left, inner.top, inner.width * 2 // 3,
-                                                  inner.height * 6 // 10), u * 1.6, WHITE, "left", True)
-        text(surface, app.other(name), pygame.Rect(inner.left, inner.top + inner.height * 6 // 10,
-                                                   inner.width * 2 // 3, inner.height * 3 // 10),
-             u * 0.8, (210, 222, 245), "left")
-    text(surface, app.now_text(), pygame.Rect(inner.right - inner.width // 4, inner.top,
-                                              inner.width // 4, inner.height), u * 1.8, WHITE,
-         "right", True)
+    pygame.draw.rect(paint.surface, BRAND, L.header)
+    margin = max(L.pad * 2, round(u * 0.7))
+    inner = L.header.inflate(-2 * margin, -L.pad)
+    clock_w = max(round(u * 4.2), inner.width // 5)
+    clock = pygame.Rect(inner.right - clock_w, inner.top, clock_w, inner.height)
+    now = app.hall_now()
+    date_size = max(13, round(u * 0.55))
+    time_h = paint.line_height(round(u * 1.35), True)
+    date_h = paint.line_height(date_size)
+    top = clock.centery - (time_h + date_h) // 2
+    paint.text(now.strftime("%H:%M"), pygame.Rect(clock.left, top, clock.width, time_h), u * 1.35,
+               WHITE, "right", True)
+    day = app.t(halls.DAY_NAMES[now.weekday()])
+    paint.text(app.t("{month}/{day} {weekday}").format(month=now.month, day=now.day, weekday=day),
+               pygame.Rect(clock.left, top + time_h, clock.width, date_h), date_size, SUBTITLE, "right")
+    if not app.hall:
+        return
+    title = pygame.Rect(inner.left, inner.top, clock.left - inner.left - margin, inner.height)
+    name, other = app.name(app.hall["hall"]["name"]), app.other(app.hall["hall"]["name"])
+    other_size = max(13, round(u * 0.55))
+    name_h = paint.line_height(round(u * 1.1), True)
+    other_h = paint.line_height(other_size) if other else 0
+    top = title.centery - (name_h + other_h) // 2
+    paint.text(name, pygame.Rect(title.left, top, title.width, name_h), u * 1.1, WHITE, "left", True)
+    if other:
+        paint.text(other, pygame.Rect(title.left, top + name_h, title.width, other_h), other_size,
+                   SUBTITLE, "left")
 
 
-def menu(app, surface) -> None:
+# -- the menu ------------------------------------------------------------------------------
+
+def menu(app, paint: Painter) -> None:
     L, u = app.layout, app.layout.unit
     if not app.hall:
-        text(surface, app.t("Connecting to the ticket system…"), L.grid, u * 1.4, MUTED)
-        footer(app, surface)
+        area = pygame.Rect(0, L.header.bottom, L.size[0], L.band.top - L.header.bottom)
+        paint.text(app.t("Connecting to the ticket system..."), area, u * 1.3, MUTED)
+        band(app, paint)
+        footer(app, paint)
         return
-    for i, (rect, dep) in enumerate(zip(L.tabs, app.departments())):
-        chosen = i == app.department
-        box(surface, rect, BRAND if chosen else WHITE, None if chosen else GREY, radius=10)
-        text(surface, app.name(dep["name"]), rect.inflate(-u, -u // 2), u * 1.05,
-             WHITE if chosen else INK, bold=chosen)
+    nav(app, paint)
     for rect, s in zip(L.cells, app.page_services()):
-        service_button(app, surface, rect, s)
-    footer(app, surface)
+        service_button(app, paint, rect, s)
+    band(app, paint)
+    footer(app, paint)
 
 
-def service_state(s: dict) -> str:
-    if not s.get("open", True):
-        return "closed"
-    limit = s.get("daily_limit")
-    if limit is not None and s.get("issued_today", 0) >= limit:
-        return "full"
-    return "open"
-
-
-def service_button(app, surface, rect, s) -> None:
-    u = app.layout.unit
-    state = service_state(s)
-    box(surface, rect, WHITE if state == "open" else (232, 235, 241), GREY)
-    inner = rect.inflate(-u, -u // 2)
-    name_h = inner.height * 45 // 100
-    text(surface, app.name(s["name"]), pygame.Rect(inner.left, inner.top, inner.width, name_h),
-         u * 1.35, INK if state == "open" else MUTED, "left", True)
-    text(surface, app.other(s["name"]), pygame.Rect(inner.left, inner.top + name_h, inner.width,
-                                                    inner.height * 25 // 100), u * 0.8, MUTED, "left")
-    bottom = pygame.Rect(inner.left, inner.top + inner.height * 70 // 100, inner.width,
-                         inner.height * 30 // 100)
-    if state == "closed":
-        label, color = app.t("Not open now"), DANGER
-    elif state == "full":
-        label, color = app.t("Full for today"), DANGER
-    else:
-        label, color = app.t("Waiting: {n}").format(n=s.get("waiting", 0)), GREEN
-    text(surface, label, bottom, u * 0.95, color, "left", True)
-    text(surface, s.get("prefix", ""), bottom, u * 0.95, MUTED, "right", True)
-
-
-def footer(app, surface) -> None:
+def nav(app, paint: Painter) -> None:
     L, u = app.layout, app.layout.unit
-    pygame.draw.rect(surface, WHITE, L.footer)
+    deps = app.departments()
+    if not L.nav or len(deps) < 2:
+        return
+    # One size for every department, so none looks more important than another.
+    base = u * (1.0 if L.nav_side else 0.9)
+    boxes = [r.inflate(-2 * L.pad, -L.pad // 2) for r in L.nav]
+    size = min(paint.fit(app.name(d["name"]), b, base, True, 2, u * 0.6)[0] for d, b in zip(deps, boxes))
+    for i, (rect, box, dep) in enumerate(zip(L.nav, boxes, deps)):
+        chosen = i == app.department
+        paint.box(rect, BRAND if chosen else WHITE, None if chosen else LINE)
+        if chosen and L.nav_side:  # a marker that reads without colour, too
+            pygame.draw.rect(paint.surface, ACCENT, (rect.left, rect.top + 8, 6, rect.height - 16),
+                             border_radius=3)
+        paint.block(app.name(dep["name"]), box, size, WHITE if chosen else INK, True,
+                    "left" if L.nav_side else "center", 2, size)
+
+
+def service_button(app, paint: Painter, rect: pygame.Rect, s: dict) -> None:
+    L, u = app.layout, app.layout.unit
+    state = halls.state(s)
+    paint.box(rect, WHITE if state == "open" else SHADED, LINE)
+    if state == "open":  # the touchable ones carry the hall's colour on their edge
+        pygame.draw.rect(paint.surface, BRAND, (rect.left, rect.top + 10, 6, rect.height - 20),
+                         border_radius=3)
+    inner = rect.inflate(-2 * max(L.pad, round(u * 0.55)), -max(L.pad, round(u * 0.4)))
+    status_size, sub_size, name_size = round(u * 0.8), max(13, round(u * 0.56)), round(u * 1.1)
+    status_h = paint.line_height(status_size, True)
+    sub_h = paint.line_height(sub_size)
+    name, other = app.name(s["name"]), app.other(s["name"])
+    # The name in the other language, small, if the name still fits above it.
+    show_other = bool(other)
+    for show_other in ((True, False) if other else (False,)):
+        name_box = pygame.Rect(inner.left, inner.top, inner.width,
+                               inner.height - status_h - (sub_h if show_other else 0))
+        size, lines = paint.fit(name, name_box, name_size, True, 2, u * 0.68)
+        if len(lines) * paint.line_height(size, True) * 1.15 <= name_box.height * 1.05:
+            break
+    ink = INK if state == "open" else MUTED
+    paint.block(name, name_box, name_size, ink, True, "left", 2, u * 0.68)
+    if show_other:
+        paint.text(other, pygame.Rect(inner.left, name_box.bottom, inner.width, sub_h), sub_size,
+                   MUTED, "left", min_size=sub_size * 0.85)
+    status = pygame.Rect(inner.left, inner.bottom - status_h, inner.width, status_h)
+    # The ticket letter: the number called out will start with it.
+    badge = pygame.Rect(0, 0, max(round(u * 1.6), paint.width(s.get("prefix", ""), u * 0.7, True) + u),
+                        min(status_h, round(u * 1.15)))
+    badge.midright = status.midright
+    paint.box(badge, BRAND_SOFT if state == "open" else DISABLED, radius=8)
+    paint.text(s.get("prefix", ""), badge, u * 0.7, BRAND if state == "open" else MUTED, bold=True)
+    status.width -= badge.width + u // 2
+    if state == "closed":
+        used = paint.text(app.t("Not open now"), status, status_size, DANGER, "left", True)
+        hours = halls.hours_text(s, app.t)
+        if hours:
+            rest = pygame.Rect(used.right + u // 2, status.top, status.right - used.right - u // 2, status_h)
+            paint.text(hours, rest, status_size * 0.8, MUTED, "left", min_size=status_size * 0.6)
+    elif state == "full":
+        paint.text(app.t("Full for today"), status, status_size, DANGER, "left", True)
+    else:
+        paint.text(app.t("Waiting: {n}").format(n=s.get("waiting", 0)), status, status_size, GREEN,
+                   "left", True)
+
+
+def band(app, paint: Painter) -> None:
+    """One line above the footer: a warning when something is wrong, else the hall's notices."""
+    L, u = app.layout, app.layout.unit
+    rect = L.band
+    inner = rect.inflate(-2 * max(L.pad * 2, u // 2), 0)
+    if app.offline:
+        pygame.draw.rect(paint.surface, DANGER, rect)
+        paint.text(app.t("Reconnecting to the ticket system... please wait a moment."), inner, u * 0.8,
+                   WHITE, bold=True)
+    elif not app.printer_ok():
+        pygame.draw.rect(paint.surface, WARNING_SOFT, rect)
+        paint.text(app.t("The printer is not available: you can still take a number and note it down."),
+                   inner, u * 0.8, WARNING, bold=True)
+    elif app.hall and app.hall.get("notices"):
+        notices = app.hall["notices"]
+        pygame.draw.rect(paint.surface, BRAND_SOFT, rect)
+        paint.text(app.name(notices[app.notice_index() % len(notices)]), inner, u * 0.72, BRAND)
+
+
+def footer(app, paint: Painter) -> None:
+    L, u = app.layout, app.layout.unit
+    pygame.draw.rect(paint.surface, WHITE, L.footer)
+    pygame.draw.line(paint.surface, LINE, L.footer.topleft, L.footer.topright, 2)
     pages = app.pages()
-    for rect, label, active in ((L.prev, app.t("‹ Previous"), app.page > 0),
-                                (L.next, app.t("Next ›"), app.page < pages - 1)):
-        box(surface, rect, WHITE, GREY if active else (228, 231, 236), radius=10)
-        text(surface, label, rect.inflate(-u // 2, 0), u, INK if active else GREY)
-    text(surface, app.t("Page {page} of {pages}").format(page=app.page + 1, pages=pages),
-         L.page_label, u, MUTED)
-    box(surface, L.lang, ACCENT, radius=10)
-    text(surface, "English" if app.lang == "zh" else "中文", L.lang.inflate(-u // 2, 0), u * 1.1,
-         WHITE, bold=True)
-    if app.offline:
-        band = pygame.Rect(0, L.footer.top - u * 2, L.size[0], u * 2)
-        pygame.draw.rect(surface, DANGER, band)
-        text(surface, app.t("Reconnecting to the ticket system… please wait a moment."), band,
-             u * 0.95, WHITE, bold=True)
+    if app.hall and pages > 1:
+        for rect, label, active in ((L.prev, app.t("‹ Previous"), app.page > 0),
+                                    (L.next, app.t("Next ›"), app.page < pages - 1)):
+            paint.box(rect, WHITE if active else PAPER, BRAND if active else DISABLED, width=3)
+            paint.text(label, rect.inflate(-u // 2, 0), u * 0.9, BRAND if active else LINE, bold=active)
+        paint.text(app.t("Page {page} of {pages}").format(page=app.page + 1, pages=pages),
+                   L.page_label, u * 0.85, INK, bold=True)
+    elif app.hall:
+        hint = pygame.Rect(L.prev.left, L.footer.top, L.lang.left - L.prev.left - L.pad, L.footer.height)
+        paint.text(app.t("Touch the service you need to take a number."), hint, u * 0.85, MUTED, "left")
+    if len(app.languages()) > 1:
+        paint.box(L.lang, ACCENT)
+        paint.text("English" if app.lang == "zh" else "中文", L.lang.inflate(-u // 2, 0), u * 1.0,
+                   WHITE, bold=True)
 
 
-def issuing(app, surface) -> None:
+# -- taking a number -----------------------------------------------------------------------
+
+def card(app, paint: Painter, border=LINE) -> pygame.Rect:
+    L = app.layout
+    paint.box(L.content, WHITE, border, width=3)
+    return L.content.inflate(-2 * max(L.pad * 2, L.unit), -2 * max(L.pad * 2, L.unit))
+
+
+def issuing(app, paint: Painter) -> None:
     u = app.layout.unit
-    w, h = app.size
-    area = pygame.Rect(0, app.layout.header.bottom, w, h - app.layout.header.bottom)
-    line = app.t("Taking your number…")
+    inner = card(app, paint)
+    name = app.name((app.chosen or {}).get("name"))
     if app.offline:
-        line = app.t("Connecting to the ticket system… please wait.")
-    text(surface, line, area, u * 2, INK, bold=True)
+        line = app.t("Connecting to the ticket system... please wait.")
+    else:
+        line = app.t("Taking your number...")
+    rows = [(name, u * 1.3, MUTED, True), (line, u * 1.6, INK, True)]
+    if app.offline:
+        rows.append((app.t("Please wait here; there is no need to touch again."), u, MUTED, False))
+    step = [round(paint.line_height(size, bold) * 1.3) for _, size, _, bold in rows]
+    y = inner.centery - sum(step) // 2
+    for (value, size, color, bold), h in zip(rows, step):
+        paint.text(value, pygame.Rect(inner.left, y, inner.width, h), size, color, bold=bold)
+        y += h
 
 
-def result(app, surface) -> None:
-    u = app.layout.unit
-    w, h = app.size
+def confirm(app, paint: Painter) -> None:
+    L, u = app.layout, app.layout.unit
+    inner = card(app, paint, WARNING)
+    inner.height = L.confirm_yes.top - inner.top - u
+    y = inner.top
+    name = app.name((app.chosen or {}).get("name"))
+    paint.text(name, pygame.Rect(inner.left, y, inner.width, u * 1.8), u * 1.2, BRAND, bold=True)
+    y += u * 2.4
+    head = app.both("The printer cannot print a ticket right now.")
+    body = app.both("You can still take a number: it will be shown on the screen for you to note down.")
+    mine, theirs = (0, 1) if app.lang == "zh" else (1, 0)
+    y += paint.paragraph(head[mine], pygame.Rect(inner.left, y, inner.width, u * 4.5), u * 1.5, WARNING,
+                         True, "center", 2)
+    y += u // 2
+    y += paint.paragraph(body[mine], pygame.Rect(inner.left, y, inner.width, inner.bottom - y), u * 1.05,
+                         INK, False, "center", 3)
+    # The other language, small, for a visitor who reads only that one.
+    paint.paragraph(head[theirs] + " " + body[theirs],
+                    pygame.Rect(inner.left, y + u // 2, inner.width, inner.bottom - y - u // 2),
+                    u * 0.7, MUTED, False, "center", 2)
+    paint.box(L.confirm_yes, BRAND)
+    paint.text(app.t("Take a number"), L.confirm_yes.inflate(-u, 0), u * 1.15, WHITE, bold=True)
+    paint.box(L.confirm_no, WHITE, BRAND, width=3)
+    paint.text(app.t("Back"), L.confirm_no.inflate(-u, 0), u * 1.05, BRAND, bold=True)
+
+
+def result(app, paint: Painter) -> None:
+    L, u = app.layout, app.layout.unit
     issued = app.result["issued"]
     ticket = issued["ticket"]
-    service = next((s for s in (app.hall or {}).get("services", []) if s["id"] == ticket["service"]),
-                   {"name": {"zh": ticket["service"], "en": ticket["service"]}, "materials": []})
-    top = app.layout.header.bottom + u
-    portrait = h > w
-    left = pygame.Rect(u, top, w - 2 * u if portrait else w // 2 - 2 * u, (h - top) // (2 if portrait else 1) - u)
-    right = (pygame.Rect(u, left.bottom + u, w - 2 * u, h - left.bottom - 2 * u) if portrait
-             else pygame.Rect(w // 2, top, w // 2 - u, h - top - u))
-    box(surface, left, WHITE, GREY)
-    y = left.top + u
-    text(surface, app.t("Your number"), pygame.Rect(left.left, y, left.width, u * 2), u * 1.2, MUTED)
-    y += u * 2
-    num_h = left.height * 38 // 100
-    text(surface, ticket["number"], pygame.Rect(left.left, y, left.width, num_h), num_h * 0.9, BRAND, bold=True)
-    y += num_h
-    text(surface, app.name(service["name"]), pygame.Rect(left.left + u, y, left.width - 2 * u, u * 2),
-         u * 1.3, INK, bold=True)
-    y += u * 2
-    ahead = issued.get("ahead", 0)
-    line = app.t("{n} people ahead of you").format(n=ahead) if ahead else app.t("You are next")
-    text(surface, line, pygame.Rect(left.left, y, left.width, u * 2), u * 1.4, INK, bold=True)
-    y += u * 2
-    minutes = max(1, round(issued.get("estimated_wait_s", 0) / 60))
-    if ahead:
-        text(surface, app.t("Estimated wait: about {m} min").format(m=minutes),
-             pygame.Rect(left.left, y, left.width, u * 1.6), u, MUTED)
-    y += u * 2
-    if app.result["printed"]:
-        note, color = app.t("Please take your ticket below."), GREEN
+    service = halls.find(app.hall, ticket["service"]) or {"name": {"zh": ticket["service"]}, "materials": []}
+    area = L.content
+    if L.portrait:
+        left = pygame.Rect(area.left, area.top, area.width, area.height * 56 // 100)
+        right = pygame.Rect(area.left, left.bottom + L.pad, area.width, area.bottom - left.bottom - L.pad)
     else:
-        note, color = app.t("The printer is not working: please note down your number."), DANGER
-    band = pygame.Rect(left.left + u, min(y, left.bottom - u * 3), left.width - 2 * u, u * 2.4)
-    box(surface, band, color, radius=10)
-    text(surface, note, band.inflate(-u, 0), u, WHITE, bold=True)
-    # The one-time checklist: what to have ready at the window.
-    box(surface, right, WHITE, GREY)
-    inner = right.inflate(-2 * u, -2 * u)
-    text(surface, app.t("Please have these documents ready:"), pygame.Rect(inner.left, inner.top, inner.width, u * 2),
-         u * 1.2, INK, "left", True)
-    y = inner.top + u * 2.5
-    for i, m in enumerate(service.get("materials", []), 1):
-        used = wrapped(surface, f"{i}. {app.name(m)}", pygame.Rect(inner.left, y, inner.width, inner.bottom - y),
-                       u, INK)
-        y += used + u // 3
-        if y > inner.bottom - u:
+        left = pygame.Rect(area.left, area.top, area.width * 47 // 100, area.height)
+        right = pygame.Rect(left.right + L.pad, area.top, area.right - left.right - L.pad, area.height)
+
+    paint.box(left, WHITE, LINE, width=3)
+    inner = left.inflate(-2 * u, -2 * max(L.pad, u // 2))
+    status_h = max(round(u * 2.2), 44)
+    status = pygame.Rect(inner.left, inner.bottom - status_h, inner.width, status_h)
+    rows = [("label", 1.0), ("number", 4.6), ("service", 1.3), ("ahead", 1.4), ("wait", 1.1)]
+    free = status.top - inner.top - L.pad
+    scale = free / (sum(h for _, h in rows) * u * 1.25)
+    y = inner.top
+    for kind, h in rows:
+        box = pygame.Rect(inner.left, y, inner.width, round(h * u * 1.25 * scale))
+        y = box.bottom
+        if kind == "label":
+            paint.text(app.t("Your number"), box, u * 0.95, MUTED)
+        elif kind == "number":
+            paint.text(ticket["number"], box, box.height * 0.95, BRAND, bold=True)
+        elif kind == "service":
+            paint.text(app.name(service["name"]), box, u * 1.15, INK, bold=True)
+        elif kind == "ahead":
+            ahead = issued.get("ahead") or 0
+            line = (app.tn("{n} person ahead of you", "{n} people ahead of you", ahead).format(n=ahead)
+                    if ahead else app.t("You are next"))
+            paint.text(line, box, u * 1.3, INK, bold=True)
+        elif kind == "wait" and (issued.get("ahead") or 0):
+            minutes = max(1, round((issued.get("estimated_wait_s") or 0) / 60))
+            paint.text(app.t("Estimated wait: about {m} min").format(m=minutes), box, u * 0.95, MUTED)
+    printed, problem = app.result["printed"], app.result["problem"]
+    if printed is None:
+        note, fill, ink = app.t("Printing your ticket..."), BRAND_SOFT, BRAND
+    elif printed:
+        note, fill, ink = app.t("Please take your ticket below."), GREEN, WHITE
+    elif problem == "paper_out":
+        note, fill, ink = app.t("The printer is out of paper: please note down your number."), DANGER, WHITE
+    else:
+        note, fill, ink = app.t("The printer is not working: please note down your number."), DANGER, WHITE
+    paint.box(status, fill)
+    paint.block(note, status.inflate(-u, -L.pad // 2), u * 0.95, ink, True, "center", 2, u * 0.6)
+
+    # The one-time checklist (一次性告知): everything to have ready at the window.
+    paint.box(right, WHITE, LINE, width=3)
+    inner = right.inflate(-2 * u, -2 * max(L.pad, u // 2))
+    head = pygame.Rect(inner.left, inner.top, inner.width, round(u * 1.9))
+    paint.text(app.t("Please have these documents ready:"), head, u * 1.1, INK, "left", True)
+    pygame.draw.line(paint.surface, LINE, (inner.left, head.bottom), (inner.right, head.bottom), 2)
+    y = head.bottom + u // 2
+    materials = service.get("materials") or []
+    if not materials:
+        paint.text(app.t("No documents are needed."), pygame.Rect(inner.left, y, inner.width, u * 1.6),
+                   u, MUTED, "left")
+    size = u * (0.95 if len(materials) <= 6 else 0.8)
+    for i, m in enumerate(materials, 1):
+        room = pygame.Rect(inner.left + round(u * 1.4), y, inner.width - round(u * 1.4), inner.bottom - y)
+        if room.height < paint.line_height(round(size)):
             break
-    text(surface, app.t("Touch the screen to return"), pygame.Rect(0, h - u * 1.6, w, u * 1.4), u * 0.8, MUTED)
+        number = pygame.Rect(inner.left, y, round(u * 1.2), int(paint.line_height(round(size)) * 1.2))
+        paint.text(f"{i}.", number, size, BRAND, "left", True)
+        y += paint.paragraph(app.name(m), room, size, INK, False, "left", 3) + u // 3
+    back(app, paint, app.t("Back to the menu"))
 
 
-def message(app, surface) -> None:
-    u = app.layout.unit
-    w, h = app.size
+def back(app, paint: Painter, label: str) -> None:
+    L, u = app.layout, app.layout.unit
+    seconds = max(0, int(app.until - app.clock()))
+    paint.box(L.back, WHITE, BRAND, width=3)
+    paint.text(f"{label} ({seconds})", L.back.inflate(-u // 2, 0), u * 0.95, BRAND, bold=True)
+
+
+def message(app, paint: Painter) -> None:
+    L, u = app.layout, app.layout.unit
     zh, en = app.message
-    area = pygame.Rect(u * 2, app.layout.header.bottom + u * 2, w - u * 4, h - app.layout.header.bottom - u * 4)
-    box(surface, area, WHITE, ACCENT)
-    inner = area.inflate(-u * 3, -u * 3)
+    inner = card(app, paint, ACCENT)
+    pygame.draw.rect(paint.surface, ACCENT, (L.content.left, L.content.top, L.content.width, max(8, u // 4)),
+                     border_top_left_radius=16, border_top_right_radius=16)
     first, second = (zh, en) if app.lang == "zh" else (en, zh)
-    used = wrapped(surface, first, inner, int(u * 1.6), INK, bold=True)
-    wrapped(surface, second, pygame.Rect(inner.left, inner.top + used + u, inner.width,
-                                         inner.height - used - u), u, MUTED)
-    text(surface, app.t("Touch the screen to return"), pygame.Rect(0, h - u * 1.6, w, u * 1.4), u * 0.8, MUTED)
+    title = app.name(app.message_title) if app.message_title else ""
+    big, small = round(u * 1.45), round(u * 0.9)
+    first_lines = paint.lines(first, inner.width, big, True)[:4]
+    second_lines = paint.lines(second, inner.width, small)[:4]
+    title_h = u * 2.6 if title else 0
+    first_h = len(first_lines) * int(paint.line_height(big, True) * 1.2)
+    second_h = len(second_lines) * int(paint.line_height(small) * 1.2)
+    y = inner.top + max(0, (inner.height - title_h - first_h - u - second_h) // 2)
+    if title:
+        paint.text(title, pygame.Rect(inner.left, y, inner.width, u * 2), u * 1.2, BRAND, "left", True)
+        y += title_h
+    y += paint.paragraph(first, pygame.Rect(inner.left, y, inner.width, inner.bottom - y), big, INK, True,
+                         "left", 4)
+    y += u
+    paint.paragraph(second, pygame.Rect(inner.left, y, inner.width, inner.bottom - y), small, MUTED,
+                    False, "left", 4)
+    back(app, paint, app.t("Back to the menu"))
 
 
-def pin(app, surface) -> None:
-    u = app.layout.unit
-    w, _h = app.size
-    keys = app.keypad()
-    text(surface, app.t("Staff PIN"), pygame.Rect(0, keys[0][1].top - u * 5, w, u * 2), u * 1.4, INK, bold=True)
-    text(surface, "•" * len(app.pin) or "—", pygame.Rect(0, keys[0][1].top - u * 2.8, w, u * 2), u * 1.6, INK)
-    for key, rect in keys:
-        box(surface, rect, WHITE, GREY, radius=12)
-        text(surface, {"C": app.t("Cancel"), "✓": "OK"}.get(key, key), rect, u * 1.5, INK, bold=True)
+def pin(app, paint: Painter) -> None:
+    L, u = app.layout, app.layout.unit
+    title = L.pin_title
+    mid = title.centery
+    paint.text(app.t("Staff PIN"), pygame.Rect(title.left, mid - u * 3, title.width, u * 2), u * 1.4, INK,
+               bold=True)
+    paint.text("●  " * len(app.pin) if app.pin else "—", pygame.Rect(title.left, mid - u, title.width, u * 2),
+               u * 1.2, INK)
+    if app.pin_wrong:
+        paint.text(app.t("Wrong PIN. Try again."), pygame.Rect(title.left, mid + u, title.width, u * 1.6),
+                   u, DANGER, bold=True)
+    elif not app.exit_pin:
+        paint.text(app.t("The PIN is not known yet: the hub has not answered."),
+                   pygame.Rect(title.left, mid + u, title.width, u * 1.6), u * 0.8, MUTED)
+    for key, rect in L.keypad:
+        paint.box(rect, WHITE, LINE)
+        label = {"C": app.t("Cancel"), "✓": "OK"}.get(key, key)
+        paint.text(label, rect.inflate(-L.pad, 0), u * (1.5 if len(label) == 1 else 1.0), INK, bold=True)
+
+
+SCREENS = {"menu": menu, "confirm": confirm, "issuing": issuing, "result": result, "message": message,
+           "pin": pin}

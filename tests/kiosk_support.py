@@ -1,8 +1,11 @@
-"""For kiosk tests and bench/kiosk.py: a real hub on loopback (cheroot in a thread), and
-stepping a headless kiosk with posted touches."""
+"""For kiosk tests and bench/kiosk.py: a real hub on loopback (cheroot in a thread), a proxy that
+loses the hub's answers on purpose, halls of any size, and stepping a headless kiosk with posted
+touches."""
 from __future__ import annotations
 
 import os
+import shutil
+import socket
 import threading
 import time
 from pathlib import Path
@@ -24,38 +27,168 @@ class LiveHub:
             settings["CLOCK"] = clock
         self.app = create_app(settings)
         self.server = make_server(self.app, "127.0.0.1", port, threads=16)
+        # Stopping waits for one turn of the accept loop: 0.5 s by default, per test.
+        self.server.expiration_interval = 0.05
         self.server.prepare()
-        self.url = f"http://127.0.0.1:{self.server.bind_addr[1]}"
+        self.port = self.server.bind_addr[1]
+        self.url = f"http://127.0.0.1:{self.port}"
         self.thread = threading.Thread(target=self.server.serve, daemon=True)
         self.thread.start()
         self.hub = self.app.config["HUB"]
+        self.stopped = False
+
+    def service(self, service_id: str) -> dict:
+        """A service as GET /api/hall shows it now, asked over HTTP like any client."""
+        from hallclient import HubClient
+        client = HubClient(self.url)
+        try:
+            return next(s for s in client.hall()["services"] if s["id"] == service_id)
+        finally:
+            client.close()
 
     def stop(self):
+        if self.stopped:
+            return
+        self.stopped = True
         self.hub.bus.close()
         self.server.stop()
         self.thread.join(5)
         self.hub.stop()
 
 
+class LossyProxy:
+    """A TCP proxy in front of a hub that, `lose` times, passes a ticket request on and then
+    drops the connection instead of the hub's answer: the ticket exists, the kiosk never hears."""
+
+    def __init__(self, target_port: int, lose: int = 0):
+        self.target_port, self.lose = target_port, lose
+        self.lost = 0
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.socks: list[socket.socket] = []
+        self.lock = threading.Lock()
+        self.closing = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            with self.lock:
+                self.socks += [client, upstream]
+            state = {"ticket": False}
+            threading.Thread(target=self._pump, args=(client, upstream, state, True), daemon=True).start()
+            threading.Thread(target=self._pump, args=(upstream, client, state, False), daemon=True).start()
+
+    def _pump(self, src, dst, state, to_hub):
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                if to_hub and b"POST /api/tickets" in data:
+                    state["ticket"] = True
+                elif not to_hub and state["ticket"]:
+                    state["ticket"] = False
+                    with self.lock:
+                        drop = self.lost < self.lose
+                        self.lost += drop
+                    if drop:
+                        break
+                dst.sendall(data)
+        except OSError:
+            pass
+        for s in (src, dst):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def close(self):
+        self.listener.close()
+        with self.lock:
+            for s in self.socks:
+                s.close()
+
+
+def hall_data(services: int = 3, departments: int = 1, daily_limit: int | None = None) -> dict:
+    """A hall config (for server.config.parse_config) with this many services spread over this
+    many departments, open around the clock; the demo kiosk's token and PIN."""
+    deps = [{"id": f"d{i}", "name": {"zh": f"第{i + 1}部门", "en": f"Department {i + 1}"}}
+            for i in range(departments)]
+    svcs = []
+    for i in range(services):
+        svc = {"id": f"s{i}", "prefix": _prefix(i), "department": f"d{i % departments}",
+               "name": {"zh": f"业务{i + 1}号", "en": f"Service number {i + 1}"},
+               "materials": [{"zh": "身份证原件及复印件", "en": "ID card and a copy"}]}
+        if daily_limit is not None:
+            svc["daily_limit"] = daily_limit
+        svcs.append(svc)
+    return {
+        "hall": {"name": {"zh": "测试大厅", "en": "Test hall"}, "day_starts_at": "04:00"},
+        "departments": deps,
+        "services": svcs,
+        "windows": [{"id": "1", "services": [s["id"] for s in svcs]}],
+        "devices": [{"id": "kiosk-1", "role": "kiosk", "token": "demo-kiosk", "exit_pin": "2468"}],
+    }
+
+
+def _prefix(i: int) -> str:
+    letters = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+    return letters[i] if i < len(letters) else letters[i // len(letters) - 1] + letters[i % len(letters)]
+
+
+class KioskClock:
+    """Real time plus a jump the caller chooses: past the touch guard, past a screen's timeout."""
+
+    def __init__(self):
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.monotonic() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
+
+
 def step_until(app, predicate, timeout=8.0):
     deadline = time.monotonic() + timeout
     while not predicate():
-        assert time.monotonic() < deadline, f"kiosk stuck on {app.screen_name}: {app.message}"
+        assert time.monotonic() < deadline, \
+            f"kiosk stuck on {app.screen_name}: {getattr(app, 'message', None)}"
         app.step()
-        time.sleep(0.01)
+        time.sleep(0.005)
     app.step()
 
 
 def touch(app, rect, twice=False):
+    """A press and release at the middle of `rect`, as a mouse (SDL's own events for a touch on
+    a touch screen are fingers, see finger())."""
     import pygame
     for _ in range(2 if twice else 1):
         pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=rect.center, button=1))
         pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=rect.center, button=1))
 
 
-def shot(app, name):
+def finger(app, rect):
+    """A finger on the touch screen: SDL gives its position as a fraction of the window."""
+    import pygame
+    x, y = rect.centerx / app.size[0], rect.centery / app.size[1]
+    for kind in (pygame.FINGERDOWN, pygame.FINGERUP):
+        pygame.event.post(pygame.event.Event(kind, touch_id=1, finger_id=0, x=x, y=y, dx=0.0, dy=0.0,
+                                             pressure=1.0))
+
+
+def shot(app, name, tmp_path=None):
+    """Save what the kiosk shows to tmp_path (when given) and to SHOTS for looking at."""
     import pygame
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"{name}.png"
     pygame.image.save(app.screen, str(path))
+    if tmp_path is not None:
+        shutil.copy(path, Path(tmp_path) / path.name)
     return path

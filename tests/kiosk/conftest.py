@@ -1,9 +1,11 @@
-"""Fixtures for the kiosk tests."""
+"""Fixtures for the kiosk tests: real hubs on loopback, kiosks on a clock the test can move."""
 from __future__ import annotations
+
+from functools import partial
 
 import pytest
 
-from kiosk_support import LiveHub
+from kiosk_support import KioskClock, LiveHub, shot
 
 
 @pytest.fixture
@@ -20,11 +22,17 @@ def live_hub(tmp_path):
 
 
 @pytest.fixture
-def make_kiosk():
+def kiosk_clock():
+    return KioskClock()
+
+
+@pytest.fixture
+def make_kiosk(kiosk_clock):
     from kiosk.app import KioskApp
     apps = []
 
     def make(hub_url, printer="dummy:", size=(1920, 1080), **kw):
+        kw.setdefault("clock", kiosk_clock)
         app = KioskApp(hub_url, "demo-kiosk", printer, size=size, windowed=True, **kw)
         apps.append(app)
         return app
@@ -32,3 +40,14 @@ def make_kiosk():
     yield make
     for app in apps:
         app.close()
+
+
+@pytest.fixture
+def snap(tmp_path):
+    """snap(app, name): a screenshot in tmp_path and in /tmp/kiosk-shots (HALLCALL_SHOTS)."""
+    return partial(_snap, tmp_path=tmp_path)
+
+
+def _snap(app, name, tmp_path):
+    app.draw(force=True)
+    return shot(app, name, tmp_path)

@@ -1,111 +1,136 @@
 """The kiosk driven frame by frame with posted touches, against a real hub on loopback and a
-printer that records bytes. Each case saves a screenshot (HALLCALL_SHOTS, default /tmp/kiosk-shots)."""
+`dummy:` printer that records the bytes it is sent. Each case saves screenshots to tmp_path and
+/tmp/kiosk-shots (HALLCALL_SHOTS) for a person to look at."""
 from __future__ import annotations
 
+import logging
 import socket
 
 import pytest
 
 from helpers import small_hall_data
-from kiosk_support import shot, step_until, touch
+from kiosk_support import LossyProxy, finger, hall_data, step_until, touch
 from server.config import parse_config
+
+SIZES = [(1920, 1080), (1080, 1920), (800, 480)]
 
 
 def ready(app, service="company-name"):
-    step_until(app, lambda: app.hall is not None)
+    """The menu with the hall and the printer's state known, turned to `service`'s page."""
+    step_until(app, lambda: app.hall is not None and app.printer is not None)
     app.show_service(service)
     app.step()
     return app.service_rect(service)
 
 
-def issued_today(hub, service="company-name"):
-    return next(s for s in hub.hub.snapshot()["services"] if s["id"] == service)["issued_today"]
+def printed_numbers(app, number: str) -> int:
+    return app.printing.printed.count(number.encode())
 
 
-@pytest.mark.parametrize("size", [(1920, 1080), (1080, 1920), (800, 480)])
-def test_one_touch_gives_one_printed_ticket(live_hub, make_kiosk, size):
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_one_touch_gives_one_printed_ticket(live_hub, make_kiosk, snap, size):
     hub = live_hub()
     app = make_kiosk(hub.url, size=size)
     rect = ready(app)
-    shot(app, f"menu-{size[0]}x{size[1]}")
-    touch(app, rect)
-    step_until(app, lambda: app.screen_name == "result")
-    shot(app, f"result-{size[0]}x{size[1]}")
+    snap(app, f"menu-{size[0]}x{size[1]}")
+    finger(app, rect)
+    step_until(app, lambda: app.screen_name == "result" and app.result["printed"] is not None)
+    snap(app, f"result-{size[0]}x{size[1]}")
     number = app.result["issued"]["ticket"]["number"]
     assert number == "A001" and app.result["printed"] is True
-    assert issued_today(hub) == 1
-    printed = app.printing.printer.printed
-    assert printed.count(number.encode()) == 1 and printed.rstrip().endswith(b"\x1dV\x00")
+    assert hub.service("company-name")["issued_today"] == 1
+    printed = app.printing.printed
+    assert printed.count(b"A001") == 1 and printed.rstrip().endswith(b"\x1dV\x00")  # then cut
 
 
-def test_a_double_touch_still_makes_one_ticket(live_hub, make_kiosk):
+def test_a_double_touch_or_a_bounce_still_makes_one_ticket(live_hub, make_kiosk, kiosk_clock):
     hub = live_hub()
     app = make_kiosk(hub.url)
-    touch(app, ready(app), twice=True)
-    step_until(app, lambda: app.screen_name == "result")
+    rect = ready(app)
+    touch(app, rect, twice=True)  # two presses before the kiosk looks
+    step_until(app, lambda: app.screen_name == "result" and app.result["printed"] is not None)
+    touch(app, app.layout.back)  # a bounce as the result appears: the result stays
+    app.step()
+    assert app.screen_name == "result"
+    kiosk_clock.advance(1)
+    touch(app, rect)  # a deliberate touch later goes back to the menu …
+    app.step()
+    assert app.screen_name == "menu"
+    touch(app, rect)  # … and its bounce does not take a second number
     for _ in range(5):
         app.step()
-    assert issued_today(hub) == 1
-    assert app.printing.printer.printed.count(b"A001") == 1
+    assert app.screen_name == "menu" and app.job is None
+    assert hub.service("company-name")["issued_today"] == 1
+    assert printed_numbers(app, "A001") == 1 and b"A002" not in app.printing.printed
 
 
-def test_paper_out_shows_the_number_and_tells_the_hub(live_hub, make_kiosk):
+def test_a_lost_answer_is_retried_with_the_same_key(live_hub, make_kiosk):
+    hub = live_hub()
+    proxy = LossyProxy(hub.port, lose=3)  # the hub issues; the kiosk hears nothing, three times
+    try:
+        app = make_kiosk(proxy.url)
+        touch(app, ready(app))
+        step_until(app, lambda: app.screen_name == "result" and app.result["printed"] is not None,
+                   timeout=15)
+        assert proxy.lost == 3
+        assert app.result["issued"]["ticket"]["number"] == "A001"
+        assert hub.service("company-name")["issued_today"] == 1
+        assert printed_numbers(app, "A001") == 1
+    finally:
+        proxy.close()
+
+
+def test_the_waiting_counts_follow_the_hall(live_hub, make_kiosk):
+    hub = live_hub()
+    app = make_kiosk(hub.url)
+    ready(app)
+    for _ in range(2):
+        hub.hub.issue("company-name")  # tickets from another kiosk
+    waiting = lambda: next(s for s in app.hall["services"] if s["id"] == "company-name")["waiting"]  # noqa: E731
+    step_until(app, lambda: waiting() == 2, timeout=5)
+
+
+def test_paper_out_asks_once_shows_the_number_and_tells_the_hub(live_hub, make_kiosk, snap, kiosk_clock):
     hub = live_hub()
     app = make_kiosk(hub.url, printer="dummy:?paper=out")
-    touch(app, ready(app))
-    step_until(app, lambda: app.screen_name == "result")
-    shot(app, "paper-out")
+    rect = ready(app)
+    assert not app.printer.can_print
+    snap(app, "paper-out-menu")
+    device = next(d for d in hub.hub.snapshot()["devices"] if d["id"] == "kiosk-1")
+    assert device["status"]["printer"]["paper"] == "out"  # staff see it before anyone touches
+    touch(app, rect)
+    app.step()
+    assert app.screen_name == "confirm"  # printing is unavailable: one more touch to take a number
+    snap(app, "paper-out-confirm")
+    kiosk_clock.advance(1)
+    touch(app, app.layout.confirm_yes)
+    step_until(app, lambda: app.screen_name == "result" and app.result["printed"] is not None)
+    snap(app, "paper-out-result")
     assert app.result["printed"] is False and app.result["problem"] == "paper_out"
     assert app.result["issued"]["ticket"]["number"] == "A001"  # on screen to note down
-    assert app.printing.printer.printed == b""
-    kiosk = next(d for d in hub.hub.snapshot()["devices"] if d["id"] == "kiosk-1")
-    assert kiosk["status"]["printer"]["paper"] == "out"
+    assert app.printing.printed == b""
+    assert hub.service("company-name")["issued_today"] == 1
 
 
-def test_daily_limit_shows_the_reason(live_hub, make_kiosk):
-    data = small_hall_data()
-    data["devices"].append({"id": "kiosk-1", "role": "kiosk", "token": "demo-kiosk"})
-    data["services"][2].pop("hours")
-    data["services"][2].pop("days")
-    hub = live_hub(hall=parse_config(data))
-    for _ in range(3):
-        hub.hub.issue("c")
+def test_daily_limit_shows_the_hubs_reason(live_hub, make_kiosk, snap, kiosk_clock):
+    hub = live_hub(hall=parse_config(hall_data(services=2, daily_limit=1)))
     app = make_kiosk(hub.url)
-    rect = ready(app, "c")
-    shot(app, "menu-full-service")
-    touch(app, rect)
+    touch(app, ready(app, "s0"))
+    step_until(app, lambda: app.screen_name == "result")
+    kiosk_clock.advance(1)
+    touch(app, app.layout.back)
+    step_until(app, lambda: app.screen_name == "menu" and app.hall["services"][0]["issued_today"] == 1)
+    snap(app, "daily-limit-menu")  # shown as full, not hidden
+    kiosk_clock.advance(1)
+    touch(app, app.service_rect("s0"))
     step_until(app, lambda: app.screen_name == "message")
-    shot(app, "daily-limit")
-    assert app.message[0] == "该业务今日号源已满" and "200" not in app.message[1]
-    assert issued_today(hub, "c") == 3
+    snap(app, "daily-limit")
+    zh, en = app.message
+    assert zh.startswith("该业务今日号源已满") and "Service number 1 has issued its 1 tickets" in en
+    assert hub.service("s0")["issued_today"] == 1
 
 
-def test_hub_down_is_explained_and_nothing_is_issued(live_hub, make_kiosk, tmp_path):
-    hub = live_hub()
-    app = make_kiosk(hub.url, retry_s=1.5)
-    rect = ready(app)
-    hub.stop()
-    touch(app, rect)
-    step_until(app, lambda: app.screen_name == "message")
-    shot(app, "hub-down")
-    assert "无法连接取号系统" in app.message[0] and "No ticket was taken" in app.message[1]
-    assert app.printing.printer.printed == b""
-
-
-def test_the_kiosk_recovers_when_the_hub_comes_back(live_hub, make_kiosk):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    app = make_kiosk(f"http://127.0.0.1:{port}")
-    step_until(app, lambda: app.offline)
-    shot(app, "offline")
-    assert app.hall is None and app.screen_name == "menu"
-    live_hub(port=port)  # the hub is back, at the same address
-    step_until(app, lambda: app.hall is not None and not app.offline, timeout=10)
-    assert app.service_rect(app.page_services()[0]["id"]) is not None
-
-
-def test_closed_service_says_when_it_opens(live_hub, make_kiosk):
+def test_a_closed_service_says_when_it_opens(live_hub, make_kiosk, snap):
     from datetime import datetime
 
     from helpers import SHANGHAI
@@ -113,37 +138,121 @@ def test_closed_service_says_when_it_opens(live_hub, make_kiosk):
     data["devices"].append({"id": "kiosk-1", "role": "kiosk", "token": "demo-kiosk"})
     saturday = datetime(2026, 11, 28, 10, 0, tzinfo=SHANGHAI)
     hub = live_hub(hall=parse_config(data), clock=lambda: saturday)
-    app = make_kiosk(hub.url, lang="en")
-    touch(app, ready(app, "c"))
+    app = make_kiosk(hub.url, lang="en", size=(800, 480))
+    rect = ready(app, "c")
+    snap(app, "closed-menu-800x480")
+    touch(app, rect)  # the hub is asked all the same: the menu's copy may be old
     step_until(app, lambda: app.screen_name == "message")
-    shot(app, "closed-service")
-    assert "08:30-12:00, 13:30-17:30" in app.message[1] and "办理时间" in app.message[0]
-    assert issued_today(hub, "c") == 0
+    snap(app, "closed-service-800x480")
+    zh, en = app.message
+    assert "Gamma is not open now" in en and "Mon to Fri 08:30-12:00, 13:30-17:30" in en
+    assert zh.startswith("该业务当前不在办理时间内") and "周一至周五 08:30-12:00, 13:30-17:30" in zh
+    assert hub.service("c")["issued_today"] == 0
 
 
-def test_staff_leave_only_with_the_pin(live_hub, make_kiosk):
+def test_hub_down_is_explained_and_nothing_is_issued(live_hub, make_kiosk, snap):
+    hub = live_hub()
+    app = make_kiosk(hub.url, retry_s=1.0, size=(1080, 1920))
+    rect = ready(app)
+    hub.stop()
+    touch(app, rect)
+    step_until(app, lambda: app.offline and app.screen_name == "issuing")
+    snap(app, "hub-down-retrying")
+    step_until(app, lambda: app.screen_name == "message")
+    snap(app, "hub-down")
+    assert "无法连接取号系统" in app.message[0] and "No ticket was taken" in app.message[1]
+    assert app.printing.printed == b""
+
+
+def test_the_kiosk_recovers_when_the_hub_comes_back(live_hub, make_kiosk, snap, kiosk_clock):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app = make_kiosk(f"http://127.0.0.1:{port}")
+    step_until(app, lambda: app.offline)
+    snap(app, "offline")
+    assert app.hall is None and app.screen_name == "menu"
+    hub = live_hub(port=port)  # the hub is back, at the same address
+    step_until(app, lambda: app.hall is not None and not app.offline, timeout=10)
+    touch(app, ready(app))
+    step_until(app, lambda: app.screen_name == "result")
+    assert hub.service("company-name")["issued_today"] == 1
+
+
+def test_115_services_page_clearly_and_the_menu_resets_when_idle(live_hub, make_kiosk, snap, kiosk_clock):
+    hub = live_hub(hall=parse_config(hall_data(services=115, departments=7)))
+    app = make_kiosk(hub.url, size=(800, 480))
+    ready(app, "s0")
+    seen = []
+    for i, tab in enumerate(app.layout.nav):
+        touch(app, tab)
+        app.step()
+        assert app.department == i and app.page == 0
+        while True:
+            seen += [s["id"] for s in app.page_services()]
+            if app.page == app.pages() - 1:
+                break
+            touch(app, app.layout.next)
+            app.step()
+        if i == 0:
+            snap(app, "115-services-last-page-800x480")
+    assert sorted(seen) == sorted(f"s{i}" for i in range(115))  # each once, none lost
+    touch(app, app.layout.lang)
+    app.step()
+    assert app.lang == "en"
+    kiosk_clock.advance(120)  # nobody touched it for two minutes: ready for the next citizen
+    app.step()
+    assert (app.lang, app.department, app.page) == ("zh", 0, 0)
+
+
+def test_an_error_shows_an_apology_and_the_kiosk_goes_on(live_hub, make_kiosk, snap, kiosk_clock,
+                                                         monkeypatch, caplog):
+    from kiosk import screens
+    hub = live_hub()
+    app = make_kiosk(hub.url)
+    rect = ready(app)
+    monkeypatch.setitem(screens.SCREENS, "menu", lambda app, paint: 1 / 0)  # a bug in the menu
+    with caplog.at_level(logging.ERROR, logger="kiosk.app"):
+        touch(app, app.layout.lang)  # the menu must be drawn again
+        app.step()
+        app.step()
+    assert app.screen_name == "message" and "抱歉" in app.message[0]
+    assert "ZeroDivisionError" in caplog.text  # logged for the staff, never shown
+    snap(app, "apology")
+    monkeypatch.undo()
+    kiosk_clock.advance(1)
+    touch(app, app.layout.back)
+    app.step()
+    kiosk_clock.advance(1)
+    touch(app, rect)
+    step_until(app, lambda: app.screen_name == "result")
+
+
+def test_staff_leave_only_with_the_pin(live_hub, make_kiosk, snap, kiosk_clock):
     import pygame
     hub = live_hub()
-    now = [0.0]
-    app = make_kiosk(hub.url, clock=lambda: now[0])
+    app = make_kiosk(hub.url)
     ready(app)
+    step_until(app, lambda: app.exit_pin is not None)
     corner = app.layout.staff_corner.center
     pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=corner, button=1))
     app.step()
-    now[0] += 3.5
-    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=corner, button=1))
+    kiosk_clock.advance(2)
+    app.step()
+    assert app.screen_name == "menu"  # not held long enough yet
+    kiosk_clock.advance(1.5)
     app.step()
     assert app.screen_name == "pin"
-    keys = dict(app.keypad())
-    for digit in "1111":
+    kiosk_clock.advance(1)
+    keys = dict(app.layout.keypad)
+    for digit in "1111✓":
         touch(app, keys[digit])
-    touch(app, keys["✓"])
     app.step()
-    assert app.running and app.pin == ""
+    assert app.running and app.pin_wrong
     for digit in "2468":
         touch(app, keys[digit])
     app.step()
-    shot(app, "staff-pin")
+    snap(app, "staff-pin")
     touch(app, keys["✓"])
     app.step()
     assert not app.running
