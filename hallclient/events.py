@@ -42,6 +42,8 @@ class EventStream:
         self._resp = self._conn.getresponse()
         if self._resp.status != 200:
             raise ConnectionError(f"event stream answered {self._resp.status}")
+        if self._conn.sock is None:  # an empty answer, e.g. from a hub shutting down
+            raise ConnectionError("event stream closed at once")
         self._conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.connected = True
 

@@ -58,9 +58,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--printer", default="dummy:", metavar="URL", help="see print-test; default dummy:")
     p.add_argument("--printer-mode", choices=("text", "image"), default="text")
     p.add_argument("--paper", type=int, choices=(58, 80), default=80, help="paper width in mm")
-    p.add_argument("--size", default="1920x1080", metavar="WxH")
+    p.add_argument("--size", metavar="WxH", help="default: the screen's own size (1280x720 windowed)")
     p.add_argument("--windowed", action="store_true", help="a window instead of full screen")
     p.add_argument("--lang", choices=("zh", "en"), default="zh")
+
+    p = sub.add_parser("display", help="run the wall display board (pygame)")
+    p.add_argument("--hub", default="http://127.0.0.1:8080", metavar="URL")
+    p.add_argument("--window", metavar="ID", help="the small screen above one window")
+    p.add_argument("--announce", action="store_true", help="also speak each call")
+    p.add_argument("--speak-to", metavar="DIR", help="write the announcements as WAV files here")
+    p.add_argument("--size", default="1920x1080", metavar="WxH")
+    p.add_argument("--windowed", action="store_true", help="a window instead of full screen")
 
     p = sub.add_parser("stats", help="export a day's statistics as CSV")
     _common(p)
@@ -154,19 +162,40 @@ def cmd_print_test(args) -> int:
 
 
 def cmd_kiosk(args) -> int:
+    size = None
+    if args.size:
+        try:
+            size = tuple(int(v) for v in args.size.lower().split("x"))
+            if len(size) != 2 or min(size) < 320:
+                raise ValueError
+        except ValueError:
+            print(f"hallcall: --size must look like 1920x1080, not {args.size!r}", file=sys.stderr)
+            return EXIT_CONFIG
+    from hallclient.fonts import FontNotFound
+    from printer import PrintError
+    try:
+        from kiosk.app import KioskApp
+        app = KioskApp(args.hub, args.token, args.printer, size, args.windowed,
+                       args.lang, args.printer_mode, args.paper)
+    except PrintError as exc:
+        print(f"hallcall: {exc.message}", file=sys.stderr)
+        return EXIT_CONFIG
+    except FontNotFound as exc:
+        print(f"hallcall: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    app.run()
+    return 0
+
+
+def cmd_display(args) -> int:
     try:
         width, height = (int(v) for v in args.size.lower().split("x"))
     except ValueError:
         print(f"hallcall: --size must look like 1920x1080, not {args.size!r}", file=sys.stderr)
         return EXIT_CONFIG
-    from printer import PrintError
-    try:
-        from kiosk.app import KioskApp
-        app = KioskApp(args.hub, args.token, args.printer, (width, height), args.windowed,
-                       args.lang, args.printer_mode, args.paper)
-    except PrintError as exc:
-        print(f"hallcall: {exc.message}", file=sys.stderr)
-        return EXIT_CONFIG
+    from display.board import DisplayApp
+    app = DisplayApp(args.hub, (width, height), window=args.window, windowed=args.windowed,
+                     announce=args.announce, speak_to=args.speak_to)
     app.run()
     return 0
 
@@ -200,7 +229,7 @@ def cmd_stats(args) -> int:
 
 COMMANDS = {"serve": cmd_serve, "migrate": cmd_migrate, "check-config": cmd_check_config, "close-day": cmd_close_day,
             "stats": cmd_stats, "print-test": cmd_print_test,
-            "kiosk": cmd_kiosk}
+            "kiosk": cmd_kiosk, "display": cmd_display}
 
 
 def main(argv: list[str] | None = None) -> int:

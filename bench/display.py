@@ -1,0 +1,91 @@
+"""Benchmark of the wall board: frames per second and CPU share at 1920x1080 with the marquee
+running (SDL's dummy video driver), and the board's memory.
+
+    python bench/display.py [--frames 600] [--size 1920x1080] [--fps 0]
+
+--fps 0 draws as fast as it can (the frame rate the board could reach); --fps 60 paces it as
+`run()` does, so CPU share is the load at 60 fps. Budget (DESIGN.md): 1920x1080 at 60 fps using
+under a quarter of one core; display under 120 MB RSS.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.append(str(REPO / "tests"))
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+
+from kiosk_support import step_until  # noqa: E402
+from hallclient import HubClient  # noqa: E402
+
+
+def _bench_kiosk():
+    """bench/kiosk.py's helpers (the hub in its own process, RSS); its name is the kiosk
+    package's, so it is loaded by path."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("bench_kiosk", REPO / "bench" / "kiosk.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--frames", type=int, default=600)
+    parser.add_argument("--size", default="1920x1080")
+    parser.add_argument("--fps", type=int, default=0, help="0: unpaced")
+    parser.add_argument("--full", action="store_true",
+                        help="redraw the whole board every frame (to compare with dirty rects)")
+    args = parser.parse_args()
+    size = tuple(int(v) for v in args.size.split("x"))
+    import pygame
+
+    from display.board import DisplayApp
+    bk = _bench_kiosk()
+    start_hub, rss_mb = bk.start_hub, bk.rss_mb
+
+    with tempfile.TemporaryDirectory() as tmp:
+        hub, url = start_hub(f"{tmp}/hall.db")
+        app = DisplayApp(url, size, windowed=True)
+        try:
+            step_until(app, lambda: app.hall is not None and not app.offline, timeout=30)
+            admin = HubClient(url, "demo-admin")
+            kiosk = HubClient(url, "demo-kiosk")
+            for service in ("company-name", "company-setup", "social-insurance", "foreign-trade"):
+                for _ in range(3):
+                    kiosk.issue(service)
+            for window in ("1", "2", "3"):
+                admin.call_next(window)
+            step_until(app, lambda: len(app.recent) == 3)
+            ticker = pygame.time.Clock()
+            full0 = app.full_frames
+            wall0, cpu0 = time.perf_counter(), time.process_time()
+            for _ in range(args.frames):
+                if args.full:
+                    app._drawn_key = None
+                app.step()
+                if args.fps:
+                    ticker.tick(args.fps)
+            wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+            full = app.full_frames - full0
+            admin.close()
+            kiosk.close()
+        finally:
+            app.close()
+            hub.terminate()
+            hub.wait(10)
+    print(f"{args.frames} frames at {size[0]}x{size[1]} ({'unpaced' if not args.fps else f'paced {args.fps} fps'}): "
+          f"{'full redraw every frame: ' if args.full else ''}{args.frames / wall:.0f} fps, CPU {100 * cpu / wall:.0f}% of one core "
+          f"({1000 * cpu / args.frames:.2f} ms CPU a frame), {full} full redraws, "
+          f"the rest marquee only; RSS {rss_mb():.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,150 @@
+"""The wall board: hall name, date and clock; the latest call large, flashing for a few seconds;
+recent calls; each window's current number; waiting counts per service; a scrolling marquee of
+the hall's notices; a discreet mark when the hub is unreachable. With `window=ID` it is the small
+screen above one window: its name and current number, flashing on a call.
+
+`step()` takes what the hub sent and draws one frame, so tests drive it frame by frame; `run()`
+loops it. Only the marquee band is redrawn on frames where nothing else changed (about twice as
+fast as full redraws, DESIGN.md)."""
+from __future__ import annotations
+
+import logging
+import queue
+import time
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pygame
+
+from hallclient.i18n import gettext_for
+
+from . import render
+from .feed import HubFeed
+from .layout import compute
+from .state import BoardState
+
+log = logging.getLogger(__name__)
+
+FLASH_PERIOD_S = 0.5  # the flashing call changes colour this often
+PAGE_S = 8.0  # panels with more items than rows turn a page this often
+
+
+class DisplayApp:
+    def __init__(self, hub_url: str, size=(1920, 1080), window: str | None = None,
+                 windowed: bool = False, announce: bool = False, speak_to: str | None = None,
+                 clock=time.monotonic, now=None, retry_s: float = 1.0, timeout: float = 20.0):
+        pygame.init()
+        flags = 0 if windowed else pygame.FULLSCREEN
+        self.screen = pygame.display.set_mode(size, flags)
+        pygame.display.set_caption("hallcall display")
+        pygame.mouse.set_visible(windowed)
+        self.size = size
+        self.hub_url = hub_url
+        self.window = window
+        self.announce, self.speak_to = announce, speak_to  # the announcer is wired by its owner
+        self.clock = clock
+        self._now = now
+        self.layout = compute(size, window_mode=window is not None)
+        self.state = BoardState(only_window=window)
+        self.inbox: queue.Queue = queue.Queue()
+        self.feed = HubFeed(hub_url, self.inbox, retry_s=retry_s, timeout=timeout)
+        self.feed.start()
+        self.offline = False
+        self.running = True
+        self.frames = 0
+        self.full_frames = 0
+        self._drawn_key = None
+        self._marquee = render.Marquee(self.layout)
+
+    # -- what tests and the announcer read ---------------------------------------------------
+
+    @property
+    def flashing(self) -> tuple[str, str] | None:
+        """(ticket number, window id) of the call flashing now, or None."""
+        f = self.state.flash
+        return (f["ticket"]["number"], f["window"]["id"]) if f else None
+
+    @property
+    def recent(self) -> list[dict]:
+        """Recent call events, newest first, one per ticket."""
+        return self.state.recent
+
+    @property
+    def hall(self) -> dict | None:
+        return self.state.hall
+
+    # -- text -----------------------------------------------------------------------------
+
+    def both(self, message: str) -> tuple[str, str]:
+        return gettext_for("zh")(message), message
+
+    def now(self) -> datetime:
+        if self._now is not None:
+            return self._now()
+        zone = (self.state.hall or {}).get("timezone")
+        return datetime.now(ZoneInfo(zone) if zone else None)
+
+    # -- the loop -------------------------------------------------------------------------
+
+    def receive(self) -> None:
+        now = self.clock()
+        while True:
+            try:
+                kind, value = self.inbox.get_nowait()
+            except queue.Empty:
+                break
+            if kind == "hall":
+                self.state.apply_snapshot(value)
+            elif kind == "event":
+                self.state.apply_event(value, now)
+        self.state.tick(now)
+        self.offline = not self.feed.online
+
+    def step(self) -> None:
+        """Take the news and draw one frame. Nothing in here may stop the board."""
+        try:
+            self.receive()
+            self.draw()
+        except Exception:
+            log.exception("display step")
+            self._drawn_key = None
+        self.frames += 1
+
+    def run(self, fps: int = 60) -> None:
+        ticker = pygame.time.Clock()
+        while self.running:
+            for event in pygame.event.get():
+                if event.type == pygame.QUIT or (event.type == pygame.KEYDOWN
+                                                 and event.key == pygame.K_ESCAPE):
+                    self.running = False
+            self.step()
+            ticker.tick(fps)
+        self.close()
+
+    def close(self) -> None:
+        self.feed.close()
+        pygame.quit()
+
+    # -- drawing --------------------------------------------------------------------------
+
+    def flash_phase(self) -> int | None:
+        if self.state.flash is None:
+            return None
+        return int((self.clock() - self.state.flash_started) / FLASH_PERIOD_S) % 2
+
+    def page(self) -> int:
+        return int(self.clock() / PAGE_S)
+
+    def draw(self) -> None:
+        now = self.now()
+        key = (self.state.version, now.strftime("%H:%M:%S"), self.flash_phase(), self.page(),
+               self.offline)
+        if key != self._drawn_key:
+            render.board(self, self.screen, now)
+            self._marquee.set_notices(self.state.notices)
+            self._marquee.draw(self.screen, self.clock())
+            pygame.display.flip()
+            self._drawn_key = key
+            self.full_frames += 1
+        else:
+            pygame.display.update(self._marquee.draw(self.screen, self.clock()))

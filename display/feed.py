@@ -1,0 +1,115 @@
+"""The board's link to the hub, in background threads so the screen never waits on the network:
+a snapshot, then the event stream (resumed with Last-Event-ID after any drop, so no call is
+skipped or repeated), and fresh snapshots for the counts the events do not carry. Everything
+reaches the pygame loop through one queue as ("hall", snapshot) or ("event", dict)."""
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+
+from hallclient import EventStream, HubClient
+
+log = logging.getLogger(__name__)
+
+REFRESH_S = 0.5  # snapshots (waiting counts) at most this often
+
+
+class _Stream(EventStream):
+    """Reconnects by itself, but never once the board is closing."""
+
+    def __init__(self, *args, stop: threading.Event, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._stop = stop
+
+    def connect(self) -> None:
+        if self._stop.is_set():
+            self.reconnect = False  # so events() ends instead of trying again
+            raise ConnectionError("the board is closing")
+        super().connect()
+
+
+class HubFeed:
+    def __init__(self, url: str, inbox: queue.Queue, retry_s: float = 1.0, timeout: float = 20.0):
+        self.url, self.inbox, self.retry_s, self.timeout = url, inbox, retry_s, timeout
+        self.stop = threading.Event()
+        self.dirty = threading.Event()  # an event came: the counts may have changed
+        self.stream: EventStream | None = None
+        self.snapshot_ok = False
+        self._threads = [threading.Thread(target=self._follow, name="display-events", daemon=True),
+                         threading.Thread(target=self._refresh, name="display-snapshots", daemon=True)]
+
+    def start(self) -> None:
+        for t in self._threads:
+            t.start()
+
+    @property
+    def online(self) -> bool:
+        """Whether the stream is connected now (a dead link is noticed by the hub's 15 s heartbeat
+        missing: the read times out and the stream reconnects)."""
+        return self.snapshot_ok and self.stream is not None and self.stream.connected
+
+    def _follow(self) -> None:
+        client = HubClient(self.url, timeout=5)
+        try:
+            while not self.stop.is_set():
+                try:
+                    snap = client.hall()
+                    break
+                except Exception as exc:
+                    log.info("hub unreachable: %s", exc)
+                    self.stop.wait(self.retry_s)
+            else:
+                return
+        finally:
+            client.close()
+        self.snapshot_ok = True
+        self.inbox.put(("hall", snap))
+        self.stream = _Stream(self.url, after=snap["last_event"], timeout=self.timeout,
+                              reconnect=True, retry_s=self.retry_s, stop=self.stop)
+        try:
+            while not self.stop.is_set():
+                try:
+                    for event in self.stream.events():
+                        if self.stop.is_set():
+                            return
+                        self.inbox.put(("event", event.data))
+                        self.dirty.set()
+                except Exception:
+                    if self.stop.is_set():
+                        return
+                    # The stream keeps its position: the next connection resumes after it.
+                    log.exception("event stream")
+                    self.stream.close()
+                    self.stop.wait(self.retry_s)
+        finally:
+            self.stream.close()
+
+    def _refresh(self) -> None:
+        client = HubClient(self.url, timeout=5)
+        try:
+            while not self.stop.is_set():
+                self.dirty.wait()
+                if self.stop.is_set():
+                    return
+                self.dirty.clear()
+                try:
+                    self.inbox.put(("hall", client.hall()))
+                except Exception as exc:
+                    log.info("snapshot: %s", exc)
+                    self.dirty.set()  # try again once the hub answers
+                    client.close()
+                    self.stop.wait(self.retry_s)
+                self.stop.wait(REFRESH_S)
+        finally:
+            client.close()
+
+    def close(self) -> None:
+        self.stop.set()
+        self.dirty.set()
+        if self.stream is not None:
+            self.stream.reconnect = False
+            self.stream.close()
+        for t in self._threads:
+            if t.is_alive():
+                t.join(timeout=3)

@@ -1,0 +1,159 @@
+"""The wall board, headless, against a real hub on loopback: calls flash and are listed once,
+a dropped stream catches up without replaying anything. Screenshots go to tmp_path and
+/tmp/display-shots (HALLCALL_DISPLAY_SHOTS)."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from kiosk_support import LiveHub, step_until
+
+SHOTS = Path(os.environ.get("HALLCALL_DISPLAY_SHOTS", "/tmp/display-shots"))
+
+
+@pytest.fixture
+def live_hub(tmp_path):
+    hubs = []
+
+    def start(port=0):
+        hubs.append(LiveHub(f"sqlite:///{tmp_path}/hall.db", port=port))
+        return hubs[-1]
+
+    yield start
+    for h in hubs:
+        if h.thread.is_alive():
+            h.stop()
+
+
+@pytest.fixture
+def make_display():
+    from display.board import DisplayApp
+    apps = []
+
+    def make(url, **kw):
+        kw.setdefault("windowed", True)
+        apps.append(DisplayApp(url, retry_s=0.2, **kw))
+        return apps[-1]
+
+    yield make
+    for app in apps:
+        app.close()
+
+
+def shot(app, tmp_path, name):
+    import pygame
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = tmp_path / f"{name}.png"
+    pygame.image.save(app.screen, str(path))
+    shutil.copy(path, SHOTS / path.name)
+    return path
+
+
+def ocr(app, rect, tmp_path, name) -> str | None:
+    """What tesseract reads in a region of the screen (None without tesseract). Very large
+    glyphs read worse than moderate ones, so the region is scaled to at most 260 px high."""
+    import pygame
+    if shutil.which("tesseract") is None:
+        return None
+    path = tmp_path / f"{name}-ocr.png"
+    region = app.screen.subsurface(rect).copy()
+    if rect.height > 260:
+        region = pygame.transform.smoothscale(
+            region, (rect.width * 260 // rect.height, 260))
+    pygame.image.save(region, str(path))
+    out = subprocess.run(["tesseract", str(path), "-", "-l", "chi_sim+eng", "--psm", "6"],
+                         capture_output=True, text=True, timeout=30)
+    return out.stdout.replace(" ", "")
+
+
+def ocr_finds(app, rect, tmp_path, name, wanted) -> bool:
+    """OCR in both colours of the flash (it alternates twice a second): either must read it."""
+    text = ""
+    for attempt in range(3):
+        text = ocr(app, rect, tmp_path, f"{name}-{attempt}")
+        if text is None or wanted in text:
+            return True
+        time.sleep(0.5)
+        app.step()
+    print(text)
+    return False
+
+
+def call(hub, window, service="company-name", issue=True):
+    if issue:
+        hub.hub.issue(service)
+    ticket, _ = hub.hub.act(window, "call-next")
+    return ticket.number
+
+
+def numbers(app):
+    return [c["ticket"]["number"] for c in app.recent]
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1280, 720), (800, 480)])
+def test_a_call_flashes_large_and_is_listed(live_hub, make_display, tmp_path, size):
+    hub = live_hub()
+    old = call(hub, "1")  # before the board starts: history, never flashed
+    for service in ("company-name", "company-setup", "social-insurance", "foreign-trade", "company-name"):
+        hub.hub.issue(service)
+    app = make_display(hub.url, size=size)
+    step_until(app, lambda: app.hall is not None and not app.offline)
+    assert numbers(app) == [old] and app.flashing is None
+    new = call(hub, "3", issue=False)
+    step_until(app, lambda: app.flashing is not None)
+    assert app.flashing == (new, "3")
+    assert numbers(app) == [new, old]
+    step_until(app, lambda: app.state.windows["3"]["current"]["number"] == new)
+    step_until(app, lambda: app.state.waiting())  # the counts arrived with a snapshot
+    app.step()
+    shot(app, tmp_path, f"board-{size[0]}x{size[1]}")
+    assert ocr_finds(app, app.layout.hero, tmp_path, f"board-{size[0]}x{size[1]}", new)
+    assert app.state.flashed == [(new, "3")]
+
+
+def test_window_mode_shows_its_number_and_flashes_only_its_calls(live_hub, make_display, tmp_path):
+    hub = live_hub()
+    app = make_display(hub.url, size=(800, 480), window="3")
+    step_until(app, lambda: app.hall is not None and not app.offline)
+    other = call(hub, "1")
+    mine = call(hub, "3")
+    step_until(app, lambda: app.flashing is not None)
+    assert app.flashing == (mine, "3") and other in numbers(app)
+    shot(app, tmp_path, "window-3-800x480")
+    assert ocr_finds(app, app.layout.hero, tmp_path, "window-3", mine)
+    assert app.state.flashed == [(mine, "3")]
+
+
+def test_after_a_dropped_stream_every_call_shows_once(live_hub, make_display, tmp_path):
+    with socket.socket() as s:  # a fixed port, so the restarted hub may bind it again at once
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    hub = live_hub(port=port)
+    now = [1000.0]
+    app = make_display(hub.url, size=(1280, 720), clock=lambda: now[0])
+    step_until(app, lambda: app.hall is not None and not app.offline)
+    before = [call(hub, w) for w in ("1", "2")]
+    step_until(app, lambda: len(app.recent) == 2)
+    hub.stop()  # the link drops; calls go on at a hub restarted on the same file and port
+    step_until(app, lambda: app.offline)
+    shot(app, tmp_path, "offline-1280x720")
+    hub = live_hub(port=port)
+    during = [call(hub, w) for w in ("3", "4", "1")]
+    step_until(app, lambda: len(app.recent) == 5 and not app.offline, timeout=10)
+    after = [call(hub, "2")]
+    step_until(app, lambda: len(app.recent) == 6)
+    everything = before + during + after
+    assert sorted(numbers(app)) == sorted(everything) and len(set(numbers(app))) == 6
+    while app.flashing is not None:  # let every queued flash have its turn
+        now[0] += 2.5
+        app.step()
+    # Each call flashed exactly once, in calling order; the two from before the drop were not
+    # replayed when the stream resumed.
+    assert [n for n, _w in app.state.flashed] == everything
+    assert numbers(app) == everything[::-1]
