@@ -9,9 +9,11 @@ fast as full redraws, DESIGN.md)."""
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import time
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pygame
@@ -29,6 +31,16 @@ FLASH_PERIOD_S = 0.5  # the flashing call changes colour this often
 PAGE_S = 8.0  # panels with more items than rows turn a page this often
 
 
+def make_announcer(snapshot: dict, speak_to: str | None):
+    """The announcer with the hall's settings (languages, templates, voices, repeat)."""
+    from .announcer import Announcer
+    settings = snapshot.get("announcer") or {}
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "hallcall" / "speech"
+    return Announcer(cache, languages=settings.get("languages") or ("zh", "en"),
+                     templates=settings.get("templates"), voices=settings.get("voices"),
+                     repeat=settings.get("repeat") or 1, speak_to=Path(speak_to) if speak_to else None)
+
+
 class DisplayApp:
     def __init__(self, hub_url: str, size=(1920, 1080), window: str | None = None,
                  windowed: bool = False, announce: bool = False, speak_to: str | None = None,
@@ -41,7 +53,8 @@ class DisplayApp:
         self.size = size
         self.hub_url = hub_url
         self.window = window
-        self.announce, self.speak_to = announce, speak_to  # the announcer is wired by its owner
+        self.announce, self.speak_to = announce or bool(speak_to), speak_to
+        self.announcer = None  # made with the first snapshot, which carries its settings
         self.clock = clock
         self._now = now
         self.layout = compute(size, window_mode=window is not None)
@@ -95,8 +108,14 @@ class DisplayApp:
                 break
             if kind == "hall":
                 self.state.apply_snapshot(value)
+                if self.announce and self.announcer is None:
+                    self.announcer = make_announcer(value, self.speak_to)
             elif kind == "event":
-                self.state.apply_event(value, now)
+                new = self.state.apply_event(value, now)
+                # Only news is spoken: a call from the snapshot or a replayed event is history.
+                if new and self.announcer is not None and (
+                        self.window is None or (value.get("window") or {}).get("id") == self.window):
+                    self.announcer.announce_event(value)
         self.state.tick(now)
         self.offline = not self.feed.online
 
@@ -123,6 +142,8 @@ class DisplayApp:
 
     def close(self) -> None:
         self.feed.close()
+        if self.announcer is not None:
+            self.announcer.close()
         pygame.quit()
 
     # -- drawing --------------------------------------------------------------------------

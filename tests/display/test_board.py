@@ -157,3 +157,22 @@ def test_after_a_dropped_stream_every_call_shows_once(live_hub, make_display, tm
     # replayed when the stream resumed.
     assert [n for n, _w in app.state.flashed] == everything
     assert numbers(app) == everything[::-1]
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
+def test_the_board_speaks_new_calls_only_in_order(live_hub, make_display, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    hub = live_hub()
+    call(hub, "1")  # before the board starts: history, never spoken
+    spoken = tmp_path / "spoken"
+    app = make_display(hub.url, size=(800, 480), speak_to=str(spoken))
+    step_until(app, lambda: app.hall is not None and app.announcer is not None)
+    first = call(hub, "2")
+    second = call(hub, "3")
+    hub.hub.act("2", "recall")
+    last = hub.hub.bus.last_seq
+    step_until(app, lambda: app.state.seen >= last)  # the recall has reached the board
+    assert app.announcer.wait_idle(60)
+    said = [(s.number, s.path.name.split("-window-")[1]) for s in app.announcer.spoken]
+    assert said == [(first, "2.wav"), (second, "3.wav"), (first, "2.wav")]
+    assert len(list(spoken.glob("*.wav"))) == 3
