@@ -58,32 +58,6 @@ def line_surface(value: str, size: int, color=INK, bold: bool = False) -> pygame
     return surf
 
 
-def wrapped(surface, value: str, rect: pygame.Rect, size: int, color=INK, bold: bool = False) -> int:
-    """Left-aligned paragraph, broken between CJK characters or at spaces; returns its height."""
-    f = font(bold)
-    line_h = int(f.get_sized_height(size) * 1.15)
-    lines, line = [], ""
-    for ch in value:
-        if f.get_rect(line + ch, size=size).width > rect.width and line:
-            cut = line.rfind(" ") if ch != " " and not _cjk(ch) and " " in line else len(line)
-            lines.append(line[:cut])
-            line = line[cut:].lstrip() + ch
-        else:
-            line += ch
-    lines.append(line)
-    y = rect.top
-    for ln in lines:
-        if y + line_h > rect.bottom:
-            break
-        text(surface, ln, pygame.Rect(rect.left, y, rect.width, line_h), size, color, "left", bold)
-        y += line_h
-    return y - rect.top
-
-
-def _cjk(ch: str) -> bool:
-    return ord(ch) >= 0x2E80
-
-
 def box(surface, rect: pygame.Rect, fill, border=None, radius: int = 14) -> None:
     pygame.draw.rect(surface, fill, rect, border_radius=radius)
     if border:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pygame
 
+from hallclient.cjk import NO_LINE_START, is_cjk
 from hallclient.pgdraw import font
 
 INK = (17, 30, 56)
@@ -23,8 +24,6 @@ DANGER = (178, 28, 42)
 WARNING = (156, 84, 0)
 WARNING_SOFT = (255, 240, 214)
 
-# Punctuation that may not start a line: it hangs at the end of the line before.
-NO_LINE_START = set("，。、；：？！）》」』】…,.;:?!)")
 
 
 class Painter:
@@ -51,7 +50,7 @@ class Painter:
             bounds = f.get_rect(value, size=size)
         if bounds.width > rect.width:
             # The Chinese face draws "…" mid-height, as Chinese wants it; English wants "...".
-            dots = "…" if any(_cjk(c) for c in value) else "..."
+            dots = "…" if any(is_cjk(c) for c in value) else "..."
             while value and f.get_rect(value + dots, size=size).width > rect.width:
                 value = value[:-1]
             value = value.rstrip() + dots
@@ -77,7 +76,7 @@ class Painter:
                         line = ""
                         continue
                     cut = len(line)
-                    if not _cjk(ch) and not _cjk(line[-1]) and " " in line.strip():
+                    if not is_cjk(ch) and not is_cjk(line[-1]) and " " in line.strip():
                         cut = line.rstrip().rfind(" ") + 1  # keep an English word whole
                     out.append(line[:cut].rstrip())
                     line = line[cut:].lstrip()
@@ -91,7 +90,7 @@ class Painter:
         no English word cut in two, and those lines."""
         size = int(size)
         floor = int(min_size if min_size is not None else size * 0.6)
-        words = [w for w in value.split() if not any(_cjk(c) for c in w)]
+        words = [w for w in value.split() if not any(is_cjk(c) for c in w)]
         while True:
             lines = self.lines(value, rect.width, size, bold)
             tall = len(lines) * self.line_height(size, bold) * spacing
@@ -138,15 +137,11 @@ class Painter:
             pygame.draw.rect(self.surface, border, rect, width=width, border_radius=radius)
 
 
-def _cjk(ch: str) -> bool:
-    return ord(ch) >= 0x2E80
-
-
 def _join(lines: list[str]) -> str:
     """Lines back into one: with a space between English words, none between Chinese ones."""
     out = ""
     for ln in lines:
-        if out and ln and not _cjk(out[-1]) and not _cjk(ln[0]):
+        if out and ln and not is_cjk(out[-1]) and not is_cjk(ln[0]):
             out += " "
         out += ln
     return out

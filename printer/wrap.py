@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
-# Line-breaking rules (禁则): closing punctuation never starts a line, opening never ends one.
-NO_LINE_START = set("，。、；：？！）》」』】〉〕”’…—,.;:?!)]}%")
-NO_LINE_END = set("（《「『【〈〔“‘([{")
+from hallclient.cjk import NO_LINE_END, NO_LINE_START
 
 
 def char_width(ch: str) -> int:
