@@ -18,10 +18,10 @@ from zoneinfo import ZoneInfo
 
 import pygame
 
+from hallclient.feed import HubFeed
 from hallclient.i18n import gettext_for
 
 from . import render
-from .feed import HubFeed
 from .layout import compute
 from .state import BoardState
 

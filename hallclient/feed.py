@@ -1,7 +1,7 @@
-"""The board's link to the hub, in background threads so the screen never waits on the network:
-a snapshot, then the event stream (resumed with Last-Event-ID after any drop, so no call is
-skipped or repeated), and fresh snapshots for the counts the events do not carry. Everything
-reaches the pygame loop through one queue as ("hall", snapshot) or ("event", dict)."""
+"""A device's live copy of the hall, kept in background threads so a screen or a key never waits
+on the network: a snapshot, then the event stream (resumed with Last-Event-ID after any drop, so
+no call is skipped or repeated), and fresh snapshots for what the events do not carry. Everything
+reaches the device's loop through one queue as ("hall", snapshot) or ("event", dict)."""
 from __future__ import annotations
 
 import logging
@@ -16,7 +16,7 @@ REFRESH_S = 0.5  # snapshots (waiting counts) at most this often
 
 
 class _Stream(EventStream):
-    """Reconnects by itself, but never once the board is closing."""
+    """Reconnects by itself, but never once the device is closing."""
 
     def __init__(self, *args, stop: threading.Event, **kwargs):
         super().__init__(*args, **kwargs)
@@ -25,19 +25,21 @@ class _Stream(EventStream):
     def connect(self) -> None:
         if self._stop.is_set():
             self.reconnect = False  # so events() ends instead of trying again
-            raise ConnectionError("the board is closing")
+            raise ConnectionError("the device is closing")
         super().connect()
 
 
 class HubFeed:
-    def __init__(self, url: str, inbox: queue.Queue, retry_s: float = 1.0, timeout: float = 20.0):
+    def __init__(self, url: str, inbox: queue.Queue, retry_s: float = 1.0, timeout: float = 20.0,
+                 name: str = "display"):
         self.url, self.inbox, self.retry_s, self.timeout = url, inbox, retry_s, timeout
         self.stop = threading.Event()
         self.dirty = threading.Event()  # an event came: the counts may have changed
         self.stream: EventStream | None = None
         self.snapshot_ok = False
-        self._threads = [threading.Thread(target=self._follow, name="display-events", daemon=True),
-                         threading.Thread(target=self._refresh, name="display-snapshots", daemon=True)]
+        self._threads = [threading.Thread(target=self._follow, name=f"{name}-events", daemon=True),
+                         threading.Thread(target=self._refresh, name=f"{name}-snapshots",
+                                          daemon=True)]
 
     def start(self) -> None:
         for t in self._threads:
