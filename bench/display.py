@@ -22,18 +22,9 @@ sys.path.append(str(REPO / "tests"))
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
+from benchlib import rss_mb, start_hub  # noqa: E402
 from kiosk_support import step_until  # noqa: E402
 from hallclient import HubClient  # noqa: E402
-
-
-def _bench_kiosk():
-    """bench/kiosk.py's helpers (the hub in its own process, RSS); its name is the kiosk
-    package's, so it is loaded by path."""
-    import importlib.util
-    spec = importlib.util.spec_from_file_location("bench_kiosk", REPO / "bench" / "kiosk.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def main() -> None:
@@ -48,8 +39,6 @@ def main() -> None:
     import pygame
 
     from display.board import DisplayApp
-    bk = _bench_kiosk()
-    start_hub, rss_mb = bk.start_hub, bk.rss_mb
 
     with tempfile.TemporaryDirectory() as tmp:
         hub, url = start_hub(f"{tmp}/hall.db")
