@@ -9,6 +9,7 @@ import sys
 from datetime import date
 
 from .config import ConfigError, load_config
+from .passwords import ITERATIONS, MAX_ITERATIONS, MIN_ITERATIONS, make_hash
 from .store import DEFAULT_URL
 
 EXIT_CONFIG = 2
@@ -20,6 +21,22 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help=f"SQLAlchemy URL or file path of the database; default: {DEFAULT_URL}")
 
 
+PIN_FACTORIES = ("lgpio", "rpigpio", "pigpio", "native", "mock")
+
+
+def _pin_factory(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--pin-factory", choices=PIN_FACTORIES,
+                   help="gpiozero pin library (default: gpiozero's choice, lgpio on a Pi 4 or 5; "
+                        "mock: no hardware, for trying it out)")
+
+
+def _use_pin_factory(name: str | None) -> None:
+    import os
+
+    if name:  # gpiozero reads it when the first pin is opened
+        os.environ["GPIOZERO_PIN_FACTORY"] = name
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hallcall", description="hallcall queue hub")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -28,10 +45,17 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8080)
+    p.add_argument("--secure-cookie", action="store_true",
+                   help="send the clerk console's session cookie over HTTPS only (the hub is "
+                        "behind a TLS proxy)")
     p.add_argument("--threads", type=int, default=40,
                    help="worker threads for requests (default 40); event streams need none")
     p.add_argument("--allow-demo-tokens", action="store_true",
                    help="serve beyond loopback even though the config uses the public demo tokens")
+    p.add_argument("--buttons", action="store_true",
+                   help="also drive the call keys and LEDs wired to this Pi ([[gpio.buttons]] "
+                        "without a device)")
+    _pin_factory(p)
 
     p = sub.add_parser("migrate", help="create or upgrade the database schema and exit")
     _common(p)
@@ -70,10 +94,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--size", default="1920x1080", metavar="WxH")
     p.add_argument("--windowed", action="store_true", help="a window instead of full screen")
 
+    p = sub.add_parser("buttons", help="run the call keys and LEDs of a Pi by the windows")
+    p.add_argument("--hub", default="http://127.0.0.1:8080", metavar="URL")
+    p.add_argument("--token", required=True,
+                   help="the token of a device with role 'buttons'; its keys come from the hub")
+    _pin_factory(p)
+
     p = sub.add_parser("stats", help="export a day's statistics as CSV")
     _common(p)
     p.add_argument("--date", type=date.fromisoformat, default=None, help="YYYY-MM-DD; default: today")
     p.add_argument("--output", "-o", metavar="FILE", help="write here instead of standard output")
+
+    p = sub.add_parser("hash-password",
+                       help="hash a clerk's password for the hall config ([[clerks]] password_hash)")
+    p.add_argument("--iterations", type=int, default=ITERATIONS,
+                   help=f"PBKDF2 iterations ({MIN_ITERATIONS}-{MAX_ITERATIONS}; default {ITERATIONS})")
     return parser
 
 
@@ -105,9 +140,27 @@ def cmd_serve(args) -> int:
     if subprocess.run(migrate).returncode != 0:
         print("hallcall: the database could not be migrated", file=sys.stderr)
         return 1
-    app = create_app({"HALL": config, "DATABASE": args.db or DEFAULT_URL})
-    serve(app, args.host, args.port, args.threads)
+    app = create_app({"HALL": config, "DATABASE": args.db or DEFAULT_URL,
+                      "SESSION_COOKIE_SECURE": args.secure_cookie})
+    agent = None
+    if args.buttons:
+        from buttons import start_local
+
+        _use_pin_factory(args.pin_factory)
+        agent = start_local(app.config["HUB"])
+    try:
+        serve(app, args.host, args.port, args.threads)
+    finally:
+        if agent is not None:
+            agent.close()
     return 0
+
+
+def cmd_buttons(args) -> int:
+    from buttons import run_remote
+
+    _use_pin_factory(args.pin_factory)
+    return run_remote(args.hub, args.token)
 
 
 def cmd_migrate(args) -> int:
@@ -120,7 +173,7 @@ def cmd_check_config(args) -> int:
     config = load_config(args.file)
     print(f"{config.source}: OK — {len(config.departments)} departments, "
           f"{len(config.services)} services, {len(config.windows)} windows, "
-          f"{len(config.devices)} devices")
+          f"{len(config.devices)} devices, {len(config.clerks)} clerks")
     return 0
 
 
@@ -227,9 +280,32 @@ def cmd_stats(args) -> int:
     return 0
 
 
+def cmd_hash_password(args) -> int:
+    """Asks twice at a terminal; reads one line when piped (`echo … | hallcall hash-password`)."""
+    import getpass
+
+    if not MIN_ITERATIONS <= args.iterations <= MAX_ITERATIONS:
+        print(f"hallcall: --iterations must be {MIN_ITERATIONS} to {MAX_ITERATIONS}", file=sys.stderr)
+        return EXIT_CONFIG
+    if sys.stdin.isatty():
+        password = getpass.getpass("New password: ")
+        if password != getpass.getpass("Again: "):
+            print("hallcall: the two passwords differ; nothing was hashed", file=sys.stderr)
+            return 1
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        print("hallcall: the password is empty", file=sys.stderr)
+        return 1
+    if len(password) < 8:
+        print("hallcall: warning: a password this short is easy to guess", file=sys.stderr)
+    print(make_hash(password, f"pbkdf2:sha256:{args.iterations}"))
+    return 0
+
+
 COMMANDS = {"serve": cmd_serve, "migrate": cmd_migrate, "check-config": cmd_check_config, "close-day": cmd_close_day,
-            "stats": cmd_stats, "print-test": cmd_print_test,
-            "kiosk": cmd_kiosk, "display": cmd_display}
+            "stats": cmd_stats, "print-test": cmd_print_test, "hash-password": cmd_hash_password,
+            "kiosk": cmd_kiosk, "display": cmd_display, "buttons": cmd_buttons}
 
 
 def main(argv: list[str] | None = None) -> int:

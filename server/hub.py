@@ -21,6 +21,7 @@ from .bus import EventBus
 from .config.model import WEEKDAYS, Device, HallConfig, Text
 from .engine import estimate, rules
 from .engine.model import DONE, NO_SHOW, WAITING, DomainError, Outcome, Ticket, WindowState
+from .engine.queue_order import call_order
 from .serialize import ticket_dict, window_dict
 from .store import Store, StoredEvent, Tx
 
@@ -28,6 +29,9 @@ log = logging.getLogger(__name__)
 
 WINDOW_ACTIONS = rules.WINDOW_ACTIONS
 RECENT_CALLS = 10
+QUEUE_SHOWN = 50  # of a window's line, in the clerk console
+WINDOW_FIGURES = ("called", "served", "no_show", "transferred", "avg_service_s", "ratings")
+SESSION_SECRET, ENDED_SESSIONS = "session_secret", "ended_sessions"  # hall_state keys
 
 
 def not_found(what: str, zh: str) -> DomainError:
@@ -229,8 +233,9 @@ class Hub:
             state = tx.window_state(window_id)
             current = tx.ticket(state.current)
             heads = tx.queue_heads(day, window.services) if action == "call-next" else []
+            last_done = tx.last_done_at_window(day, window_id) if action == "rate" else None
             out = rules.window_action(action, window, state, current, heads, now, rating=rating,
-                                      requeue=requeue, target=target)
+                                      requeue=requeue, target=target, last_done=last_done)
             tx.apply(out, day)
             new_state = next((w for w in out.windows if w.id == window_id), state)
             shown = tx.ticket(new_state.current)
@@ -333,6 +338,61 @@ class Hub:
                                        transferred=sum(1 for e in transfers
                                                        if (e.get("window") or {}).get("id") == w.id))
                             for w in self.config.windows]}
+
+    def window_view(self, window_id: str) -> dict:
+        """What the clerk console shows of one window: its state, the first of the tickets it
+        would call, in the order it would call them, and its figures for today."""
+        window = self.config.window(window_id)
+        if window is None:
+            raise not_found(f"Unknown window {window_id!r}", "没有该窗口")
+        now = self.now()
+        day = self.day_of(now)
+        with self.store.read() as tx:
+            last_event = tx.last_seq()
+            state = tx.window_state(window_id)
+            current = tx.ticket(state.current)
+            fronts = tx.queue_fronts(day, window.services, QUEUE_SHOWN)
+            waiting, _ = tx.counts_by_service(day)
+            handled = tx.tickets_at_window(day, window_id)
+            transfers = tx.events_of_day(day, ["ticket.transferred"])
+        if current is not None and current.day != day:  # left from a day not yet rolled over
+            current = None
+        today = _stats_row({}, handled, transferred=sum(
+            1 for e in transfers if (e.get("window") or {}).get("id") == window_id))
+        return {"window": window_dict(self.config, state, current),
+                "queue": [ticket_dict(t) for t in call_order(window, fronts)[:QUEUE_SHOWN]],
+                "waiting": sum(waiting.get(s, 0) for s in window.services),
+                "today": {k: today[k] for k in WINDOW_FIGURES},
+                "time": now.isoformat(timespec="seconds"),
+                "last_event": last_event}
+
+    # -- clerk sessions ---------------------------------------------------------------------
+
+    def session_secret(self) -> str:
+        """The key that signs the clerk console's cookies. Made once and kept in the store, so a
+        session outlives a restart and every hub process on the file accepts it."""
+        with self.store.read() as tx:
+            secret = tx.state(SESSION_SECRET)
+        if secret is None:
+            with self.store.write() as tx:
+                secret = tx.state(SESSION_SECRET)  # another process may have been first
+                if secret is None:
+                    secret = secrets.token_hex(32)
+                    tx.set_state(SESSION_SECRET, secret)
+        return secret
+
+    def end_session(self, session_id: str, expires_at: float) -> None:
+        """Remember a signed-out session until its cookie would have expired anyway: a copy of
+        the cookie must not work after sign-out."""
+        now = self.now().timestamp()
+        with self.store.write() as tx:
+            ended = {sid: t for sid, t in (tx.state(ENDED_SESSIONS) or {}).items() if t > now}
+            ended[session_id] = expires_at
+            tx.set_state(ENDED_SESSIONS, ended)
+
+    def session_ended(self, session_id: str) -> bool:
+        with self.store.read() as tx:
+            return session_id in (tx.state(ENDED_SESSIONS) or {})
 
 
 def _span(span) -> str:

@@ -35,18 +35,36 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def demo_password_clerks(config: HallConfig) -> list[str]:
+    """Clerks whose password hash is one of the demo hall's, whose password (demo) is public."""
+    from .config import demo_config_path, load_config
+
+    demo = {c.password_hash for c in load_config(demo_config_path()).clerks}
+    return [c.id for c in config.clerks if c.password_hash in demo]
+
+
 def check_exposure(config: HallConfig, host: str, allow_demo_tokens: bool) -> None:
-    """Refuse to serve the well-known demo tokens beyond this machine unless told to."""
-    public = sorted(d.token for d in config.devices if d.token in DEMO_TOKENS)
-    if not public or is_loopback(host):
+    """Refuse to serve the well-known demo tokens, or clerks with the demo password, beyond this
+    machine unless told to."""
+    if is_loopback(host):
         return
+    public = sorted(d.token for d in config.devices if d.token in DEMO_TOKENS)
+    clerks = demo_password_clerks(config)
+    if not public and not clerks:
+        return
+    named = []
+    if public:
+        named.append(f"the public demo tokens ({', '.join(public)})")
+    if clerks:
+        shown = ", ".join(clerks[:5]) + (f" and {len(clerks) - 5} more" if len(clerks) > 5 else "")
+        named.append(f"the public demo password for the clerks {shown}")
     if not allow_demo_tokens:
         raise DemoTokensExposed(
-            f"the hall config uses the public demo tokens ({', '.join(public)}); anybody on the "
-            f"network could issue and call tickets. Listening on {host} is refused: set your own "
-            "tokens, listen on 127.0.0.1, or pass --allow-demo-tokens if you mean it.")
-    log.warning("serving on %s with the PUBLIC demo tokens %s: anybody on the network can act "
-                "as a kiosk, a call button or the admin", host, ", ".join(public))
+            f"the hall config uses {' and '.join(named)}; anybody on the network could issue and "
+            f"call tickets. Listening on {host} is refused: set your own tokens and passwords, "
+            "listen on 127.0.0.1, or pass --allow-demo-tokens if you mean it.")
+    log.warning("serving on %s with %s: anybody on the network can act as a kiosk, a call "
+                "button, a clerk or the admin", host, " and ".join(named).replace("public", "PUBLIC"))
 
 
 class StreamingGateway(wsgi.Gateway_10):

@@ -12,9 +12,11 @@ from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ..passwords import hash_problem
+
 from .model import (
-    CALL_ORDERS, ROLES, WEEKDAYS, WINDOW_STATUSES, Announcer, Clerk, Department, Device,
-    GpioButton, HallConfig, Hours, Service, Span, Text, Window,
+    BUTTON_ACTIONS, CALL_ORDERS, ROLES, WEEKDAYS, WINDOW_STATUSES, Announcer, Clerk, Department,
+    Device, Gpio, GpioButton, HallConfig, Hours, Service, Span, Text, Window,
 )
 
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -322,11 +324,19 @@ def parse_config(data: dict, source: str = "<memory>") -> HallConfig:
         cid = node.get("id", str, required=True)
         _check_id(node, "id", cid, seen, "clerk")
         cname = node.get("name", str, required=True)
-        cwindows = node.get("windows", list, default=[])
+        cwindows = node.get("windows", list, required=True, default=[])
+        if not cwindows and isinstance(node.data.get("windows"), list):
+            node.bad("windows", "must list at least one window: the clerk acts only at these")
         for i, w in enumerate(cwindows):
             if w not in window_ids:
                 node.bad(f"windows[{i}]", f"{w!r} is not a window id")
-        clerks.append(Clerk(cid, cname or "", tuple(cwindows), node.get("password_hash", str)))
+        cwindows = [w for w in cwindows if isinstance(w, str)]
+        if len(set(cwindows)) != len(cwindows):
+            node.bad("windows", "lists a window twice")
+        pw_hash = node.get("password_hash", str, required=True)
+        if pw_hash is not None and (why := hash_problem(pw_hash)):
+            node.bad("password_hash", why)
+        clerks.append(Clerk(cid, cname or "", tuple(cwindows), pw_hash or ""))
         node.finish()
 
     notices = [t for i, item in enumerate(root.get("notices", list, default=[]))
@@ -355,25 +365,38 @@ def parse_config(data: dict, source: str = "<memory>") -> HallConfig:
     ann.finish()
 
     gpio = root.child("gpio") or _Node({}, "gpio", problems)
+    hold_seconds = gpio.get("hold_seconds", (int, float), default=2.0)
+    if hold_seconds is not None and not 0.5 <= hold_seconds <= 10:
+        gpio.bad("hold_seconds", "must be between 0.5 and 10 seconds")
+    pull_up = gpio.get("pull_up", bool, default=True)
+    buttons_devices = {d.id for d in devices if d.role == "buttons"}
     buttons = []
-    pins: dict[int, str] = {}
+    # GPIO numbers are per Pi: the hub's own keys and each buttons device's keys are separate sets.
+    pins: dict[tuple[str | None, int], str] = {}
+    windows_wired: dict[tuple[str | None, str], str] = {}
     for node in gpio.children("buttons"):
         w = node.get("window", str, required=True)
         if w is not None and w not in window_ids:
             node.bad("window", f"{w!r} is not a window id")
-        found = {}
-        for key, required in (("call_pin", True), ("recall_pin", False), ("led_pin", False)):
-            pin = node.get(key, int, required=required)
+        device = node.get("device", str)
+        if device is not None and device not in buttons_devices:
+            node.bad("device", f"{device!r} is not the id of a device with role 'buttons'")
+        if w is not None and (device, w) in windows_wired:
+            node.bad("window", f"window {w!r} is already wired in {windows_wired[device, w]}")
+        windows_wired[device, w] = node.path
+        found: dict[str, int] = {}
+        for key in [f"{a}_pin" for a in BUTTON_ACTIONS] + ["led_pin"]:
+            pin = node.get(key, int, required=key == "call_pin")
             if pin is None:
-                found[key] = None
                 continue
             if not 0 <= pin <= 27:
                 node.bad(key, f"{pin} is not a BCM GPIO number (0-27)")
-            elif pin in pins:
-                node.bad(key, f"GPIO {pin} is already used by {pins[pin]}")
-            pins[pin] = node.at(key)
+            elif (device, pin) in pins:
+                node.bad(key, f"GPIO {pin} is already used by {pins[device, pin]}")
+            pins[device, pin] = node.at(key)
             found[key] = pin
-        buttons.append(GpioButton(w or "", found["call_pin"], found["recall_pin"], found["led_pin"]))
+        led = found.pop("led_pin", None)
+        buttons.append(GpioButton(w or "", {k[:-4]: v for k, v in found.items()}, led, device))
         node.finish()
     gpio.finish()
     root.finish()
@@ -384,4 +407,5 @@ def parse_config(data: dict, source: str = "<memory>") -> HallConfig:
         name=name, languages=languages, timezone=tz, day_starts_at=day_starts_at or time(0, 0),
         departments=tuple(departments), services=tuple(services), windows=tuple(windows),
         devices=tuple(devices), clerks=tuple(clerks), notices=tuple(notices),
-        announcer=announcer, gpio_buttons=tuple(buttons), source=source)
+        announcer=announcer,
+        gpio=Gpio(tuple(buttons), float(hold_seconds or 2.0), bool(pull_up)), source=source)

@@ -87,18 +87,48 @@ class Device:
 
 @dataclass(frozen=True)
 class Clerk:
+    """A person who signs in to the clerk console; acts only at the windows listed."""
+
     id: str
     name: str
     windows: tuple[str, ...]
-    password_hash: str | None
+    password_hash: str  # werkzeug's "pbkdf2:sha256:N$salt$hex" (server/passwords.py)
+
+    def may_act_on(self, window_id: str) -> bool:
+        return window_id in self.windows
+
+
+# A window's keys, by what a press does. `call`: press calls the next ticket, a long hold recalls.
+# The three rating keys are the citizen's (满意 / 基本满意 / 不满意).
+BUTTON_ACTIONS = ("call", "recall", "no_show", "finish", "satisfied", "basic", "unsatisfied")
 
 
 @dataclass(frozen=True)
 class GpioButton:
+    """The keys and the LED of one window, as BCM GPIO numbers (None: not fitted)."""
+
     window: str
-    call_pin: int
-    recall_pin: int | None
+    pins: dict  # action (BUTTON_ACTIONS) -> BCM pin
     led_pin: int | None
+    device: str | None = None  # the buttons device that drives them; None: the hub's own process
+
+    def as_dict(self) -> dict:
+        return {"window": self.window, "pins": dict(self.pins), "led_pin": self.led_pin}
+
+
+@dataclass(frozen=True)
+class Gpio:
+    buttons: tuple[GpioButton, ...] = ()
+    hold_seconds: float = 2.0  # holding `call` this long recalls instead of calling next
+    pull_up: bool = True  # keys switch the pin to ground (the usual wiring, no resistor needed)
+
+    def for_device(self, device_id: str | None) -> tuple[GpioButton, ...]:
+        return tuple(b for b in self.buttons if b.device == device_id)
+
+    def wiring(self, device_id: str | None) -> dict:
+        """What the keys of one Pi need to know (None: the hub's own Pi), as JSON."""
+        return {"hold_seconds": self.hold_seconds, "pull_up": self.pull_up,
+                "buttons": [b.as_dict() for b in self.for_device(device_id)]}
 
 
 @dataclass(frozen=True)
@@ -123,13 +153,14 @@ class HallConfig:
     clerks: tuple[Clerk, ...]
     notices: tuple[Text, ...]
     announcer: Announcer
-    gpio_buttons: tuple[GpioButton, ...]
+    gpio: Gpio
     source: str = "<memory>"
 
     def __post_init__(self):
         object.__setattr__(self, "_services", {s.id: s for s in self.services})
         object.__setattr__(self, "_windows", {w.id: w for w in self.windows})
         object.__setattr__(self, "_devices", {d.token: d for d in self.devices})
+        object.__setattr__(self, "_clerks", {c.id: c for c in self.clerks})
 
     def service(self, service_id: str) -> Service | None:
         return self._services.get(service_id)
@@ -139,6 +170,9 @@ class HallConfig:
 
     def device_by_token(self, token: str) -> Device | None:
         return self._devices.get(token)
+
+    def clerk(self, clerk_id: str) -> Clerk | None:
+        return self._clerks.get(clerk_id)
 
     def windows_serving(self, service_id: str) -> list[Window]:
         return [w for w in self.windows if service_id in w.services]

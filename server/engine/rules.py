@@ -197,15 +197,43 @@ def set_status(state: WindowState, status: str, current: Ticket | None, now: dat
                    events=[Event("window.status", now, None, state.id, {"status": status})])
 
 
+# How long after a ticket is finished its citizen may still rate it at the window's rating keys.
+RATE_WITHIN = timedelta(minutes=5)
+
+
+def rate(state: WindowState, current: Ticket | None, last_done: Ticket | None, rating: str | None,
+         now: datetime) -> Outcome:
+    """A citizen presses a rating key at the window. With a ticket still at the window this
+    finishes it with the rating (the citizen's press ends the visit); otherwise it rates the
+    ticket this window finished last, if that was a few minutes ago and is not rated yet."""
+    if rating not in RATINGS:
+        raise DomainError("bad_request", f"rating must be one of {', '.join(RATINGS)}",
+                          "评价参数无效", status=400)
+    if current is not None and state.current == current.id and current.status in AT_WINDOW:
+        return finish(state, current, now, rating)
+    if (last_done is None or last_done.status != DONE or last_done.window != state.id
+            or last_done.finished_at is None or now - last_done.finished_at > RATE_WITHIN):
+        raise DomainError("nothing_called", f"Window {state.id} has no ticket to rate",
+                          "该窗口当前没有可评价的号")
+    if last_done.rating is not None:
+        raise DomainError("invalid_state", f"Ticket {last_done.number} is already rated",
+                          "该号已评价")
+    rated = last_done.evolve(rating=rating)
+    return Outcome(ticket=rated, tickets=[rated],
+                   events=[Event("ticket.rated", now, rated, state.id, {"rating": rating})])
+
+
 WINDOW_STATUS_ACTIONS = {"pause": "paused", "resume": "open", "close": "closed"}
-WINDOW_ACTIONS = ("call-next", "recall", "start", "finish", "no-show", "transfer",
+WINDOW_ACTIONS = ("call-next", "recall", "start", "finish", "no-show", "transfer", "rate",
                   *WINDOW_STATUS_ACTIONS)
 
 
 def window_action(action: str, window: Window, state: WindowState, current: Ticket | None,
                   waiting: list[Ticket], now: datetime, *, rating: str | None = None,
-                  requeue: bool = False, target: Service | None = None) -> Outcome:
-    """One clerk action at a window, by its API name. `waiting` matters only to call-next."""
+                  requeue: bool = False, target: Service | None = None,
+                  last_done: Ticket | None = None) -> Outcome:
+    """One clerk action at a window, by its API name. `waiting` matters only to call-next,
+    `last_done` (the ticket this window finished last) only to rate."""
     if action == "call-next":
         return call_next(window, state, current, waiting, now)
     if action == "recall":
@@ -218,6 +246,8 @@ def window_action(action: str, window: Window, state: WindowState, current: Tick
         return no_show(state, current, now, requeue)
     if action == "transfer":
         return transfer(state, current, target, now)
+    if action == "rate":
+        return rate(state, current, last_done, rating, now)
     return set_status(state, WINDOW_STATUS_ACTIONS[action], current, now)
 
 

@@ -23,7 +23,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from ..config.model import HallConfig
-from ..engine.model import OPEN_STATES, WAITING, Outcome, Ticket, WindowState
+from ..engine.model import DONE, OPEN_STATES, WAITING, Outcome, Ticket, WindowState
 from .. import timing
 from ..serialize import event_dict
 from . import schema
@@ -47,6 +47,11 @@ _RANKED = select(T, func.row_number().over(
         T.c.status == WAITING, T.c.day == _p("day"),
         T.c.service.in_(_p("services", expanding=True)))).subquery()
 QUEUE_HEADS = select(*[_RANKED.c[c.name] for c in T.columns]).where(_RANKED.c.rank == 1)
+QUEUE_FRONTS = select(*[_RANKED.c[c.name] for c in T.columns]).where(_RANKED.c.rank <= _p("depth"))
+TICKETS_AT_WINDOW = select(T).where(and_(T.c.day == _p("day"), T.c.window == _p("window")))
+LAST_DONE_AT_WINDOW = select(T).where(and_(
+    T.c.day == _p("day"), T.c.window == _p("window"), T.c.status == DONE)).order_by(
+        T.c.finished_at.desc()).limit(1)
 _SAME_QUEUE = and_(T.c.status == WAITING, T.c.day == _p("day"), T.c.service == _p("service"),
                    T.c.id != _p("id"))
 _EARLIER = or_(T.c.queued_at < _p("q"), and_(T.c.queued_at == _p("q"), or_(
@@ -140,6 +145,22 @@ class Tx:
         """
         return [self._ticket(r) for r in self.conn.execute(
             QUEUE_HEADS, {"day": day, "services": list(services)})]
+
+    def queue_fronts(self, day: str, services, depth: int) -> list[Ticket]:
+        """The first `depth` waiting tickets of each service and priority. Every call order keeps
+        each of these queues in order, so they hold the first `depth` of any window's line."""
+        return [self._ticket(r) for r in self.conn.execute(
+            QUEUE_FRONTS, {"day": day, "services": list(services), "depth": depth})]
+
+    def tickets_at_window(self, day: str, window_id: str) -> list[Ticket]:
+        """The tickets of a hall day that a window called and still holds (done, no-show, …)."""
+        return [self._ticket(r) for r in self.conn.execute(
+            TICKETS_AT_WINDOW, {"day": day, "window": window_id})]
+
+    def last_done_at_window(self, day: str, window_id: str) -> Ticket | None:
+        """The ticket this window finished last today (what its rating keys rate)."""
+        row = self.conn.execute(LAST_DONE_AT_WINDOW, {"day": day, "window": window_id}).first()
+        return self._ticket(row) if row else None
 
     def count_ahead(self, ticket: Ticket) -> int:
         """SQL form of `estimate.ahead_of` (tests hold the two to the same answers)."""

@@ -11,7 +11,9 @@ from .. import timing
 from ..config import HallConfig, load_config
 from ..hub import Hub
 from ..store import DEFAULT_URL, Store
+from . import clerk_session
 from .errors import register_error_handlers
+from .login_throttle import LoginThrottle
 from .ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
@@ -24,7 +26,9 @@ def create_app(settings: dict | None = None) -> Flask:
 
     settings: HALL (a HallConfig) or HALL_CONFIG (a TOML path; the demo hall by default),
     DATABASE (an SQLAlchemy URL or file path), CLOCK (a callable returning an aware datetime),
-    FOLLOW (watch the file for other processes' events; default True), SSE_HEARTBEAT_S.
+    FOLLOW (watch the file for other processes' events; default True), SSE_HEARTBEAT_S,
+    SESSION_COOKIE_SECURE (the console's cookie only over HTTPS), MONOTONIC_CLOCK (for the
+    sign-in throttle).
     """
     settings = dict(settings or {})
     app = Flask(__name__)
@@ -36,13 +40,16 @@ def create_app(settings: dict | None = None) -> Flask:
     store = Store(config, settings.get("DATABASE") or os.environ.get("HALLCALL_DB") or DEFAULT_URL)
     hub = Hub(config, store, clock=settings.get("CLOCK"))
     hub.start(follow=settings.get("FOLLOW", True))
-    app.config.update(HALL=config, HUB=hub, RATE_LIMITER=RateLimiter())
+    app.config.update(HALL=config, HUB=hub, RATE_LIMITER=RateLimiter(),
+                      LOGIN_THROTTLE=LoginThrottle(settings.get("MONOTONIC_CLOCK", time.monotonic)))
     app.extensions["hallcall"] = hub
+    clerk_session.init_app(app, hub, settings)
 
-    from . import api, pages, stream
+    from . import api, console, pages, stream
     app.register_blueprint(api.bp)
     app.register_blueprint(stream.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(console.bp)
     register_error_handlers(app)
 
     @app.before_request

@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from .. import __version__
 from ..config.model import Text
+from ..engine.model import RATINGS
 from ..hub import WINDOW_ACTIONS, Hub
 from ..serialize import ticket_dict
 from .auth import ACT_ON_WINDOWS, ADMIN, ISSUE, READ_STATS, require
@@ -103,6 +104,15 @@ def cancel_ticket(token: str):
     return jsonify(hub().cancel_ticket(token).as_dict(with_token=True))
 
 
+@bp.get("/windows/<window_id>")
+def window_view(window_id: str):
+    """One window as its clerk console shows it: state, line and today's figures."""
+    if current_app.config["HALL"].window(window_id) is None:
+        raise ApiError(404, "not_found", f"Unknown window {window_id!r}", "没有该窗口")
+    require(ACT_ON_WINDOWS, window_id)
+    return jsonify(hub().window_view(window_id))
+
+
 @bp.post("/windows/<window_id>/<action>")
 def window_action(window_id: str, action: str):
     if action not in WINDOW_ACTIONS:
@@ -110,11 +120,12 @@ def window_action(window_id: str, action: str):
     if current_app.config["HALL"].window(window_id) is None:
         raise ApiError(404, "not_found", f"Unknown window {window_id!r}", "没有该窗口")
     require(ACT_ON_WINDOWS, window_id)
-    fields = {"finish": {"rating": str}, "no-show": {"requeue": bool},
+    fields = {"finish": {"rating": str}, "rate": {"rating": str}, "no-show": {"requeue": bool},
               "transfer": {"service": str}}.get(action, {})
-    body = json_body(fields, required=("service",) if action == "transfer" else ())
-    if action == "finish":
-        choice(body, "rating", ("satisfied", "basic", "unsatisfied"))
+    required = {"transfer": ("service",), "rate": ("rating",)}.get(action, ())
+    body = json_body(fields, required=required)
+    if action in ("finish", "rate"):
+        choice(body, "rating", RATINGS)
     ticket, window = hub().act(window_id, action, rating=body.get("rating"),
                                requeue=bool(body.get("requeue")), service=body.get("service"))
     return jsonify(ticket=ticket_dict(ticket) if ticket else None, window=window)
@@ -139,9 +150,12 @@ def stats():
 def device_self():
     """A device learns what the hall config says about it (its windows, a kiosk's exit PIN)."""
     device = require(("kiosk", "display", "buttons", "console", "admin"))
-    return jsonify(device={"id": device.id, "role": device.role,
-                           "windows": list(device.windows) if device.windows is not None else None,
-                           "exit_pin": device.exit_pin})
+    view = {"id": device.id, "role": device.role,
+            "windows": list(device.windows) if device.windows is not None else None,
+            "exit_pin": device.exit_pin}
+    if device.role == "buttons":  # the keys and LEDs its Pi drives
+        view["gpio"] = current_app.config["HALL"].gpio.wiring(device.id)
+    return jsonify(device=view)
 
 
 PAPER_STATES = ("ok", "near_end", "out", "unknown")

@@ -93,6 +93,36 @@ def test_gpio_pins_must_be_distinct():
     assert any(p.startswith("gpio.buttons[1].call_pin:") for p in problems(data))
 
 
+def test_gpio_wiring_is_checked_per_pi():
+    data = copy.deepcopy(small_hall_data())
+    data["gpio"] = {"hold_seconds": 30, "buttons": [
+        {"window": "1", "call_pin": 17, "satisfied_pin": 5, "led_pin": 22},
+        # another Pi (device b1) may use the same GPIO numbers
+        {"window": "1", "device": "b1", "call_pin": 17, "led_pin": 22},
+        {"window": "1", "call_pin": 23},  # window 1 is wired twice on the hub's Pi
+        {"window": "2", "device": "k", "call_pin": 24},  # k is a kiosk, not a buttons device
+        {"window": "3", "call_pin": 40, "fire_pin": 6},
+    ]}
+    found = problems(data)
+    assert any(p.startswith("gpio.hold_seconds:") for p in found)
+    assert any(p.startswith("gpio.buttons[2].window:") and "already wired" in p for p in found)
+    assert any(p.startswith("gpio.buttons[3].device:") for p in found)
+    assert any(p.startswith("gpio.buttons[4].call_pin:") and "BCM" in p for p in found)
+    assert any(p.startswith("gpio.buttons[4].fire_pin:") for p in found)
+    assert not any(p.startswith(("gpio.buttons[0]", "gpio.buttons[1]")) for p in found)
+
+
+def test_gpio_wiring_as_each_pi_sees_it():
+    data = copy.deepcopy(small_hall_data())
+    data["gpio"] = {"buttons": [
+        {"window": "1", "call_pin": 17, "no_show_pin": 27, "basic_pin": 6, "led_pin": 22},
+        {"window": "2", "device": "b1", "call_pin": 17}]}
+    gpio = parse_config(data).gpio
+    assert gpio.wiring(None) == {"hold_seconds": 2.0, "pull_up": True, "buttons": [
+        {"window": "1", "pins": {"call": 17, "no_show": 27, "basic": 6}, "led_pin": 22}]}
+    assert gpio.wiring("b1")["buttons"] == [{"window": "2", "pins": {"call": 17}, "led_pin": None}]
+
+
 def test_check_config_command_exits_non_zero_naming_the_key(tmp_path):
     bad = tmp_path / "hall.toml"
     bad.write_text('[hall]\nname = { zh = "厅", en = "Hall" }\nlanguages = ["zh"]\n', encoding="utf-8")

@@ -122,6 +122,35 @@ def test_finish_rejects_unknown_rating():
     assert e.value.status == 400
 
 
+def test_rating_key_finishes_the_ticket_at_the_window_with_the_rating():
+    serving = ticket(status="serving", window="1", called_at=T0, started_at=T0)
+    out = rules.rate(WindowState("1", "open", serving.id), serving, None, "basic", T0)
+    assert (out.ticket.status, out.ticket.rating) == ("done", "basic")
+    assert out.windows == [WindowState("1", "open", None)]
+    assert [e.type for e in out.events] == ["ticket.finished"]
+
+
+def test_rating_key_rates_the_last_finished_ticket_for_a_few_minutes_once():
+    free = WindowState("1", "paused", None)  # a clerk may pause right after finishing
+    done = ticket(status="done", window="1", finished_at=T0)
+    out = rules.rate(free, None, done, "unsatisfied", T0 + timedelta(minutes=2))
+    assert out.ticket.rating == "unsatisfied" and out.ticket.status == "done"
+    assert [(e.type, e.window, e.data) for e in out.events] == [
+        ("ticket.rated", "1", {"rating": "unsatisfied"})]
+    with pytest.raises(DomainError) as e:  # a second press does not overwrite the first
+        rules.rate(free, None, out.ticket, "satisfied", T0 + timedelta(minutes=2))
+    assert e.value.code == "invalid_state"
+    with pytest.raises(DomainError) as e:  # too late: it would rate whoever came long ago
+        rules.rate(free, None, done, "satisfied", T0 + rules.RATE_WITHIN + timedelta(seconds=1))
+    assert e.value.code == "nothing_called"
+    with pytest.raises(DomainError) as e:  # nobody has been served here today
+        rules.rate(free, None, None, "satisfied", T0)
+    assert e.value.code == "nothing_called"
+    with pytest.raises(DomainError) as e:
+        rules.rate(free, None, done, "great", T0)
+    assert e.value.status == 400
+
+
 def test_no_show_requeue_goes_behind_those_waiting_now():
     called = ticket(seq=1, status="called", window="1")
     later = T0 + timedelta(minutes=10)

@@ -155,6 +155,22 @@ def test_recall_start_finish_with_rating(client):
     assert_error(act(client, "1", "finish"), 409, "nothing_called")
 
 
+def test_rate_is_the_citizens_rating_key(client):
+    assert_error(act(client, "1", "rate", {"rating": "satisfied"}), 409, "nothing_called")
+    issue(client)
+    act(client, "1", "call-next")
+    act(client, "1", "finish")
+    assert_error(act(client, "1", "rate"), 400, "bad_request")  # which rating?
+    assert_error(act(client, "1", "rate", {"rating": "great"}), 400, "bad_request")
+    r = act(client, "1", "rate", {"rating": "basic"})
+    assert r.status_code == 200
+    assert (r.json["ticket"]["number"], r.json["ticket"]["status"]) == ("A001", "done")
+    assert_error(act(client, "1", "rate", {"rating": "unsatisfied"}), 409, "invalid_state")
+    row = next(w for w in client.get("/api/stats", headers=ADMIN).json["windows"] if w["id"] == "1")
+    assert row["ratings"] == {"satisfied": 0, "basic": 1, "unsatisfied": 0}
+    assert_error(act(client, "2", "rate", {"rating": "basic"}), 409, "nothing_called")
+
+
 def test_no_show_and_requeue(client):
     issue(client)
     issue(client)
@@ -349,6 +365,11 @@ def test_device_status_errors_change_nothing(client):
 def test_a_device_reads_its_own_settings(client):
     me = client.get("/api/devices/self", headers=KIOSK).json["device"]
     assert me == {"id": "kiosk-1", "role": "kiosk", "windows": None, "exit_pin": "2468"}
-    assert client.get("/api/devices/self", headers=BUTTONS).json["device"]["exit_pin"] is None
+    buttons = client.get("/api/devices/self", headers=BUTTONS).json["device"]
+    assert buttons["exit_pin"] is None
+    # A buttons device learns which keys its Pi drives: windows 3 and 4 in the demo hall.
+    assert buttons["gpio"]["hold_seconds"] == 2.0 and buttons["gpio"]["pull_up"] is True
+    assert [(b["window"], b["pins"]["call"], b["led_pin"]) for b in buttons["gpio"]["buttons"]] == [
+        ("3", 17, 22), ("4", 23, 25)]
     assert_error(client.get("/api/devices/self"), 401, "unauthorized")
     assert "2468" not in json.dumps(hall_state(client))

@@ -6,79 +6,15 @@ skipped when either is missing. One hub and one browser serve the whole module.
 """
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import pytest
 
-sync_api = pytest.importorskip("playwright.sync_api")
+from browser_support import WAIT_MS, require_browser
 
-from hallclient import HubClient, HubError  # noqa: E402
+sync_api = require_browser()
 
-CHROMIUM = "/usr/bin/chromium"
-if not os.path.exists(CHROMIUM):
-    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)", allow_module_level=True)
+from hallclient import HubClient  # noqa: E402
 
 pytestmark = pytest.mark.slow
-
-REPO = Path(__file__).resolve().parents[2]
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-WAIT_MS = 5000  # for what the page shows: an event reaches it in milliseconds
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def hub_url(tmp_path_factory):
-    """A real hub (`python -m server.cli serve`) on a free port, answering /api/health."""
-    tmp = tmp_path_factory.mktemp("pages")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    with open(tmp / "hub.log", "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "server.cli", "serve", "--db", str(tmp / "h.db"),
-             "--port", str(port)],
-            cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    probe = HubClient(url)
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            assert proc.poll() is None, (tmp / "hub.log").read_text("utf-8", "replace")
-            try:
-                probe.health()
-                break
-            except HubError:
-                assert time.monotonic() < deadline, "the hub did not answer /api/health"
-                time.sleep(0.05)
-        yield url
-    finally:
-        probe.close()
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @pytest.fixture
@@ -92,20 +28,6 @@ def page(browser):
         assert not errors, f"JavaScript errors on the page: {errors}"
     finally:
         context.close()
-
-
-@pytest.fixture
-def kiosk(hub_url):
-    c = HubClient(hub_url, "demo-kiosk")
-    yield c
-    c.close()
-
-
-@pytest.fixture
-def buttons(hub_url):
-    c = HubClient(hub_url, "demo-buttons")
-    yield c
-    c.close()
 
 
 def test_overview_shows_a_call_live(hub_url, page, kiosk, buttons):

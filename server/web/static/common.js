@@ -6,7 +6,7 @@
 
   var EVENT_TYPES = [
     "ticket.issued", "ticket.called", "ticket.recalled", "ticket.started", "ticket.finished",
-    "ticket.no_show", "ticket.transferred", "ticket.cancelled", "window.status",
+    "ticket.no_show", "ticket.transferred", "ticket.cancelled", "ticket.rated", "window.status",
     "notices.changed", "day.reset", "device.status"
   ];
 
@@ -59,12 +59,18 @@
   }
   HttpError.prototype = Object.create(Error.prototype);
 
-  /* fetch() a JSON answer; a 4xx/5xx answer or a lost connection rejects with an HttpError. */
-  function requestJSON(method, url) {
-    return fetch(url, {
+  /* fetch() a JSON answer; a 4xx/5xx answer or a lost connection rejects with an HttpError.
+     body (optional) is sent as JSON; headers (optional) are added to the request's. */
+  function requestJSON(method, url, body, headers) {
+    var init = {
       method: method, cache: "no-store", credentials: "same-origin",
-      headers: { "Accept": "application/json" }
-    }).then(function (resp) {
+      headers: Object.assign({ "Accept": "application/json" }, headers || {})
+    };
+    if (body !== undefined && body !== null) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    return fetch(url, init).then(function (resp) {
       return resp.json().catch(function () { return null; }).then(function (body) {
         if (!resp.ok) throw new HttpError(resp.status, body);
         return body;
@@ -173,10 +179,42 @@
     };
   }
 
+  /* The language a staff page shows, 中文 or English, remembered on this device. Pages that
+     offer the choice style html[data-lang] (both languages show until a choice is applied). */
+  var LANG_KEY = "hallcall.lang";
+  function storedLang() {
+    var lang = null;
+    try { lang = window.localStorage.getItem(LANG_KEY); } catch (_) { /* storage blocked */ }
+    return lang === "en" ? "en" : "zh";
+  }
+  function applyLang(lang) {
+    var root = document.documentElement;
+    root.setAttribute("data-lang", lang);
+    root.lang = lang === "en" ? "en" : "zh-CN";
+  }
+  /* Wire a toggle button: it shows the other language and switches to it when pressed. */
+  function langSwitch(button, onChange) {
+    var lang = storedLang();
+    function label() { button.textContent = lang === "zh" ? "English" : "中文"; }
+    applyLang(lang);
+    if (!button) return lang;
+    label();
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      lang = lang === "zh" ? "en" : "zh";
+      try { window.localStorage.setItem(LANG_KEY, lang); } catch (_) { /* kept for this page only */ }
+      applyLang(lang);
+      label();
+      if (onChange) onChange(lang);
+    });
+    return lang;
+  }
+
   window.Hall = {
     EVENT_TYPES: EVENT_TYPES, el: el, bi: bi, setBi: setBi, tr: tr, HttpError: HttpError, byId: byId,
     getJSON: function (url) { return requestJSON("GET", url); },
-    postJSON: function (url) { return requestJSON("POST", url); },
+    postJSON: function (url, body, headers) { return requestJSON("POST", url, body, headers); },
+    storedLang: storedLang, langSwitch: langSwitch,
     debounced: debounced, openStream: openStream, setConnection: setConnection,
     formatter: formatter, timeFormatter: timeFormatter
   };

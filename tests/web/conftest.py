@@ -1,0 +1,46 @@
+"""Fixtures of the browser tests: a real hub process and chromium, one of each per module, and
+device clients of that hub. Browser test modules skip themselves first (require_browser)."""
+from __future__ import annotations
+
+import pytest
+
+from browser_support import CHROMIUM, CHROMIUM_ARGS
+from hallclient import HubClient
+from real_server import RealServer
+
+
+@pytest.fixture(scope="module")
+def hub_url(tmp_path_factory):
+    """A real hub (`python -m server.cli serve`) on a free port, answering /api/health."""
+    tmp = tmp_path_factory.mktemp("hub")
+    server = RealServer(tmp / "h.db", tmp / "hub.log").start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def kiosk(hub_url):
+    c = HubClient(hub_url, "demo-kiosk")
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def buttons(hub_url):
+    c = HubClient(hub_url, "demo-buttons")
+    yield c
+    c.close()
