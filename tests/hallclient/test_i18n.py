@@ -16,7 +16,7 @@ from hallclient.i18n import KEYWORDS, LANGUAGES, gettext_for, locale_dir, ngette
 REPO = Path(__file__).resolve().parents[2]
 # The packages whose screens take their words from the catalog (a device joins this list when
 # its messages are in the catalog).
-SOURCES = ("kiosk", "hallclient")
+SOURCES = ("kiosk", "display", "hallclient")
 
 
 def po_path(lang: str) -> Path:
