@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 import os
 import queue
+import signal
+import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -44,7 +46,8 @@ def make_announcer(snapshot: dict, speak_to: str | None):
 class DisplayApp:
     def __init__(self, hub_url: str, size=(1920, 1080), window: str | None = None,
                  windowed: bool = False, announce: bool = False, speak_to: str | None = None,
-                 clock=time.monotonic, now=None, retry_s: float = 1.0, timeout: float = 20.0):
+                 clock=time.monotonic, now=None, retry_s: float = 1.0, timeout: float = 20.0,
+                 shots_to: str | None = None):
         pygame.init()
         flags = 0 if windowed else pygame.FULLSCREEN
         self.screen = pygame.display.set_mode(size, flags)
@@ -68,6 +71,13 @@ class DisplayApp:
         self.full_frames = 0
         self._drawn_key = None
         self._marquee = render.Marquee(self.layout)
+        # A headless board (hallcall demo --headless, the whole-hall test) shows what it showed
+        # by saving the screen each time a new call starts flashing.
+        self.shots_to = Path(shots_to) if shots_to else None
+        if self.shots_to:
+            self.shots_to.mkdir(parents=True, exist_ok=True)
+        self._shot_of = None
+        self.shots = 0
 
     # -- what tests and the announcer read ---------------------------------------------------
 
@@ -124,13 +134,30 @@ class DisplayApp:
         try:
             self.receive()
             self.draw()
+            if self.shots_to is not None:
+                self._save_shot()
         except Exception:
             log.exception("display step")
             self._drawn_key = None
         self.frames += 1
 
+    def _save_shot(self) -> None:
+        flash = self.state.flash
+        if flash is None or flash is self._shot_of:
+            return
+        self._shot_of = flash
+        self.shots += 1
+        number, window = self.flashing
+        name = f"{self.shots:04d}-{number}-window-{window}.png"
+        tmp = self.shots_to / f".{name}"
+        pygame.image.save(self.screen, str(tmp))
+        os.replace(tmp, self.shots_to / name)  # whoever waits for the file never reads half
+
     def run(self, fps: int = 60) -> None:
         ticker = pygame.time.Clock()
+        if threading.current_thread() is threading.main_thread():
+            # systemd (and hallcall demo) stop the board with SIGTERM: close cleanly.
+            signal.signal(signal.SIGTERM, lambda *_: setattr(self, "running", False))
         while self.running:
             for event in pygame.event.get():
                 if event.type == pygame.QUIT or (event.type == pygame.KEYDOWN

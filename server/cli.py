@@ -91,6 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--window", metavar="ID", help="the small screen above one window")
     p.add_argument("--announce", action="store_true", help="also speak each call")
     p.add_argument("--speak-to", metavar="DIR", help="write the announcements as WAV files here")
+    p.add_argument("--screenshots", metavar="DIR",
+                   help="save the screen as a PNG here each time a new call is shown")
     p.add_argument("--size", default="1920x1080", metavar="WxH")
     p.add_argument("--windowed", action="store_true", help="a window instead of full screen")
 
@@ -99,6 +101,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--token", required=True,
                    help="the token of a device with role 'buttons'; its keys come from the hub")
     _pin_factory(p)
+
+    p = sub.add_parser("demo", help="the whole demo hall at once on this computer")
+    p.add_argument("--headless", action="store_true",
+                   help="no screen: take numbers, call and recall once, then stop, leaving "
+                        "screenshots, WAVs, the printed tickets and summary.json in --out")
+    p.add_argument("--out", metavar="DIR", help="where files and logs go (default: "
+                                                "./hallcall-demo with --headless, else a temp dir)")
+    p.add_argument("--db", metavar="PATH", help="the hub's database (default: a new one in --out)")
+    p.add_argument("--port", type=int, help="the hub's port (default: a free one)")
 
     p = sub.add_parser("stats", help="export a day's statistics as CSV")
     _common(p)
@@ -154,6 +165,30 @@ def cmd_serve(args) -> int:
         if agent is not None:
             agent.close()
     return 0
+
+
+def cmd_demo(args) -> int:
+    import tempfile
+    from pathlib import Path
+
+    if args.headless:
+        from demo import headless
+
+        out = Path(args.out or "hallcall-demo").resolve()
+        try:
+            summary = headless.run(out, args.db, args.port)
+        except headless.DemoFailed as exc:
+            print(f"hallcall demo: {exc}", file=sys.stderr)
+            return 1
+        for c in summary["citizens"]:
+            print(f"{c['number']} ({c['service']}): printed, called to window {c['window']}, "
+                  "shown and spoken")
+        print(f"screenshots, WAVs and the printed tickets are in {out}")
+        return 0
+    from demo import desktop
+
+    out = Path(args.out).resolve() if args.out else Path(tempfile.mkdtemp(prefix="hallcall-demo-"))
+    return desktop.run(out, args.db, args.port)
 
 
 def cmd_buttons(args) -> int:
@@ -248,7 +283,7 @@ def cmd_display(args) -> int:
         return EXIT_CONFIG
     from display.board import DisplayApp
     app = DisplayApp(args.hub, (width, height), window=args.window, windowed=args.windowed,
-                     announce=args.announce, speak_to=args.speak_to)
+                     announce=args.announce, speak_to=args.speak_to, shots_to=args.screenshots)
     app.run()
     return 0
 
@@ -305,7 +340,7 @@ def cmd_hash_password(args) -> int:
 
 COMMANDS = {"serve": cmd_serve, "migrate": cmd_migrate, "check-config": cmd_check_config, "close-day": cmd_close_day,
             "stats": cmd_stats, "print-test": cmd_print_test, "hash-password": cmd_hash_password,
-            "kiosk": cmd_kiosk, "display": cmd_display, "buttons": cmd_buttons}
+            "kiosk": cmd_kiosk, "display": cmd_display, "buttons": cmd_buttons, "demo": cmd_demo}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,13 +6,13 @@ from __future__ import annotations
 import os
 import shutil
 import socket
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
 from kiosk_support import LiveHub, step_until
+from ocr import read_region
 
 SHOTS = Path(os.environ.get("HALLCALL_DISPLAY_SHOTS", "/tmp/display-shots"))
 
@@ -56,20 +56,10 @@ def shot(app, tmp_path, name):
 
 
 def ocr(app, rect, tmp_path, name) -> str | None:
-    """What tesseract reads in a region of the screen (None without tesseract). Very large
-    glyphs read worse than moderate ones, so the region is scaled to at most 260 px high."""
-    import pygame
+    """What tesseract reads in a region of the screen (None without tesseract)."""
     if shutil.which("tesseract") is None:
         return None
-    path = tmp_path / f"{name}-ocr.png"
-    region = app.screen.subsurface(rect).copy()
-    if rect.height > 260:
-        region = pygame.transform.smoothscale(
-            region, (rect.width * 260 // rect.height, 260))
-    pygame.image.save(region, str(path))
-    out = subprocess.run(["tesseract", str(path), "-", "-l", "chi_sim+eng", "--psm", "6"],
-                         capture_output=True, text=True, timeout=30)
-    return out.stdout.replace(" ", "")
+    return read_region(app.screen, rect, tmp_path / f"{name}-ocr.png")
 
 
 def ocr_finds(app, rect, tmp_path, name, wanted) -> bool:

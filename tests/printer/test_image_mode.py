@@ -1,28 +1,19 @@
 """Image mode: rasters within the paper's dots, the printer's own QR code, and the number and
 service name read back from the printed raster by OCR."""
-import shutil
-import subprocess
 from dataclasses import replace
 
 import pytest
 
 from escpos_decode import decode, raster_image
+from ocr import needs_tesseract, read_png
 from printer import PrintError, image_mode, open_printer
 from printer.layout import DOTS, Text, layout
-
-needs_tesseract = pytest.mark.skipif(shutil.which("tesseract") is None,
-                                     reason="tesseract-ocr is not installed")
-
 
 def ocr(image, tmp_path, lang) -> str:
     path = tmp_path / "raster.png"
     image.save(path)
     # psm 3 (automatic page segmentation): the huge number is a block of its own.
-    run = subprocess.run(["tesseract", str(path), "-", "-l", lang, "--psm", "3"],
-                         capture_output=True, text=True, timeout=60)
-    if run.returncode != 0 and "Failed loading language" in run.stderr:
-        pytest.skip(f"tesseract has no {lang} data")
-    return run.stdout.replace(" ", "")
+    return read_png(path, lang, psm=3)
 
 
 def top_of_ticket(ticket, paper):
