@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import csv
 import logging
+import os
 import subprocess
 import sys
 from datetime import date
@@ -31,8 +32,6 @@ def _pin_factory(p: argparse.ArgumentParser) -> None:
 
 
 def _use_pin_factory(name: str | None) -> None:
-    import os
-
     if name:  # gpiozero reads it when the first pin is opened
         os.environ["GPIOZERO_PIN_FACTORY"] = name
 
@@ -60,6 +59,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("migrate", help="create or upgrade the database schema and exit")
     _common(p)
 
+    p = sub.add_parser("backup", help="copy the live database into a folder, checked, and "
+                                      "remove the old copies")
+    p.add_argument("--db", required=True, metavar="URL",
+                   help="SQLAlchemy URL or file path of the hub's database")
+    p.add_argument("--to", required=True, metavar="DIR", help="the folder of backups")
+    p.add_argument("--keep-days", type=int, default=7, metavar="N",
+                   help="remove backups older than N days (default 7)")
+
     p = sub.add_parser("check-config", help="validate a hall config and exit")
     p.add_argument("file", nargs="?", help="the TOML file; default: the demo hall")
 
@@ -78,7 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("kiosk", help="run the touch-screen ticket kiosk (pygame)")
     p.add_argument("--hub", default="http://127.0.0.1:8080", metavar="URL")
-    p.add_argument("--token", default="demo-kiosk")
+    # From the environment too, so that a service's token is not on its command line (which
+    # every local user can read in ps).
+    p.add_argument("--token", default=os.environ.get("HALLCALL_KIOSK_TOKEN", "demo-kiosk"),
+                   help="the kiosk's device token (default: $HALLCALL_KIOSK_TOKEN, else demo-kiosk)")
     p.add_argument("--printer", default="dummy:", metavar="URL", help="see print-test; default dummy:")
     p.add_argument("--printer-mode", choices=("text", "image"), default="text")
     p.add_argument("--paper", type=int, choices=(58, 80), default=80, help="paper width in mm")
@@ -98,8 +108,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("buttons", help="run the call keys and LEDs of a Pi by the windows")
     p.add_argument("--hub", default="http://127.0.0.1:8080", metavar="URL")
-    p.add_argument("--token", required=True,
-                   help="the token of a device with role 'buttons'; its keys come from the hub")
+    p.add_argument("--token", default=os.environ.get("HALLCALL_BUTTONS_TOKEN") or None,
+                   required=not os.environ.get("HALLCALL_BUTTONS_TOKEN"),
+                   help="the token of a device with role 'buttons'; its keys come from the hub "
+                        "(default: $HALLCALL_BUTTONS_TOKEN)")
     _pin_factory(p)
 
     p = sub.add_parser("demo", help="the whole demo hall at once on this computer")
@@ -196,6 +208,21 @@ def cmd_buttons(args) -> int:
 
     _use_pin_factory(args.pin_factory)
     return run_remote(args.hub, args.token)
+
+
+def cmd_backup(args) -> int:
+    from .store.backup import BackupError, backup
+
+    try:
+        result = backup(args.db, args.to, args.keep_days)
+    except BackupError as exc:
+        print(f"hallcall: backup failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"backed up {result.tickets} tickets to {result.path} ({result.size // 1024} KiB, "
+          f"integrity ok)")
+    for path in result.removed:
+        print(f"removed {path}")
+    return 0
 
 
 def cmd_migrate(args) -> int:
@@ -338,7 +365,7 @@ def cmd_hash_password(args) -> int:
     return 0
 
 
-COMMANDS = {"serve": cmd_serve, "migrate": cmd_migrate, "check-config": cmd_check_config, "close-day": cmd_close_day,
+COMMANDS = {"serve": cmd_serve, "migrate": cmd_migrate, "backup": cmd_backup, "check-config": cmd_check_config, "close-day": cmd_close_day,
             "stats": cmd_stats, "print-test": cmd_print_test, "hash-password": cmd_hash_password,
             "kiosk": cmd_kiosk, "display": cmd_display, "buttons": cmd_buttons, "demo": cmd_demo}
 
