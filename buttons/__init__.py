@@ -24,7 +24,9 @@ def start_local(hub, pin_factory=None) -> ButtonsAgent | None:
     if not wiring["buttons"]:
         log.warning("--buttons: the hall config wires no keys to the hub's own Pi")
         return None
-    return ButtonsAgent(wiring, LocalLink(hub), pin_factory).start()
+    agent = ButtonsAgent(wiring, LocalLink(hub), pin_factory).start()
+    log.info("call keys of windows %s on this Pi", ", ".join(agent.windows))
+    return agent
 
 
 def fetch_wiring(link: HttpLink, stop: threading.Event, retry_s: float = 2.0) -> dict | None:
