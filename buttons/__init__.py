@@ -57,6 +57,8 @@ def fetch_wiring(link: HttpLink, stop: threading.Event, retry_s: float = 2.0) ->
 
 def run_remote(url: str, token: str, pin_factory=None) -> int:
     """`hallcall buttons`: run until SIGTERM or Ctrl-C."""
+    import gpiozero  # noqa: F401  (missing: say so now, not once the hub has answered)
+
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

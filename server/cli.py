@@ -370,6 +370,11 @@ COMMANDS = {"serve": cmd_serve, "migrate": cmd_migrate, "backup": cmd_backup, "c
             "kiosk": cmd_kiosk, "display": cmd_display, "buttons": cmd_buttons, "demo": cmd_demo}
 
 
+# What a device command needs beyond the hub's own dependencies, by the module that is missing.
+EXTRAS = {"pygame": "kiosk,display", "gpiozero": "buttons", "escpos": "printer",
+          "pyttsx3": "display", "PIL": "printer"}
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
@@ -378,6 +383,14 @@ def main(argv: list[str] | None = None) -> int:
         return COMMANDS[args.command](args)
     except ConfigError as exc:
         print(exc.report(), file=sys.stderr)
+        return EXIT_CONFIG
+    except ModuleNotFoundError as exc:
+        extra = EXTRAS.get((exc.name or "").split(".")[0])
+        if extra is None:
+            raise
+        # A device command on a machine installed for another role: say what to install.
+        print(f"hallcall {args.command}: the {exc.name} package is not installed; "
+              f"install the device extras: pip install 'hallcall[{extra}]'", file=sys.stderr)
         return EXIT_CONFIG
 
 

@@ -42,3 +42,22 @@ def test_close_day_and_stats_csv(make_app, db_url, tmp_path):
 def test_stats_rejects_a_bad_date():
     run = hallcall("stats", "--date", "yesterday")
     assert run.returncode == 2 and "invalid" in run.stderr
+
+
+def test_a_device_command_without_its_extra_says_what_to_install(monkeypatch, capsys):
+    """A keys Pi installed without gpiozero: one line naming the extra, not a traceback."""
+    import builtins
+
+    from server.cli import EXIT_CONFIG, main
+
+    real_import = builtins.__import__
+
+    def no_gpiozero(name, *args, **kwargs):
+        if name.split(".")[0] == "gpiozero":
+            raise ModuleNotFoundError("No module named 'gpiozero'", name="gpiozero")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_gpiozero)
+    assert main(["buttons", "--token", "buttons-token", "--hub", "http://127.0.0.1:1"]) == EXIT_CONFIG
+    err = capsys.readouterr().err
+    assert "gpiozero" in err and "hallcall[buttons]" in err
