@@ -3,13 +3,13 @@ Used by the real-server, browser and whole-hall tests."""
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from demo.processes import stop_process
 from hallclient import HubClient, HubError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -82,14 +82,7 @@ class RealServer:
         if self.proc is None:
             return None
         proc, self.proc = self.proc, None
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        return proc.returncode
+        return stop_process(proc, timeout)
 
     def kill(self) -> None:
         """kill -9: no shutdown code runs."""
