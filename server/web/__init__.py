@@ -12,6 +12,7 @@ from ..config import HallConfig, load_config
 from ..hub import Hub
 from ..store import DEFAULT_URL, Store
 from . import clerk_session
+from .body import HallRequest
 from .errors import register_error_handlers
 from .login_throttle import LoginThrottle
 from .ratelimit import RateLimiter
@@ -32,6 +33,7 @@ def create_app(settings: dict | None = None) -> Flask:
     """
     settings = dict(settings or {})
     app = Flask(__name__)
+    app.request_class = HallRequest  # chunked bodies held to the limit too (body.py)
     app.json.ensure_ascii = False  # Chinese stays readable on the wire
     app.json.sort_keys = False
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
