@@ -37,8 +37,8 @@ class RealServer:
     def client(self, token: str | None = None) -> HubClient:
         return HubClient(self.url, token)
 
-    def _spawn(self) -> subprocess.Popen:
-        self.port = free_port()
+    def _spawn(self, port: int | None = None) -> subprocess.Popen:
+        self.port = port or free_port()
         cmd = [sys.executable, "-m", "server.cli", "serve", "--db", str(self.db),
                "--host", self.host, "--port", str(self.port), *self.extra_args]
         with open(self.log, "ab") as log:  # the child keeps its own copy of the descriptor
@@ -55,9 +55,11 @@ class RealServer:
                 proc.kill()
                 proc.wait()
 
-    def start(self) -> RealServer:
+    def start(self, port: int | None = None) -> RealServer:
+        """`port`: listen there (e.g. `self.port` after `kill()`, so clients reconnect to the
+        address they know); a free one by default."""
         assert self.proc is None, "already running"
-        self.proc = self._spawn()
+        self.proc = self._spawn(port)
         probe = self.client()
         try:
             deadline = time.monotonic() + START_TIMEOUT_S
