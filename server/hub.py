@@ -13,7 +13,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from statistics import fmean
 from zoneinfo import ZoneInfo
 
@@ -32,6 +32,7 @@ RECENT_CALLS = 10
 QUEUE_SHOWN = 50  # of a window's line, in the clerk console
 WINDOW_FIGURES = ("called", "served", "no_show", "transferred", "avg_service_s", "ratings")
 SESSION_SECRET, ENDED_SESSIONS = "session_secret", "ended_sessions"  # hall_state keys
+TICK = timedelta(microseconds=1)  # the store's resolution: a held clock still orders stamps
 
 
 def not_found(what: str, zh: str) -> DomainError:
@@ -59,6 +60,11 @@ class Hub:
         self._stop = threading.Event()
         self._follower: threading.Thread | None = None
         self._day_seen: str | None = None  # the hall day this hub has seen in the store
+        # The latest time this hub has handed out (see `now`), and whether the wall clock is
+        # behind it (logged once per step).
+        self._floor: datetime | None = None
+        self._held = False
+        self._time_lock = threading.Lock()
 
     # -- life cycle -------------------------------------------------------------------------
 
@@ -66,6 +72,8 @@ class Hub:
         self.store.upgrade()
         with self.store.read() as tx:
             self.bus.reset(tx.last_seq())
+            # After a restart the hub's clock starts no earlier than the last change it stored.
+            self._hold_at_least(tx.last_event_at())
         self.store.on_commit = self._committed
         self.roll_over_if_due()
         if follow:
@@ -113,10 +121,54 @@ class Hub:
     # -- time -------------------------------------------------------------------------------
 
     def now(self) -> datetime:
-        return self._clock().astimezone(self.tz)
+        """The wall clock, held so that it never goes backwards.
+
+        NTP may step the clock back (a clock that ran fast) or forward. Forward is taken as it
+        is. Back, the hub holds its time at the latest it handed out, one microsecond more per
+        read, until the wall clock catches up: the queue's order (`queued_at`), the hall day
+        and the times of one ticket then never run backwards, and a step of ten minutes costs
+        at most ten minutes in which times barely move. (Running on by a monotonic clock
+        instead would leave every time shown in the hall off by the step for good.)
+        """
+        wall = self._clock().astimezone(self.tz)
+        with self._time_lock:
+            floor = self._floor
+            if floor is None or wall >= floor:
+                if self._held:
+                    log.info("wall clock caught up with the hub's time again")
+                    self._held = False
+                self._floor = wall
+                return wall
+            if not self._held:
+                log.warning("wall clock stepped back %.1f s; holding the hub's time at %s until "
+                            "it catches up", (floor - wall).total_seconds(), floor.isoformat())
+                self._held = True
+            self._floor = floor + TICK
+            return self._floor
+
+    def _hold_at_least(self, at: datetime | None) -> None:
+        """Another process (or this one before a restart) stamped `at`: hand out nothing earlier."""
+        if at is None:
+            return
+        with self._time_lock:
+            if self._floor is None or self._floor < at:
+                self._floor = at.astimezone(self.tz)
 
     def day_of(self, now: datetime) -> str:
         return rules.hall_day(now, self.config.day_starts_at).isoformat()
+
+    def _begin(self, tx: Tx) -> tuple[datetime, str]:
+        """The time and hall day of a write, inside its transaction: no earlier than any change
+        stored by any hub process on this file (they share the machine's clock, but not this
+        process's hold on it), so a ticket issued after a step back never queues ahead of one
+        issued before it."""
+        self._hold_at_least(tx.last_event_at())
+        now = self.now()
+        return now, self._day(tx, now)
+
+    def _today(self, tx: Tx, now: datetime) -> str:
+        """Today's hall day for a read: never before the stored one."""
+        return rules.current_day(now, self.config.day_starts_at, tx.state("day"))
 
     def _day(self, tx: Tx, now: datetime) -> str:
         """Today's hall day, closing the previous one first if the roll-over hour has passed."""
@@ -125,10 +177,11 @@ class Hub:
             # The stored day only moves forward, so once seen it need not be read again today.
             return day
         stored = tx.state("day")
+        day = rules.current_day(now, self.config.day_starts_at, stored)
         if stored == day:
             # Cached only once committed by someone: this transaction may still roll back.
             self._day_seen = day
-        elif stored is None or stored < day:
+        else:  # no day stored yet, or the roll-over hour has passed
             if stored is not None:
                 tx.apply(rules.close_day(stored, day, tx.open_tickets(),
                                          list(tx.window_states().values()), now), day)
@@ -136,23 +189,24 @@ class Hub:
         return day
 
     def roll_over_if_due(self) -> None:
-        now = self.now()
         with self.store.read() as tx:
-            if tx.state("day") == self.day_of(now):
-                return
+            stored = tx.state("day")
+        if stored is not None and stored >= self.day_of(self.now()):
+            return
         with self.store.write() as tx:
-            self._day(tx, now)
+            self._begin(tx)
 
     def close_day(self) -> dict:
-        """Close the current hall day by hand: open tickets are cancelled, windows cleared."""
-        now = self.now()
+        """Close the current hall day by hand, as the roll-over does: waiting tickets are
+        cancelled; a ticket at a window stays there until its clerk ends it."""
         with self.store.write() as tx:
-            day = self._day(tx, now)
-            open_today = [t for t in tx.open_tickets() if t.day == day]
-            out = rules.close_day(day, day, open_today, list(tx.window_states().values()), now)
+            now, day = self._begin(tx)
+            out = rules.close_day(day, day, tx.open_tickets(), list(tx.window_states().values()),
+                                  now)
             tx.apply(out, day)
             cancelled = sum(1 for e in out.events if e.type == "ticket.cancelled")
-        return {"day": day, "cancelled": cancelled}
+            at_windows = sum(1 for t in tx.open_tickets() if t.status != WAITING)
+        return {"day": day, "cancelled": cancelled, "at_windows": at_windows}
 
     # -- issuing ----------------------------------------------------------------------------
 
@@ -163,9 +217,8 @@ class Hub:
         if service is None:
             raise not_found(f"Unknown service {service_id!r}", "没有该业务")
         request = json.dumps([service_id, priority, lang])
-        now = self.now()
         with self.store.write() as tx:
-            day = self._day(tx, now)
+            now, day = self._begin(tx)
             seen = tx.idempotent(device or "", idempotency_key) if idempotency_key else None
             if seen is not None:
                 if seen[0] != request:
@@ -203,9 +256,8 @@ class Hub:
             return self._view(tx, ticket)
 
     def cancel_ticket(self, token: str) -> TicketView:
-        now = self.now()
         with self.store.write() as tx:
-            day = self._day(tx, now)
+            now, day = self._begin(tx)
             ticket = tx.ticket_by_token(token)
             if ticket is None:
                 raise not_found("No ticket has this token", "未找到该号")
@@ -227,15 +279,14 @@ class Hub:
             target = self.config.service(service) if service else None
             if target is None:
                 raise not_found(f"Unknown service {service!r}", "没有该业务")
-        now = self.now()
         with self.store.write() as tx:
-            day = self._day(tx, now)
+            now, day = self._begin(tx)
             state = tx.window_state(window_id)
             current = tx.ticket(state.current)
             heads = tx.queue_heads(day, window.services) if action == "call-next" else []
-            last_done = tx.last_done_at_window(day, window_id) if action == "rate" else None
+            last_done = self._last_done(tx, day, window_id) if action == "rate" else None
             out = rules.window_action(action, window, state, current, heads, now, rating=rating,
-                                      requeue=requeue, target=target, last_done=last_done)
+                                      requeue=requeue, target=target, last_done=last_done, day=day)
             tx.apply(out, day)
             new_state = next((w for w in out.windows if w.id == window_id), state)
             shown = tx.ticket(new_state.current)
@@ -243,12 +294,19 @@ class Hub:
             ticket = out.ticket if action not in rules.WINDOW_STATUS_ACTIONS else shown
             return ticket, window_dict(self.config, new_state, shown)
 
+    @staticmethod
+    def _last_done(tx: Tx, day: str, window_id: str) -> Ticket | None:
+        """What the window's rating keys rate: its last finished ticket, which just after the
+        roll-over may be one kept at the window from the day before."""
+        before = (date.fromisoformat(day) - timedelta(days=1)).isoformat()
+        return tx.last_done_at_window(day, window_id) or tx.last_done_at_window(before, window_id)
+
     # -- reading ----------------------------------------------------------------------------
 
     def snapshot(self) -> dict:
         now = self.now()
-        day = self.day_of(now)
         with self.store.read() as tx:
+            day = self._today(tx, now)
             last_event = tx.last_seq()
             waiting, issued = tx.counts_by_service(day)
             states = tx.window_states()
@@ -268,10 +326,9 @@ class Hub:
         windows = []
         for w in self.config.windows:
             state = states.get(w.id) or WindowState(w.id, w.status)
+            # A ticket called before the roll-over stays shown at its window (its `day` says
+            # which hall day it counts for) until the clerk ends it.
             current = currents.get(state.current)
-            # A ticket left from a day not yet rolled over is not today's business.
-            if current is not None and current.day != day:
-                current = None
             windows.append(window_dict(self.config, state, current))
         return {
             "hall": {"name": self.config.name.as_dict(), "languages": list(self.config.languages),
@@ -294,10 +351,9 @@ class Hub:
         }
 
     def set_notices(self, notices: list[Text]) -> list[dict]:
-        now = self.now()
         value = [n.as_dict() for n in notices]
         with self.store.write() as tx:
-            day = self._day(tx, now)
+            now, day = self._begin(tx)
             tx.set_state("notices", value)
             tx.apply(Outcome(events=[rules.Event("notices.changed", now, None, None,
                                                  {"notices": value})]), day)
@@ -306,9 +362,8 @@ class Hub:
     def report_status(self, device: Device, status: dict) -> dict:
         """A device tells how it is (a kiosk: its printer's paper). Staff see it in the snapshot;
         a change is also an event, so the overview updates at once."""
-        now = self.now()
         with self.store.write() as tx:
-            day = self._day(tx, now)
+            now, day = self._begin(tx)
             before = tx.device_statuses().get(device.id)
             tx.set_device_status(device.id, status, now)
             view = _device_dict(device, status, now)
@@ -322,8 +377,9 @@ class Hub:
             return tx.events_after(seq, limit)
 
     def stats(self, day: date | None = None) -> dict:
-        day_s = (day.isoformat() if day else self.day_of(self.now()))
+        now = self.now()
         with self.store.read() as tx:
+            day_s = day.isoformat() if day else self._today(tx, now)
             tickets = tx.tickets_of_day(day_s)
             transfers = tx.events_of_day(day_s, ["ticket.transferred"])
         return {"day": day_s,
@@ -346,8 +402,8 @@ class Hub:
         if window is None:
             raise not_found(f"Unknown window {window_id!r}", "没有该窗口")
         now = self.now()
-        day = self.day_of(now)
         with self.store.read() as tx:
+            day = self._today(tx, now)
             last_event = tx.last_seq()
             state = tx.window_state(window_id)
             current = tx.ticket(state.current)
@@ -355,8 +411,7 @@ class Hub:
             waiting, _ = tx.counts_by_service(day)
             handled = tx.tickets_at_window(day, window_id)
             transfers = tx.events_of_day(day, ["ticket.transferred"])
-        if current is not None and current.day != day:  # left from a day not yet rolled over
-            current = None
+        # A ticket called before the roll-over stays at the window until the clerk ends it.
         today = _stats_row({}, handled, transferred=sum(
             1 for e in transfers if (e.get("window") or {}).get("id") == window_id))
         return {"window": window_dict(self.config, state, current),
@@ -407,7 +462,9 @@ def _device_dict(device: Device, status: dict | None, updated_at: datetime | Non
 
 
 def _seconds(later: datetime | None, earlier: datetime | None) -> float | None:
-    return (later - earlier).total_seconds() if later and earlier else None
+    # Never negative: the engine stamps no time before a ticket's earlier ones, but rows written
+    # before it did (a clock stepped back) must not turn a hall's figures negative.
+    return max(0.0, (later - earlier).total_seconds()) if later and earlier else None
 
 
 def _stats_row(head: dict, tickets: list[Ticket], transferred: int, issued: int | None = None) -> dict:

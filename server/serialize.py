@@ -20,6 +20,8 @@ def ticket_dict(t: Ticket, with_token: bool = False) -> dict:
         "status": t.status, "issued_at": iso(t.issued_at), "called_at": iso(t.called_at),
         "window": t.window, "started_at": iso(t.started_at), "finished_at": iso(t.finished_at),
         "day": t.day, "origin_service": t.origin_service, "transfers": t.transfers,
+        # Why a cancelled ticket was cancelled ("citizen" | "day_closed"); null otherwise.
+        "cancel_reason": t.cancel_reason,
     }
     if with_token:
         d["token"] = t.token

@@ -9,6 +9,7 @@ RATINGS = ("satisfied", "basic", "unsatisfied")
 
 WAITING, CALLED, SERVING, DONE = "waiting", "called", "serving", "done"
 NO_SHOW, CANCELLED, TRANSFERRED = "no_show", "cancelled", "transferred"
+CITIZEN, DAY_CLOSED = "citizen", "day_closed"  # cancel reasons
 # A ticket in one of these states occupies a window.
 AT_WINDOW = (CALLED, SERVING)
 OPEN_STATES = (WAITING, CALLED, SERVING)
@@ -38,6 +39,14 @@ class Ticket:
     device: str | None = None
     transfers: int = 0
     calls: int = 0  # how many times it was called (a requeued no-show can be called again)
+    # Why a cancelled ticket was cancelled: CITIZEN (from the phone page) or DAY_CLOSED (still
+    # waiting when its hall day ended), so the citizen's page can say which.
+    cancel_reason: str | None = None
+
+    def latest_time(self) -> datetime:
+        """The latest time written for this ticket: nothing later may be stamped before it."""
+        return max(t for t in (self.issued_at, self.queued_at, self.called_at, self.started_at,
+                               self.finished_at) if t is not None)
 
     def queue_key(self) -> tuple:
         """Order among tickets of equal priority: earliest queued first. On an exact tie the

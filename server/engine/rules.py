@@ -11,8 +11,8 @@ from datetime import date, datetime, timedelta
 
 from ..config.model import Service, Window
 from .model import (
-    AT_WINDOW, CALLED, CANCELLED, DONE, NO_SHOW, OPEN_STATES, PRIORITIES, RATINGS, SERVING,
-    WAITING, DomainError, Event, Outcome, Ticket, WindowState,
+    AT_WINDOW, CALLED, CANCELLED, CITIZEN, DAY_CLOSED, DONE, NO_SHOW, PRIORITIES, RATINGS,
+    SERVING, WAITING, DomainError, Event, Outcome, Ticket, WindowState,
 )
 
 MAX_SEQ_NO = 999  # numbers have three digits
@@ -22,6 +22,22 @@ def hall_day(now: datetime, day_starts_at) -> date:
     """The hall day `now` belongs to: before `day_starts_at` it is still yesterday's day."""
     shift = timedelta(hours=day_starts_at.hour, minutes=day_starts_at.minute)
     return (now - shift).date()
+
+
+def current_day(now: datetime, day_starts_at, stored_day: str | None) -> str:
+    """Today's hall day as an ISO date: the day `now` falls in, but never before the day already
+    stored. A wall clock stepped back across the day start must not re-open yesterday's day
+    (its numbering would go on, or restart, in a day that has been closed)."""
+    day = hall_day(now, day_starts_at).isoformat()
+    return stored_day if stored_day is not None and stored_day > day else day
+
+
+def stamp(ticket: Ticket, now: datetime) -> datetime:
+    """The time to write for a change to `ticket`: `now`, but never before a time the ticket
+    already has. A wall clock stepped back (NTP) would otherwise make a call come before the
+    issue, and the figures would show negative waits and service times."""
+    latest = ticket.latest_time()
+    return now if now >= latest else latest
 
 
 def format_number(prefix: str, seq_no: int) -> str:
@@ -101,10 +117,11 @@ def _require_called(state: WindowState, current: Ticket | None, message_zh: str)
 
 
 def _finish(state: WindowState, current: Ticket, now: datetime, rating: str | None) -> Outcome:
-    done = current.evolve(status=DONE, finished_at=now, rating=rating,
+    at = stamp(current, now)
+    done = current.evolve(status=DONE, finished_at=at, rating=rating,
                           started_at=current.started_at or current.called_at)
     return Outcome(ticket=done, tickets=[done],
-                   events=[Event("ticket.finished", now, done, state.id,
+                   events=[Event("ticket.finished", at, done, state.id,
                                  {"rating": rating} if rating else {})])
 
 
@@ -118,10 +135,11 @@ def call_next(window: Window, state: WindowState, current: Ticket | None, waitin
     chosen = pick_next(window, waiting)
     new_state = WindowState(state.id, state.status, chosen.id if chosen else None)
     if chosen is not None:
-        called = chosen.evolve(status=CALLED, called_at=now, window=window.id,
+        at = stamp(chosen, now)
+        called = chosen.evolve(status=CALLED, called_at=at, window=window.id,
                                calls=chosen.calls + 1)
         out.tickets.append(called)
-        out.events.append(Event("ticket.called", now, called, window.id))
+        out.events.append(Event("ticket.called", at, called, window.id))
         out.ticket = called
     if new_state != state:
         out.windows.append(new_state)
@@ -132,14 +150,15 @@ def recall(state: WindowState, current: Ticket | None, now: datetime) -> Outcome
     ticket = _require_called(state, current, "该号已在办理中，无需重复呼叫")
     recalled = ticket.evolve(calls=ticket.calls + 1)
     return Outcome(ticket=recalled, tickets=[recalled],
-                   events=[Event("ticket.recalled", now, recalled, state.id)])
+                   events=[Event("ticket.recalled", stamp(ticket, now), recalled, state.id)])
 
 
 def start(state: WindowState, current: Ticket | None, now: datetime) -> Outcome:
     ticket = _require_called(state, current, "该号已在办理中")
-    serving = ticket.evolve(status=SERVING, started_at=now)
+    at = stamp(ticket, now)
+    serving = ticket.evolve(status=SERVING, started_at=at)
     return Outcome(ticket=serving, tickets=[serving],
-                   events=[Event("ticket.started", now, serving, state.id)])
+                   events=[Event("ticket.started", at, serving, state.id)])
 
 
 def finish(state: WindowState, current: Ticket | None, now: datetime,
@@ -154,22 +173,38 @@ def finish(state: WindowState, current: Ticket | None, now: datetime,
     return out
 
 
+def _require_today(ticket: Ticket, day: str | None, what: str, what_zh: str) -> None:
+    """A ticket kept at its window over the roll-over belongs to a hall day whose queues are
+    closed: it cannot wait again (no window would call it, and its number is that day's)."""
+    if day is not None and ticket.day != day:
+        raise DomainError(
+            "invalid_state",
+            f"Ticket {ticket.number} is from the hall day {ticket.day}, whose queues have closed: "
+            f"it cannot be {what}; finish it or record a no-show",
+            f"{ticket.number} 属于已结束的营业日（{ticket.day}），不能{what_zh}，请办结或记为过号")
+
+
 def no_show(state: WindowState, current: Ticket | None, now: datetime,
-            requeue: bool = False) -> Outcome:
+            requeue: bool = False, day: str | None = None) -> Outcome:
+    """`day` is today's hall day (None: not checked)."""
     ticket = _require_called(state, current, "该号已在办理中，不能记为过号")
+    at = stamp(ticket, now)
     if requeue:
+        _require_today(ticket, day, "put back in the queue", "重新排队")
         # Back in line behind everybody waiting now, keeping its number.
-        after = ticket.evolve(status=WAITING, window=None, queued_at=now)
+        after = ticket.evolve(status=WAITING, window=None, queued_at=at)
     else:
-        after = ticket.evolve(status=NO_SHOW, finished_at=now)
+        after = ticket.evolve(status=NO_SHOW, finished_at=at)
     return Outcome(ticket=after, tickets=[after],
                    windows=[WindowState(state.id, state.status, None)],
-                   events=[Event("ticket.no_show", now, after, state.id, {"requeued": requeue})])
+                   events=[Event("ticket.no_show", at, after, state.id, {"requeued": requeue})])
 
 
-def transfer(state: WindowState, current: Ticket | None, target: Service, now: datetime) -> Outcome:
+def transfer(state: WindowState, current: Ticket | None, target: Service, now: datetime,
+             day: str | None = None) -> Outcome:
     _require_open(state)
     ticket = _require_current(state, current)
+    _require_today(ticket, day, "transferred", "转办")
     if target.id == ticket.service:
         raise DomainError("invalid_state", f"Ticket {ticket.number} is already in {target.id}",
                           "该号已在此业务队列中")
@@ -177,7 +212,7 @@ def transfer(state: WindowState, current: Ticket | None, target: Service, now: d
                           transfers=ticket.transfers + 1)
     return Outcome(ticket=moved, tickets=[moved],
                    windows=[WindowState(state.id, state.status, None)],
-                   events=[Event("ticket.transferred", now, moved, state.id,
+                   events=[Event("ticket.transferred", stamp(ticket, now), moved, state.id,
                                  {"from_service": ticket.service, "to_service": target.id})])
 
 
@@ -220,7 +255,8 @@ def rate(state: WindowState, current: Ticket | None, last_done: Ticket | None, r
                           "该号已评价")
     rated = last_done.evolve(rating=rating)
     return Outcome(ticket=rated, tickets=[rated],
-                   events=[Event("ticket.rated", now, rated, state.id, {"rating": rating})])
+                   events=[Event("ticket.rated", stamp(last_done, now), rated, state.id,
+                                 {"rating": rating})])
 
 
 WINDOW_STATUS_ACTIONS = {"pause": "paused", "resume": "open", "close": "closed"}
@@ -231,9 +267,10 @@ WINDOW_ACTIONS = ("call-next", "recall", "start", "finish", "no-show", "transfer
 def window_action(action: str, window: Window, state: WindowState, current: Ticket | None,
                   waiting: list[Ticket], now: datetime, *, rating: str | None = None,
                   requeue: bool = False, target: Service | None = None,
-                  last_done: Ticket | None = None) -> Outcome:
+                  last_done: Ticket | None = None, day: str | None = None) -> Outcome:
     """One clerk action at a window, by its API name. `waiting` matters only to call-next,
-    `last_done` (the ticket this window finished last) only to rate."""
+    `last_done` (the ticket this window finished last) only to rate, `day` (today's hall day)
+    to no-show with requeue and transfer."""
     if action == "call-next":
         return call_next(window, state, current, waiting, now)
     if action == "recall":
@@ -243,9 +280,9 @@ def window_action(action: str, window: Window, state: WindowState, current: Tick
     if action == "finish":
         return finish(state, current, now, rating)
     if action == "no-show":
-        return no_show(state, current, now, requeue)
+        return no_show(state, current, now, requeue, day)
     if action == "transfer":
-        return transfer(state, current, target, now)
+        return transfer(state, current, target, now, day)
     if action == "rate":
         return rate(state, current, last_done, rating, now)
     return set_status(state, WINDOW_STATUS_ACTIONS[action], current, now)
@@ -256,9 +293,10 @@ def cancel(ticket: Ticket, now: datetime) -> Outcome:
     if ticket.status != WAITING:
         raise DomainError("invalid_state", f"Ticket {ticket.number} is {ticket.status}, not waiting",
                           "该号已不在等候中，无法取消")
-    cancelled = ticket.evolve(status=CANCELLED, finished_at=now)
+    at = stamp(ticket, now)
+    cancelled = ticket.evolve(status=CANCELLED, finished_at=at, cancel_reason=CITIZEN)
     return Outcome(ticket=cancelled, tickets=[cancelled],
-                   events=[Event("ticket.cancelled", now, cancelled, None, {"reason": "citizen"})])
+                   events=[Event("ticket.cancelled", at, cancelled, None, {"reason": CITIZEN})])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -267,16 +305,22 @@ def cancel(ticket: Ticket, now: datetime) -> Outcome:
 
 def close_day(old_day: str, new_day: str, open_tickets: list[Ticket],
               windows: list[WindowState], now: datetime) -> Outcome:
-    """End a hall day: tickets still open are cancelled (kept, not deleted), windows cleared."""
+    """End a hall day: tickets still waiting are cancelled (kept, not deleted: the phone page
+    says the day ended). A citizen called or being served stays at the window until the clerk
+    ends the visit, and counts for the day the ticket was issued; the window's next call-next
+    finishes it and calls from the new day's queue. A window pointing at anything else is
+    cleared."""
     out = Outcome()
+    at_windows = {t.id for t in open_tickets if t.status in AT_WINDOW and t.window is not None}
     for t in open_tickets:
-        if t.status in OPEN_STATES:
-            cancelled = t.evolve(status=CANCELLED, finished_at=now)
+        if t.status == WAITING:
+            at = stamp(t, now)
+            cancelled = t.evolve(status=CANCELLED, finished_at=at, cancel_reason=DAY_CLOSED)
             out.tickets.append(cancelled)
-            out.events.append(Event("ticket.cancelled", now, cancelled, t.window,
-                                    {"reason": "day_closed"}))
+            out.events.append(Event("ticket.cancelled", at, cancelled, None,
+                                    {"reason": DAY_CLOSED}))
     for w in windows:
-        if w.current is not None:
+        if w.current is not None and w.current not in at_windows:
             out.windows.append(WindowState(w.id, w.status, None))
     out.events.append(Event("day.reset", now, None, None, {"closed_day": old_day, "day": new_day}))
     return out

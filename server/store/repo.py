@@ -31,7 +31,7 @@ from .db import make_engine
 
 T = schema.tickets
 # The newest migration in migrations/versions; tests check that the two agree.
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 
 
 # The hot statements are built once: building SQLAlchemy constructs per call cost more than
@@ -76,6 +76,7 @@ _state_upsert = sqlite_insert(H)
 SET_STATE = _state_upsert.on_conflict_do_update(index_elements=["key"],
                                                 set_={"value": _state_upsert.excluded.value})
 LAST_SEQ = select(func.coalesce(func.max(E.c.seq), 0))
+LAST_EVENT_AT = select(E.c.at).order_by(E.c.seq.desc()).limit(1)
 EVENTS_AFTER = select(E.c.seq, E.c.type, E.c.data).where(E.c.seq > _p("seq")).order_by(E.c.seq).limit(_p("limit"))
 
 
@@ -121,7 +122,7 @@ class Tx:
             token=m["token"], called_at=self._dt(m["called_at"]),
             started_at=self._dt(m["started_at"]), finished_at=self._dt(m["finished_at"]),
             window=m["window"], rating=m["rating"], lang=m["lang"], device=m["device"],
-            transfers=m["transfers"], calls=m["calls"])
+            transfers=m["transfers"], calls=m["calls"], cancel_reason=m["cancel_reason"])
 
     def _tickets(self, query) -> list[Ticket]:
         return [self._ticket(r) for r in self.conn.execute(query)]
@@ -250,6 +251,10 @@ class Tx:
     def last_seq(self) -> int:
         return self.conn.execute(LAST_SEQ).scalar_one()
 
+    def last_event_at(self) -> datetime | None:
+        """When the newest event happened: no hub process may stamp a change before it."""
+        return self._dt(self.conn.execute(LAST_EVENT_AT).scalar())
+
     def events_after(self, seq: int, limit: int = 1000) -> list[StoredEvent]:
         return [StoredEvent(*r) for r in self.conn.execute(EVENTS_AFTER, {"seq": seq, "limit": limit})]
 
@@ -275,7 +280,7 @@ class Tx:
                 issued_at=_ts(t.issued_at), queued_at=_ts(t.queued_at), called_at=_ts(t.called_at),
                 started_at=_ts(t.started_at), finished_at=_ts(t.finished_at), window=t.window,
                 token=t.token, rating=t.rating, lang=t.lang, device=t.device,
-                transfers=t.transfers, calls=t.calls)
+                transfers=t.transfers, calls=t.calls, cancel_reason=t.cancel_reason)
             self.conn.execute(UPSERT_TICKET, values)
         for w in outcome.windows:
             self.conn.execute(UPDATE_WINDOW, {"wid": w.id, "status": w.status, "current": w.current})

@@ -31,6 +31,7 @@ tickets = Table(
     Column("device", String(64)),
     Column("transfers", Integer, nullable=False, default=0),
     Column("calls", Integer, nullable=False, default=0),
+    Column("cancel_reason", String(16)),  # citizen | day_closed, for a cancelled ticket
     # The last resort against a duplicate number, whatever happens above it.
     Index("uq_tickets_number", "day", "origin_service", "seq_no", unique=True),
     Index("ix_tickets_queue", "status", "service", "day", "priority", "queued_at"),

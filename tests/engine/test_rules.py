@@ -198,11 +198,16 @@ def test_cancel_only_while_waiting():
         rules.cancel(ticket(status="called", window="1"), T0)
 
 
-def test_close_day_cancels_open_tickets_and_clears_windows():
-    tickets = [ticket(seq=1, status="called", window="1"), ticket(seq=2), ticket(seq=3, status="done")]
+def test_close_day_cancels_waiting_tickets_and_keeps_the_windows_citizens():
+    tickets = [ticket(seq=1, status="called", window="1"), ticket(seq=2),
+               ticket(seq=3, status="serving", window="2"), ticket(seq=4, status="done")]
     out = rules.close_day("2026-11-26", "2026-11-27", tickets,
-                          [WindowState("1", "open", "a1"), WindowState("2", "open")], T0)
-    assert sorted(t.number for t in out.tickets) == ["A001", "A002"]
-    assert all(t.status == "cancelled" for t in out.tickets)
-    assert out.windows == [WindowState("1", "open", None)]
-    assert out.events[-1].type == "day.reset"
+                          [WindowState("1", "open", "a1"), WindowState("2", "open", "a3"),
+                           WindowState("3", "open", "a4")], T0)
+    assert [(t.number, t.status, t.cancel_reason) for t in out.tickets] == [
+        ("A002", "cancelled", "day_closed")]
+    # Windows 1 and 2 keep their citizens; window 3 pointed at a finished ticket and is cleared.
+    assert out.windows == [WindowState("3", "open", None)]
+    assert [e.type for e in out.events] == ["ticket.cancelled", "day.reset"]
+    assert out.events[0].data == {"reason": "day_closed"}
+    assert out.events[-1].data == {"closed_day": "2026-11-26", "day": "2026-11-27"}
