@@ -23,13 +23,16 @@ class Printing:
 
     def check(self) -> PrinterStatus:
         """The printer's state now, also told to the hub when it changed."""
-        try:
-            status = self.printer.status()
-        except Exception as exc:  # status() answers "unknown" itself; a bug must not stop a ticket
-            log.exception("printer status")
-            status = PrinterStatus("unknown", None, f"no status: {exc}")
+        status = self._query()
         self.report(status.as_dict())
         return status
+
+    def _query(self) -> PrinterStatus:
+        try:
+            return self.printer.status()
+        except Exception as exc:  # status() answers "unknown" itself; a bug must not stop a ticket
+            log.exception("printer status")
+            return PrinterStatus("unknown", None, f"no status: {exc}")
 
     def report(self, status: dict) -> None:
         with self._lock:
@@ -43,19 +46,32 @@ class Printing:
 
     def print_issued(self, issued: dict, hall: dict, hub_url: str,
                      lang: str) -> tuple[bool, str | None, PrinterStatus]:
-        """Check, then print. (printed, problem, status): problem is "paper_out", "offline" or
-        "failed" when nothing was printed, so the citizen is told to note the number down."""
+        """Check, print once, check again. (printed, problem, status): problem is "paper_out",
+        "offline" or "failed" when nothing was printed, "incomplete" when the job broke off or
+        the printer stopped right after it (the roll ended mid-ticket): the citizen is told to
+        note the number down. A ticket is never printed twice: half a ticket and a whole one
+        would be two papers with one number."""
         status = self.check()
         if not status.can_print:
             return False, "paper_out" if status.paper == "out" else "offline", status
+        number = (issued.get("ticket") or {}).get("number")
         try:
             self.printer.print_ticket(from_api(issued, hall, hub_url, lang))
         except PrintError as exc:
-            log.warning("print failed: %s", exc.message)
-            failed = PrinterStatus(status.paper, False, exc.message[:200])
-            self.report(failed.as_dict())
-            return False, "failed", failed
-        return True, None, status
+            log.warning("ticket %s: print failed%s: %s", number,
+                        f" after {exc.sent} bytes" if exc.partial else "", exc.message)
+            after = self._query()
+            if after.can_print:  # it answers as if fine, yet took no ticket: warn the next citizen
+                after = PrinterStatus(after.paper, False, exc.message[:200])
+            self.report(after.as_dict())
+            return False, "incomplete" if exc.partial else "failed", after
+        # The printer took every byte into its buffer; a roll ending while it prints shows now.
+        after = self.check()
+        if not after.can_print:
+            log.warning("ticket %s: the printer stopped right after the job (%s): it may be incomplete",
+                        number, after.detail)
+            return False, "incomplete", after
+        return True, None, after
 
     @property
     def printed(self) -> bytes:

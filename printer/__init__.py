@@ -42,7 +42,7 @@ class TicketPrinter:
             image_mode.check_font()
         self._lock = threading.Lock()
         # The dummy keeps what it was sent across jobs, like paper coming out of a printer.
-        self.dummy = AnsweringDummy(self.address.target) if self.address.scheme == "dummy" else None
+        self.dummy = AnsweringDummy(*self.address.target) if self.address.scheme == "dummy" else None
 
     def render(self, ticket: TicketPrint) -> bytes:
         """The bytes of one ticket, without touching the printer (pure but for the font)."""
@@ -53,17 +53,22 @@ class TicketPrinter:
 
     def print_ticket(self, ticket: TicketPrint) -> int:
         """Send one ticket; returns the bytes sent, or raises PrintError (never hangs: every
-        step has a timeout)."""
+        step has a timeout; its `partial` says whether some of the ticket may be on paper)."""
         data = self.render(ticket)
         with self._lock:
             device = connect.open_device(self.address, self.dummy)
+            sent = 0
             try:
                 for start in range(0, len(data), CHUNK):
                     device._raw(data[start:start + CHUNK])
+                    sent = min(len(data), start + CHUNK)
                 device.finish()
             except Exception as exc:
+                # Once writing began, part of the ticket may be on paper (a roll ending half-way,
+                # a link dropping): the error says so, and the job is never sent again.
+                partial = None if getattr(device, "all_or_nothing", False) else sent
                 raise PrintError(f"The printer {self.url} did not take the ticket: {exc or type(exc).__name__}",
-                                 "打印失败，请记下您的号码") from exc
+                                 "打印失败，请记下您的号码", partial) from exc
             finally:
                 self._close(device)
         return len(data)

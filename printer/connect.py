@@ -4,7 +4,8 @@
     serial:///dev/ttyUSB0?baudrate=19200[&flow=dsrdtr|rtscts|xonxoff|none]
     tcp://10.0.0.9:9100        cups://QUEUE
     file:///dev/usb/lp0 (any path; a plain file collects the tickets, one after another)
-    dummy: (records bytes; ?paper=near_end|out|offline|silent answers status queries so)
+    dummy: (records bytes; ?paper=near_end|out|offline|silent answers status queries so;
+            ?out_after=N: the roll ends after N bytes of tickets, see AnsweringDummy)
 
 Every URL takes ?timeout=SECONDS (default 3): how long connecting, or a write that makes no
 progress, may take. A status answer is waited for STATUS_TIMEOUT_S.
@@ -38,9 +39,10 @@ STATUS_TIMEOUT_S = 0.5
 DUMMY_ANSWERS = {"ok": (b"\x16", b"\x12", b"\x12"), "near_end": (b"\x16", b"\x12", b"\x1e"),
                  "out": (b"\x1e", b"\x32", b"\x72"), "offline": (b"\x1e", b"\x16", b"\x12"),
                  "silent": (b"", b"", b"")}
+STATUS_REQUESTS = (b"\x10\x04\x01", b"\x10\x04\x02", b"\x10\x04\x04")
 FLOW = ("dsrdtr", "rtscts", "xonxoff", "none")  # python-escpos's default is dsrdtr
 PARAMS = {"usb": {"in_ep", "out_ep"}, "serial": {"baudrate", "flow"}, "tcp": set(), "file": set(),
-          "cups": set(), "dummy": {"paper"}}
+          "cups": set(), "dummy": {"paper", "out_after", "buffer"}}
 
 
 @dataclass(frozen=True)
@@ -53,19 +55,39 @@ class Address:
 
 class AnsweringDummy(Dummy):
     """python-escpos's Dummy, which records what is sent, answering status queries like a
-    printer would (or not at all), so tests and demos exercise the same code as real devices."""
+    printer would (or not at all), so tests and demos exercise the same code as real devices.
 
-    def __init__(self, paper: str = "ok"):
+    With `out_after` the roll ends after that many bytes of tickets, as a real one does in the
+    middle of a ticket: from then on the paper sensor answers "out", the bytes the printer's
+    `buffer` still holds are taken but never printed, and the next write fails the way a stalled
+    USB, serial or device-file write does, with a timeout. `output` is what reached the paper."""
+
+    def __init__(self, paper: str = "ok", out_after: int | None = None, buffer: int = 0):
         super().__init__()
-        self.answers = dict(zip((b"\x10\x04\x01", b"\x10\x04\x02", b"\x10\x04\x04"),
-                                DUMMY_ANSWERS[paper]))
+        self.answers = dict(zip(STATUS_REQUESTS, DUMMY_ANSWERS[paper]))
         self._pending = b""
+        self.paper_left, self.buffer_left = out_after, buffer
+        if out_after == 0:
+            self.answers = dict(zip(STATUS_REQUESTS, DUMMY_ANSWERS["out"]))
 
     def _raw(self, msg: bytes) -> None:
         if msg in self.answers:
             self._pending = self.answers[msg]
-        else:
-            super()._raw(msg)
+            return
+        if self.paper_left is None:
+            return super()._raw(msg)
+        fits = min(len(msg), self.paper_left)
+        if fits:
+            super()._raw(msg[:fits])
+        self.paper_left -= fits
+        if self.paper_left == 0:  # the roll's end: the sensor says so from now on
+            self.answers = dict(zip(STATUS_REQUESTS, DUMMY_ANSWERS["out"]))
+        rest = len(msg) - fits
+        if rest:
+            held = min(rest, self.buffer_left)
+            self.buffer_left -= held
+            if held < rest:
+                raise TimeoutError("the printer took no data (out of paper)")
 
     def _read(self) -> bytes:
         answer, self._pending = self._pending, b""
@@ -122,7 +144,13 @@ def parse(url: str) -> Address:
         paper = query.get("paper", "ok")  # dummy
         if paper not in DUMMY_ANSWERS:
             raise ValueError(f"paper must be one of {', '.join(DUMMY_ANSWERS)}")
-        return Address(url, scheme, paper, timeout)
+        out_after = int(query["out_after"]) if "out_after" in query else None
+        buffer = int(query.get("buffer", 0))
+        if (out_after is not None and out_after < 0) or buffer < 0:
+            raise ValueError("out_after and buffer are byte counts, 0 or more")
+        if "buffer" in query and out_after is None:
+            raise ValueError("buffer needs out_after (a printer's buffer matters once the roll ends)")
+        return Address(url, scheme, (paper, out_after, buffer), timeout)
     except ValueError as exc:  # also a bad port number or hex id
         raise _bad(url, str(exc)) from None
 
@@ -314,6 +342,8 @@ def bounded(call, timeout: float, what: str):
 class CupsQueue(Escpos):
     """A CUPS queue taking raw ESC/POS (pycups). Unlike python-escpos's CupsPrinter, which submits
     the job while closing and so cannot report a failure, finish() submits it and raises."""
+
+    all_or_nothing = True  # finish() submits the whole job or none of it: a failure printed nothing
 
     def __init__(self, queue: str, timeout: float):
         super().__init__()

@@ -63,8 +63,13 @@ class _Recording:
 
 
 class FakeNetworkPrinter(_Recording):
-    def __init__(self, paper: str = "ok"):
+    """With `close_after`, the roll ends after that many bytes of a ticket: the printer drops the
+    job's connection, unread data and all, and answers "out" from then on."""
+
+    def __init__(self, paper: str = "ok", close_after: int | None = None):
         self.answers = ANSWERS[paper]
+        self.close_after = close_after
+        self.ticket_bytes = 0
         self.received = bytearray()
         self.connections = 0
         self.sock = socket.socket()
@@ -87,8 +92,9 @@ class FakeNetworkPrinter(_Recording):
             with conn:
                 conn.settimeout(0.1)
                 while not self.stop.is_set() and time.monotonic() < deadline:
-                    try:
-                        data = conn.recv(65536)
+                    left = (self.close_after or 0) - self.ticket_bytes
+                    try:  # a printer whose roll ends takes no byte beyond it
+                        data = conn.recv(left if left > 0 else 65536)
                     except TimeoutError:
                         continue
                     if not data:
@@ -97,6 +103,11 @@ class FakeNetworkPrinter(_Recording):
                     answer = self.answers.get(REQUESTS.get(bytes(data[-3:])))
                     if answer:
                         conn.sendall(answer)
+                    elif bytes(data) not in REQUESTS:
+                        self.ticket_bytes += len(data)
+                        if self.close_after is not None and self.ticket_bytes >= self.close_after:
+                            self.answers = ANSWERS["out"]
+                            break
 
     def close(self):
         self.stop.set()
@@ -145,8 +156,8 @@ class FakeSerialPrinter(_Recording):
 def network_printer():
     made = []
 
-    def make(paper="ok"):
-        made.append(FakeNetworkPrinter(paper))
+    def make(paper="ok", close_after=None):
+        made.append(FakeNetworkPrinter(paper, close_after))
         return made[-1]
 
     yield make

@@ -67,6 +67,7 @@ def test_refused_connection_is_a_clear_error_at_once(ticket):
     with Timer() as t, pytest.raises(PrintError) as e:
         printer.print_ticket(ticket)
     assert t.took < 1 and url in e.value.message and e.value.message_zh
+    assert not e.value.partial  # nothing reached the printer: not even part of a ticket
     status = printer.status()
     assert (status.paper, status.online) == ("unknown", False) and url in status.detail
 
@@ -89,6 +90,7 @@ def test_a_serial_printer_that_stops_taking_data_fails_the_job_in_time(serial_pr
         with pytest.raises(PrintError) as e:
             printer.print_ticket(ticket)
     assert status.paper == "unknown" and "did not take the ticket" in e.value.message
+    assert e.value.partial  # part of it went down the line: it may be partly printed
     assert t.took < 2.5
 
 
@@ -124,7 +126,7 @@ def test_a_device_file_nobody_reads_never_blocks(tmp_path, ticket):
         fcntl.fcntl(reader, fcntl.F_SETPIPE_SZ, 4096)
         with Timer() as t, pytest.raises(PrintError) as e:
             open_printer(f"file://{fifo}?timeout=0.3", mode="image").print_ticket(ticket)
-        assert "took no data" in e.value.message and t.took < 1.5
+        assert "took no data" in e.value.message and t.took < 1.5 and e.value.partial
     finally:
         os.close(reader)
 
@@ -166,8 +168,9 @@ def test_cups_queue(monkeypatch, ticket):
     fake.reasons, fake.state = ["media-empty-error", "offline-report"], 5
     assert (printer.status().paper, printer.status().online) == ("out", False)
     fake.fail = RuntimeError("client-error-not-possible")
-    with pytest.raises(PrintError, match="client-error-not-possible"):  # not swallowed on close
+    with pytest.raises(PrintError, match="client-error-not-possible") as e:  # not swallowed on close
         printer.print_ticket(ticket)
+    assert not e.value.partial  # CUPS takes a job whole or not at all
     with pytest.raises(PrintError, match="no queue named 'other'"):
         open_printer("cups://other").print_ticket(ticket)
 
