@@ -245,7 +245,11 @@ def cmd_close_day(args) -> int:
         result = hub.close_day()
     finally:
         hub.stop()
-    print(f"closed hall day {result['day']}: {result['cancelled']} open ticket(s) cancelled")
+    # As the roll-over at the day's start does: only waiting tickets are cancelled; a citizen
+    # called or being served stays at the window until the clerk ends the visit.
+    print(f"closed hall day {result['day']}: {result['cancelled']} waiting ticket(s) cancelled; "
+          f"{result['at_windows']} ticket(s) called or being served stay at their windows "
+          "until the clerk ends them")
     return 0
 
 

@@ -33,7 +33,7 @@ def test_close_day_and_stats_csv(make_app, db_url, tmp_path):
 
     run = hallcall("close-day", "--db", db_url)
     assert run.returncode == 0, run.stderr
-    assert "2 open ticket(s) cancelled" in run.stdout
+    assert "2 waiting ticket(s) cancelled; 0 ticket(s) called or being served stay" in run.stdout
     run = hallcall("stats", "--db", db_url)
     row = next(r for r in csv.DictReader(run.stdout.splitlines()) if r["id"] == "company-name")
     assert (row["waiting"], row["cancelled"], row["issued"]) == ("0", "2", "3")
