@@ -5,6 +5,7 @@ staff can fix the whole file in one go instead of one error per start.
 """
 from __future__ import annotations
 
+import ipaddress
 import re
 import tomllib
 from datetime import time
@@ -194,6 +195,26 @@ def _check_id(node: _Node, key: str, value, seen: set, what: str) -> None:
     elif value in seen:
         node.bad(key, f"{what} {value!r} is defined twice")
     seen.add(value)
+
+
+def _parse_proxies(hub: _Node) -> tuple:
+    """[hub] trusted_proxies: addresses or networks ("127.0.0.1", "10.0.0.0/24") of the reverse
+    proxies in front of the hub, the only peers whose X-Forwarded-For is believed."""
+    networks = []
+    for i, item in enumerate(hub.get("trusted_proxies", list, default=[])):
+        key = f"trusted_proxies[{i}]"
+        if not isinstance(item, str):
+            hub.bad(key, 'must be a string like "127.0.0.1" or "10.0.0.0/24"')
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item.strip()))
+        except ValueError as exc:
+            if "host bits" in str(exc):
+                network = ipaddress.ip_network(item.strip(), strict=False)
+                hub.bad(key, f"{item!r} has host bits set: name the network, {str(network)!r}")
+            else:
+                hub.bad(key, f"{item!r} is not an IP address or network like \"10.0.0.0/24\"")
+    return tuple(networks)
 
 
 def parse_config(data: dict, source: str = "<memory>") -> HallConfig:
@@ -399,6 +420,10 @@ def parse_config(data: dict, source: str = "<memory>") -> HallConfig:
         buttons.append(GpioButton(w or "", {k[:-4]: v for k, v in found.items()}, led, device))
         node.finish()
     gpio.finish()
+
+    hub = root.child("hub") or _Node({}, "hub", problems)
+    trusted_proxies = _parse_proxies(hub)
+    hub.finish()
     root.finish()
 
     if problems:
@@ -408,4 +433,5 @@ def parse_config(data: dict, source: str = "<memory>") -> HallConfig:
         departments=tuple(departments), services=tuple(services), windows=tuple(windows),
         devices=tuple(devices), clerks=tuple(clerks), notices=tuple(notices),
         announcer=announcer,
-        gpio=Gpio(tuple(buttons), float(hold_seconds or 2.0), bool(pull_up)), source=source)
+        gpio=Gpio(tuple(buttons), float(hold_seconds or 2.0), bool(pull_up)), source=source,
+        trusted_proxies=trusted_proxies)

@@ -5,6 +5,7 @@ trust it: ids are unique, references resolve, times parse.
 """
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 from datetime import time
 
@@ -155,6 +156,8 @@ class HallConfig:
     announcer: Announcer
     gpio: Gpio
     source: str = "<memory>"
+    # Reverse proxies whose X-Forwarded-For is believed ([hub] trusted_proxies); empty: none.
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
 
     def __post_init__(self):
         object.__setattr__(self, "_services", {s.id: s for s in self.services})

@@ -13,6 +13,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from ..config import HallConfig
 from ..passwords import DEFAULT_METHOD, method_of, verify
 from .clerk_session import CSRF_FIELD, csrf_ok, csrf_token, current_clerk, sign_in, sign_out
+from .client_addr import client_address
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +81,13 @@ def login():
     if not clerk_id or not password:
         return _login_page(400, MISSING, clerk_id=clerk_id)
     throttle = current_app.config["LOGIN_THROTTLE"]
-    # Ids are case-sensitive, but one lock for all spellings, so W3 is not a fresh 5 tries.
-    keys = (f"clerk:{clerk_id.lower()}", f"addr:{request.remote_addr}")
+    address = client_address()
+    clerk = _hall().clerk(clerk_id)
+    # Failures count against the clerk id: guessing one clerk's password locks that clerk only,
+    # and clerks behind one proxy, or at one PC, do not lock each other out. Ids are
+    # case-sensitive, but one count for all spellings, so W3 is not a fresh 5 tries. Only ids
+    # nobody has also count per address, so trying made-up ids is not a fresh 5 tries each.
+    keys = (f"clerk:{clerk_id.lower()}",) + (() if clerk else (f"addr:{address}",))
     wait = throttle.locked_for(*keys)
     if wait is not None:
         minutes = max(1, math.ceil(wait / 60))
@@ -89,14 +95,13 @@ def login():
                                  f"Too many failed sign-ins; please try again in {minutes} "
                                  f"minute{'s' if minutes > 1 else ''}"),
                            clerk_id=clerk_id, headers={"Retry-After": str(math.ceil(wait))})
-    clerk = _hall().clerk(clerk_id)
     if not verify(clerk.password_hash if clerk else None, password, _dummy_method()):
         throttle.failed(*keys)
-        log.warning("console sign-in failed for %r from %s", clerk_id, request.remote_addr)
+        log.warning("console sign-in failed for %r from %s", clerk_id, address)
         return _login_page(401, WRONG, clerk_id=clerk_id)
     throttle.succeeded(keys[0])
     sign_in(clerk)
-    log.info("clerk %s signed in from %s", clerk.id, request.remote_addr)
+    log.info("clerk %s signed in from %s", clerk.id, address)
     wanted = form.get("window")
     if wanted and clerk.may_act_on(wanted):
         return redirect(url_for(".window_page", window_id=wanted), 303)

@@ -1,5 +1,6 @@
-"""Sign-in throttling: after a few wrong passwords for one clerk id, or from one address, sign-in
-is refused for a while, so a password cannot be guessed at the speed the hub answers.
+"""Sign-in throttling: after a few wrong passwords for one key, sign-in is refused for a while, so
+a password cannot be guessed at the speed the hub answers. The console counts per clerk id, and
+per client address only for ids no clerk has (console.login).
 
 Kept in memory: a restart forgets the failures, which an attacker cannot trigger, and a second
 hub process on the same file keeps its own count (it at most doubles the rate).

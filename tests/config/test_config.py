@@ -148,3 +148,23 @@ def test_announcer_templates_need_number_and_window():
     assert any(p.startswith("announcer.templates.fr:") for p in found)
     data["announcer"] = {"templates": {"zh": "请{number}号到{window}"}}
     assert parse_config(data).announcer.templates == {"zh": "请{number}号到{window}"}
+
+
+def test_trusted_proxies_are_addresses_or_networks_and_none_by_default():
+    assert parse_config(small_hall_data()).trusted_proxies == ()
+    data = small_hall_data()
+    data["hub"] = {"trusted_proxies": ["127.0.0.1", "10.0.0.0/24", "::1"]}
+    proxies = parse_config(data).trusted_proxies
+    assert [str(p) for p in proxies] == ["127.0.0.1/32", "10.0.0.0/24", "::1/128"]
+
+
+def test_a_wrong_trusted_proxy_is_named_by_its_key():
+    data = small_hall_data()
+    data["hub"] = {"trusted_proxies": ["10.0.0.1", "proxy.local", "10.0.0.5/24", 7], "proxies": []}
+    found = problems(data)
+    assert any(p.startswith("hub.trusted_proxies[1]: 'proxy.local' is not an IP address") for p in found)
+    assert any(p.startswith("hub.trusted_proxies[2]:") and "'10.0.0.0/24'" in p for p in found)
+    assert any(p.startswith("hub.trusted_proxies[3]: must be a string") for p in found)
+    assert any(p.startswith("hub.proxies: is not a known setting") for p in found)
+    data["hub"] = {"trusted_proxies": "10.0.0.1"}
+    assert problems(data) == ["hub.trusted_proxies: must be a list, not a string"]

@@ -306,15 +306,7 @@ def test_five_wrong_passwords_lock_the_clerk_id_for_five_minutes(make_app):
     assert login(from_address("10.0.0.98"), "w3", "demo").status_code == 303
 
 
-def test_five_wrong_passwords_lock_the_address(make_app):
-    ticks = Ticks()
-    app = make_app(MONOTONIC_CLOCK=ticks)
-    c = client_at(app, "10.0.0.7")
-    for i in range(5):
-        assert login(c, f"w{10 + i}", "guess").status_code == 401
-    assert login(c, "w9", "demo").status_code == 429
-    other = client_at(app, "10.0.0.8")
-    assert login(other, "w9", "demo").status_code == 303
+# Which failures count per address, and through which proxies: test_proxy_lockout.py.
 
 
 def test_failures_spread_over_more_than_five_minutes_do_not_lock(make_app):
