@@ -1,10 +1,9 @@
 """The announcer: speaks each call, one at a time, in call order, never cut off, never dropped.
 
-One announcer per process (pyttsx3 keeps one engine per process). One worker thread owns the
-speech engine (pyttsx3 must be driven from one thread) and the
-speaker. Calls queue up in the order they arrive; each becomes one WAV (chime, then each language's
-sentence, `repeat` times) that is played to its end before the next starts — or, with `speak_to`,
-written into that folder instead (for machines without speakers, and to check what was said).
+One worker thread owns the speech engine and the speaker. Calls queue up in the order they
+arrive; each becomes one WAV (chime, then each language's sentence, `repeat` times) that is played
+to its end before the next starts — or, with `speak_to`, written into that folder instead (for
+machines without speakers, and to check what was said).
 """
 from __future__ import annotations
 
@@ -37,12 +36,20 @@ class Spoken:
     seconds: float
     cached: bool
     started_after_s: float  # from the call reaching the announcer to its sound starting
+    words: bool = True  # False: its speech could not be made, and the chime alone was played
+    tries: int = 1  # how many times its speech was made before it worked (or was given up)
 
 
 class Announcer:
+    """`voice` is a speech engine, `phrase(lang, text) -> (wav, cached)`; by default espeak-ng
+    (or the recorded `clips`), made in the worker. A call whose speech fails is tried `tries`
+    times, waiting `backoff_s`, then twice that, …, between tries (a loaded Pi, a hiccup of the
+    SD card); then its chime plays alone and the log names its number. The calls after it wait
+    at most those back-offs: the queue always goes on."""
+
     def __init__(self, cache_dir: Path, languages=("zh", "en"), templates: dict | None = None,
                  voices: dict | None = None, repeat: int = 1, speak_to: Path | None = None,
-                 clips: Path | None = None):
+                 clips: Path | None = None, voice=None, tries: int = 3, backoff_s: float = 0.5):
         self.cache = Path(cache_dir)
         self.cache.mkdir(parents=True, exist_ok=True)
         self.languages, self.templates, self.voices = tuple(languages), templates, voices
@@ -51,6 +58,7 @@ class Announcer:
         if self.speak_to:
             self.speak_to.mkdir(parents=True, exist_ok=True)
         self.clips = Path(clips) if clips else None
+        self.voice, self.tries, self.backoff_s = voice, max(1, tries), backoff_s
         self.spoken: list[Spoken] = []
         self._queue: queue.Queue[Announcement | None] = queue.Queue()
         self._seen: set[int] = set()
@@ -62,8 +70,13 @@ class Announcer:
         seq = event.get("seq")
         if seq in self._seen or event.get("type") not in ("ticket.called", "ticket.recalled"):
             return
+        number = (event.get("ticket") or {}).get("number")
+        window = event.get("window") or {}
+        if not number or "name" not in window:
+            log.warning("call event %s has no ticket number or window: not announced", seq)
+            return
         self._seen.add(seq)
-        self._queue.put(Announcement(seq, event["ticket"]["number"], event["window"]))
+        self._queue.put(Announcement(seq, number, window))
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """Wait until everything queued has been spoken (tests, shutdown)."""
@@ -79,44 +92,81 @@ class Announcer:
     # -- the worker -----------------------------------------------------------------------
 
     def _run(self) -> None:
-        voice = speech.ClipVoice(self.clips) if self.clips else speech.EspeakVoice(self.cache, self.voices)
-        player = None if self.speak_to else _Player()
+        voice = self.voice or self._make_voice()
+        player = self._make_player()
         chime = speech.chime(self.cache / "chime.wav")
         count = 0
         while True:
             item = self._queue.get()
             try:
                 if item is None:
-                    return
+                    break
                 count += 1
-                path, cached = self._render(voice, chime, item, count)
-                started = time.monotonic()
-                seconds = _duration(path)
-                if player is not None:
-                    player.play(path, seconds)
-                self.spoken.append(Spoken(item.seq, item.number, path, seconds, cached,
-                                          started - item.queued_at))
+                self._announce(voice, player, chime, item, count)
             except Exception:  # a bad call must not silence the hall for the rest of the day
-                log.exception("announcement %s failed", item and item.number)
+                log.exception("announcement %s (window %s) failed: not heard", item.number,
+                              item.window.get("id"))
             finally:
                 self._queue.task_done()
         if player is not None:
             player.close()
 
-    def _render(self, voice, chime: Path, item: Announcement, count: int) -> tuple[Path, bool]:
-        parts, cached = [chime], True
+    def _make_voice(self):
+        try:
+            if self.clips:
+                return speech.ClipVoice(self.clips, self.cache)
+            return speech.EspeakVoice(self.cache, self.voices)
+        except Exception as e:  # every call still gets its chime, and the log says why
+            log.error("no speech: %s; calls get the chime only", e)
+            return None
+
+    def _make_player(self):
+        if self.speak_to:
+            return None
+        try:
+            return _Player()
+        except Exception as e:
+            log.error("no sound output (%s): calls are shown but not heard", e)
+            return _Silent()
+
+    def _announce(self, voice, player, chime: Path, item: Announcement, count: int) -> None:
+        folder = self.speak_to or self.cache
+        out = folder / f"{count:04d}-{item.number}-window-{item.window.get('id')}.wav"
+        path, cached, tries, problem = None, True, 0, "no speech engine"
+        while voice is not None and path is None and tries < self.tries:
+            tries += 1
+            try:
+                path, cached = self._render(voice, chime, item, out)
+            except Exception as e:
+                problem = f"{type(e).__name__}: {e}"
+                if tries < self.tries:
+                    delay = self.backoff_s * 2 ** (tries - 1)
+                    log.warning("announcement %s (window %s): speech failed, try %d of %d (%s); "
+                                "trying again in %.1f s", item.number, item.window.get("id"),
+                                tries, self.tries, problem, delay)
+                    time.sleep(delay)
+        words = path is not None
+        if not words:
+            log.error("announcement %s (window %s) could not be spoken after %d tries (%s): "
+                      "playing the chime alone", item.number, item.window.get("id"), tries, problem)
+            path, cached = speech.join([chime], out), False
+        started = time.monotonic()
+        seconds = _duration(path)
+        if player is not None:
+            player.play(path, seconds)
+        self.spoken.append(Spoken(item.seq, item.number, path, seconds, cached,
+                                  started - item.queued_at, words, max(tries, 1)))
+
+    def _render(self, voice, chime: Path, item: Announcement, out: Path) -> tuple[Path, bool]:
+        parts, cached = [], True
         for lang, text in speech.sentences(item.number, item.window["name"], self.languages,
                                             self.templates):
-            if isinstance(voice, speech.ClipVoice):
-                parts.append(voice.phrase(lang, text, self.cache))
-            else:
-                path, hit = voice.phrase(lang, text)
-                parts.append(path)
-                cached = cached and hit
-        parts = [parts[0]] + parts[1:] * self.repeat
-        folder = self.speak_to or self.cache
-        out = folder / f"{count:04d}-{item.number}-window-{item.window['id']}.wav"
-        return speech.join(parts, out), cached
+            path, hit = voice.phrase(lang, text)
+            parts.append(path)
+            cached = cached and hit
+        if not parts:
+            raise speech.SpeechError(f"no sentence in the languages {self.languages}")
+        return speech.join([chime] + parts * self.repeat, out), cached
 
 
 def _duration(path: Path) -> float:
@@ -143,3 +193,13 @@ class _Player:
 
     def close(self) -> None:
         self.pygame.mixer.quit()
+
+
+class _Silent:
+    """No sound device: the calls are still rendered, logged and counted, just not heard."""
+
+    def play(self, path: Path, seconds: float) -> None:
+        pass
+
+    def close(self) -> None:
+        pass

@@ -1,16 +1,19 @@
 """The words of an announcement, and the sound of them: sentences from templates, a chime made in
-code, speech from espeak-ng through pyttsx3 (cached as WAV by text and voice) or from a hall's own
-recorded clips, and joining it all into one WAV."""
+code, speech from the espeak-ng command (cached as WAV by text and voice, every WAV checked) or
+from a hall's own recorded clips, and joining it all into one WAV."""
 from __future__ import annotations
 
 import array
-import contextlib
 import hashlib
-import io
+import logging
 import math
 import os
+import shutil
+import subprocess
 import wave
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 RATE = 22050  # espeak-ng's own rate: no resampling when joining
 DEFAULT_TEMPLATES = {"zh": "请{number}号到{window}办理", "en": "Ticket {number}, please go to {window}"}
@@ -43,7 +46,11 @@ def sentences(number: str, window_name: dict, languages, templates: dict | None 
 def chime(path: Path) -> Path:
     """A two-note ding-dong, made here so no sound file has to ship."""
     if path.exists():
-        return path
+        try:
+            check_wav(path)
+            return path
+        except BadWav:
+            pass  # made again below
     samples = array.array("h")
     for freq, seconds in ((880.0, 0.35), (659.25, 0.55)):
         n = int(RATE * seconds)
@@ -78,38 +85,113 @@ def join(parts: list[Path], out: Path, gap_s: float = 0.25) -> Path:
     return out
 
 
+class SpeechError(RuntimeError):
+    """A sentence could not be made into sound, even after its retries."""
+
+
+class BadWav(ValueError):
+    """A WAV that is not whole speech: empty, cut short, or in another format."""
+
+
+MIN_SPEECH_S = 0.1  # espeak-ng writes a 7 ms WAV for an empty text: that is not a sentence
+
+
+def check_wav(path: Path) -> float:
+    """The WAV's length in seconds, if it is whole 16-bit mono speech at RATE; BadWav if not.
+
+    A file cut short still has a header that promises all its frames (espeak-ng writes the sizes
+    last), so the frames are counted, not taken from the header."""
+    try:
+        with wave.open(str(path), "rb") as w:
+            params = (w.getnchannels(), w.getsampwidth(), w.getframerate())
+            promised = w.getnframes()
+            frames = w.readframes(promised)
+    except (EOFError, wave.Error, OSError) as e:
+        raise BadWav(f"{path.name}: not a readable WAV ({e or type(e).__name__})") from None
+    if params != (1, 2, RATE):
+        raise BadWav(f"{path.name}: {params[0]} channel(s), {8 * params[1]}-bit, {params[2]} Hz; "
+                     f"needs 16-bit mono {RATE} Hz")
+    if len(frames) != promised * 2:
+        raise BadWav(f"{path.name}: cut short ({len(frames) // 2} of {promised} frames)")
+    if promised < MIN_SPEECH_S * RATE:
+        raise BadWav(f"{path.name}: {promised} frames, too short to be speech")
+    return promised / RATE
+
+
 class EspeakVoice:
-    """pyttsx3 on espeak-ng. One engine per process, used from one thread only (DESIGN.md), and
-    one file per runAndWait(): two save_to_file calls before one run write only the last."""
+    """Sentences through espeak-ng's own command line, one process per uncached sentence.
 
-    def __init__(self, cache: Path, voices: dict | None = None):
-        import pyttsx3
-        self.engine = pyttsx3.init("espeak")
-        self.cache = cache
+    Not pyttsx3 (2.99): its espeak driver synthesises in espeak-ng's asynchronous RETRIEVAL mode
+    and runAndWait() does not wait for it. The driver's loop runs the queued endLoop before it
+    starts the synthesis, sleeps 10 ms once and returns; the WAV is written later by a callback
+    on espeak-ng's own thread, which first needs the GIL. In a busy process (the board's render
+    loop, the event stream) the file is often not there yet; and the next save_to_file then
+    renames the utterance still being made. A stuck synthesis inside the process can neither be
+    timed out nor cleaned up. A process can: it has finished when it exits, it can be killed at a
+    deadline, and nothing it leaves behind is shared. It costs ~20 ms a sentence here, as much
+    as pyttsx3, and its WAVs are the same bytes (same library, rate 200 as pyttsx3 set it).
+    """
+
+    WPM = 200  # pyttsx3's rate: sentences cached before this change sound the same
+
+    def __init__(self, cache: Path, voices: dict | None = None, *, command: str = "espeak-ng",
+                 timeout_s: float = 10.0, attempts: int = 2):
+        self.program = shutil.which(command)
+        if self.program is None:
+            raise SpeechError(f"{command} is not installed (Debian: apt-get install espeak-ng)")
+        self.cache = Path(cache)
         self.voices = {**DEFAULT_VOICES, **(voices or {})}
+        # A sentence takes tens of ms; the deadline is for a hung process on a loaded Pi.
+        self.timeout_s, self.attempts = timeout_s, attempts
 
-    def phrase(self, lang: str, text: str) -> tuple[Path, bool]:
-        """(WAV of the sentence, whether it came from the cache)."""
+    def path_of(self, lang: str, text: str) -> Path:
         voice = self.voices.get(lang, lang)
         key = hashlib.sha1(f"{voice}\0{text}".encode()).hexdigest()[:20]
-        path = self.cache / f"{lang}-{key}.wav"
+        return self.cache / f"{lang}-{key}.wav"
+
+    def phrase(self, lang: str, text: str) -> tuple[Path, bool]:
+        """(WAV of the sentence, whether it came from the cache); SpeechError if it cannot be made."""
+        path = self.path_of(lang, text)
         if path.exists():
-            return path, True
-        tmp = self.cache / f"{lang}-{key}.tts.wav"
-        self.engine.setProperty("voice", voice)
-        self.engine.save_to_file(text, str(tmp))
-        with contextlib.redirect_stdout(io.StringIO()):  # pyttsx3 prints "Audio saved to …"
-            self.engine.runAndWait()
-        write_wav(path, read_frames(tmp))
-        tmp.unlink()
-        return path, False
+            try:
+                check_wav(path)
+                return path, True
+            except BadWav as e:  # e.g. a file damaged on the SD card: make it again
+                log.warning("cached speech %s is damaged (%s): making it again", path.name, e)
+                path.unlink(missing_ok=True)
+        problems = []
+        for attempt in range(1, self.attempts + 1):
+            # Each try its own file, so a late or half write is never taken for a finished one.
+            tmp = path.with_name(f"{path.stem}.{os.getpid()}-{attempt}.part")
+            try:
+                self._synthesise(self.voices.get(lang, lang), text, tmp)
+                check_wav(tmp)
+                os.replace(tmp, path)  # the cache only ever holds whole, checked WAVs
+                return path, False
+            except (BadWav, OSError, subprocess.SubprocessError) as e:
+                problems.append(str(e))
+                log.warning("speech for %r (%s), try %d of %d: %s", text, lang, attempt,
+                            self.attempts, e)
+            finally:
+                tmp.unlink(missing_ok=True)
+        raise SpeechError(f"could not synthesise {text!r} ({lang}): {'; '.join(problems)}")
+
+    def _synthesise(self, voice: str, text: str, out: Path) -> None:
+        done = subprocess.run([self.program, "-v", voice, "-s", str(self.WPM), "-b", "1",
+                               "-w", str(out), "--", text],
+                              capture_output=True, timeout=self.timeout_s, check=False)
+        if done.returncode != 0:
+            said = (done.stderr or done.stdout).decode(errors="replace").strip()
+            raise subprocess.SubprocessError(f"espeak-ng exited with {done.returncode}: {said}")
+        # espeak-ng exits 0 when it cannot write the file: check_wav() is what says it worked.
 
 
 class ClipVoice:
     """A hall's own recordings: one WAV per word or character (请, 号, 到, 窗口, 办理, 0-9, A-Z, …),
     joined by longest match. A missing piece is an error, not silence."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, out_dir: Path | None = None):
+        self.out_dir = Path(out_dir) if out_dir else Path(folder)
         self.clips = {p.stem: p for p in folder.glob("*.wav")}
         if not self.clips:
             raise ValueError(f"{folder}: no .wav clips")
@@ -134,6 +216,7 @@ class ClipVoice:
                 raise ValueError(f"no recorded clip for {text[i]!r} in {text!r}")
         return out
 
-    def phrase(self, lang: str, text: str, out_dir: Path) -> Path:
+    def phrase(self, lang: str, text: str) -> tuple[Path, bool]:
+        """(WAV of the sentence, True): like EspeakVoice's, the recordings being its cache."""
         key = hashlib.sha1(text.encode()).hexdigest()[:20]
-        return join(self.pieces(text), out_dir / f"clips-{lang}-{key}.wav", gap_s=0.02)
+        return join(self.pieces(text), self.out_dir / f"clips-{lang}-{key}.wav", gap_s=0.02), True
