@@ -93,8 +93,18 @@
           short: "已过号"
         };
       case "cancelled":
+        if (t.cancel_reason === "day_closed") {
+          // Still waiting when the hall day ended: not the citizen's doing, so say so.
+          return {
+            main: ["今日办理已结束，本号已作废", "The hall day has ended; this ticket was cancelled"],
+            sub: ["如仍需办理，请在下个办理日重新取号",
+                  "If you still need this service, please take a new number on the next hall day"],
+            short: "今日办理已结束"
+          };
+        }
         return {
-          main: ["已取消", "Cancelled"],
+          main: [t.cancel_reason === "citizen" ? "您已取消排队" : "已取消",
+                 t.cancel_reason === "citizen" ? "Cancelled at your request" : "Cancelled"],
           sub: ["如仍需办理，请重新取号", "If you still need this service, please take a new ticket"],
           short: "已取消"
         };
@@ -164,6 +174,7 @@
     renderBadges(t);
     var s = statusText(v);
     $("t-status").setAttribute("data-status", t.status);
+    $("t-status").setAttribute("data-reason", t.cancel_reason || "");
     $("ticket").setAttribute("data-status", t.status);
     setBi($("t-main"), s.main[0], s.main[1]);
     setBi($("t-sub"), s.sub[0], s.sub[1]);
