@@ -24,7 +24,7 @@ from .draw import Painter
 from .layout import compute
 from .printing import Printing
 from .screens import draw_screen
-from .workers import HubSync, IssueJob, PrinterWatch
+from .workers import STORAGE_UNAVAILABLE, HubSync, IssueJob, PrinterWatch
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,12 @@ TOUCH_GUARD_S = 0.5
 # key: had the first request got through, the hub returns that ticket rather than a second.
 PENDING_KEY_S = 600.0
 NOTICE_S = 8.0
+# After the hub said it cannot save (disk full), the menu says so for this long, or until a
+# ticket is issued again: the next citizen knows before touching.
+STORAGE_NOTICE_S = 60.0
+# A printer that took a whole ticket into its buffer may still stop on the roll's end while it
+# prints it: the printer is asked again this long after a job, for the next citizen's sake.
+AFTER_JOB_S = 5.0
 WINDOWED_SIZE = (1280, 720)
 
 
@@ -69,6 +75,7 @@ class KioskApp:
         self.hall: dict | None = None
         self.groups: list[tuple[dict, list[dict]]] = []
         self.offline = False
+        self.storage_down_until = 0.0  # the hub cannot save tickets until about then
         self.printer = None  # the printer's last PrinterStatus; None until first asked
         self.exit_pin: str | None = None
         self.department = 0
@@ -159,6 +166,9 @@ class KioskApp:
 
     def printer_ok(self) -> bool:
         return self.printer is None or self.printer.can_print
+
+    def storage_down(self) -> bool:
+        return self.clock() < self.storage_down_until
 
     # -- touches ---------------------------------------------------------------------------
 
@@ -280,7 +290,16 @@ class KioskApp:
 
     def refused(self, job: IssueJob, exc: HubError) -> None:
         service = job.service
-        if exc.status == 0 or exc.status >= 500:
+        if exc.code == STORAGE_UNAVAILABLE:
+            # The hub issued nothing; the same key on the next touch is safe all the same, and
+            # after the hub's recovery it can only ever give one ticket for this touch.
+            self._pending[service["id"]] = (job.key, job.lang, self.clock())
+            self.storage_down_until = self.clock() + STORAGE_NOTICE_S
+            log.warning("the hub cannot save tickets: %s", exc.message)
+            self.show_message(*self.both(
+                "Tickets cannot be issued just now; please wait a moment or ask staff."),
+                service.get("name"))
+        elif exc.status == 0 or exc.status >= 500:
             self._pending[service["id"]] = (job.key, job.lang, self.clock())
             self.show_message(*self.both(
                 "The ticket system cannot be reached right now. No ticket was taken. "
@@ -349,16 +368,20 @@ class KioskApp:
                 self.refused(*value)
             elif kind == "issued" and value[0] is self.job:
                 self.offline = False
+                self.storage_down_until = 0.0
                 self._pending.pop(value[0].service["id"], None)
                 self.result = {"issued": value[1], "printed": None, "problem": None, "job": value[0]}
                 self.go("result", RESULT_S)
             elif kind == "printed":
                 printed, problem, status = value[1]
                 self.printer = status
+                if printed:
+                    self.watch.poke(AFTER_JOB_S)
                 if self.result is not None and self.result["job"] is value[0]:
                     self.result.update(printed=printed, problem=problem)
                     self.job = None
-                    self.until = max(self.until, self.clock() + RESULT_S / 2)
+                    # Noting a number down takes longer than taking a ticket.
+                    self.until = max(self.until, self.clock() + (RESULT_S / 2 if printed else RESULT_S))
 
     def take_snapshot(self, snapshot: dict) -> None:
         self.hall, self.offline = snapshot, False
@@ -451,7 +474,7 @@ class KioskApp:
         result = self.result and (id(self.result["issued"]), self.result["printed"])
         countdown = int(self.until - now) if self.screen_name in ("result", "message") else 0
         return (self.screen_name, self.lang, self.department, self.page, id(self.hall), self.offline,
-                self.printer, self.message, result, self.pin, self.pin_wrong, self.now_text(),
+                self.storage_down(), self.printer, self.message, result, self.pin, self.pin_wrong, self.now_text(),
                 countdown, self.notice_index(), id(self.chosen), self.layout.size)
 
     def draw(self, force: bool = False) -> None:

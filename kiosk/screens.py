@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pygame
 
+from hallclient.i18n import N_
+
 from . import hall as halls
 from .draw import (ACCENT, BRAND, BRAND_SOFT, DANGER, DISABLED, GREEN, INK, LINE, MUTED, PAPER,
                    SHADED, SUBTITLE, WARNING, WARNING_SOFT, WHITE, Painter)
@@ -137,6 +139,10 @@ def band(app, paint: Painter) -> None:
         pygame.draw.rect(paint.surface, DANGER, rect)
         paint.text(app.t("Reconnecting to the ticket system... please wait a moment."), inner, u * 0.8,
                    WHITE, bold=True)
+    elif app.storage_down():
+        pygame.draw.rect(paint.surface, WARNING_SOFT, rect)
+        paint.text(app.t("Tickets cannot be issued just now; please wait a moment or ask staff."),
+                   inner, u * 0.8, WARNING, bold=True)
     elif not app.printer_ok():
         pygame.draw.rect(paint.surface, WARNING_SOFT, rect)
         paint.text(app.t("The printer is not available: you can still take a number and note it down."),
@@ -235,7 +241,9 @@ def result(app, paint: Painter) -> None:
 
     paint.box(left, WHITE, LINE, width=3)
     inner = left.inflate(-2 * u, -2 * max(L.pad, u // 2))
-    status_h = max(round(u * 2.2), 44)
+    printed, problem = app.result["printed"], app.result["problem"]
+    # Not printed: the note is in both languages, so it needs room for a second line.
+    status_h = max(round(u * (3.2 if printed is False else 2.2)), 44)
     status = pygame.Rect(inner.left, inner.bottom - status_h, inner.width, status_h)
     rows = [("label", 1.0), ("number", 4.6), ("service", 1.3), ("ahead", 1.4), ("wait", 1.1)]
     free = status.top - inner.top - L.pad
@@ -258,17 +266,23 @@ def result(app, paint: Painter) -> None:
         elif kind == "wait" and (issued.get("ahead") or 0):
             minutes = max(1, round((issued.get("estimated_wait_s") or 0) / 60))
             paint.text(app.t("Estimated wait: about {m} min").format(m=minutes), box, u * 0.95, MUTED)
-    printed, problem = app.result["printed"], app.result["problem"]
     if printed is None:
         note, fill, ink = app.t("Printing your ticket..."), BRAND_SOFT, BRAND
     elif printed:
         note, fill, ink = app.t("Please take your ticket below."), GREEN, WHITE
-    elif problem == "paper_out":
-        note, fill, ink = app.t("The printer is out of paper: please note down your number."), DANGER, WHITE
     else:
-        note, fill, ink = app.t("The printer is not working: please note down your number."), DANGER, WHITE
-    paint.box(status, fill)
-    paint.block(note, status.inflate(-u, -L.pad // 2), u * 0.95, ink, True, "center", 2, u * 0.6)
+        zh, en = app.both(NOT_PRINTED.get(problem, NOT_PRINTED["failed"]))
+        mine, theirs = (zh, en) if app.lang == "zh" else (en, zh)
+        paint.box(status, DANGER)
+        inner = status.inflate(-u, -L.pad // 2)
+        top = pygame.Rect(inner.left, inner.top, inner.width, inner.height * 11 // 20)
+        paint.block(mine, top, u * 0.95, WHITE, True, "center", 2, u * 0.6)
+        paint.block(theirs, pygame.Rect(inner.left, top.bottom, inner.width, inner.bottom - top.bottom),
+                    u * 0.7, WHITE, False, "center", 2, u * 0.5)
+        note = None
+    if note is not None:
+        paint.box(status, fill)
+        paint.block(note, status.inflate(-u, -L.pad // 2), u * 0.95, ink, True, "center", 2, u * 0.6)
 
     # The one-time checklist (一次性告知): everything to have ready at the window.
     paint.box(right, WHITE, LINE, width=3)
@@ -290,6 +304,14 @@ def result(app, paint: Painter) -> None:
         paint.text(f"{i}.", number, size, BRAND, "left", True)
         y += paint.paragraph(app.name(m), room, size, INK, False, "left", 3) + u // 3
     back(app, paint, app.t("Back to the menu"))
+
+
+# Why a number is shown but not printed (Printing.print_issued's problem), to be noted down.
+NOT_PRINTED = {
+    "paper_out": N_("The printer is out of paper: please note down your number."),
+    "incomplete": N_("The ticket may be incomplete: please note down your number."),
+    "failed": N_("The printer is not working: please note down your number."),
+}
 
 
 def back(app, paint: Painter, label: str) -> None:

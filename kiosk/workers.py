@@ -15,6 +15,7 @@ from .printing import Printing
 log = logging.getLogger(__name__)
 
 RETRY_S = 20.0  # how long a touch keeps trying to reach the hub before telling the citizen
+STORAGE_UNAVAILABLE = "storage_unavailable"  # the hub's 503 when it cannot write (disk full)
 
 
 class HubSync:
@@ -120,7 +121,7 @@ class HubSync:
 
 
 class PrinterWatch(threading.Thread):
-    """Asks the printer how it is every `every_s` (and at once when poked), so the menu can say
+    """Asks the printer how it is every `every_s` (and sooner when poked), so the menu can say
     "printing unavailable" before a citizen touches a service; the hub hears every change."""
 
     def __init__(self, printing: Printing, inbox: queue.Queue, every_s: float = 15.0):
@@ -128,17 +129,22 @@ class PrinterWatch(threading.Thread):
         self.printing, self.inbox, self.every_s = printing, inbox, every_s
         self.stopping = threading.Event()
         self.poked = threading.Event()
+        self._due = 0.0  # time.monotonic() of the next check
 
     def run(self) -> None:
         try:
             while not self.stopping.is_set():
                 self.poked.clear()
-                self.inbox.put(("printer", self.printing.check()))
-                self.poked.wait(self.every_s)
+                if time.monotonic() >= self._due:
+                    self._due = time.monotonic() + self.every_s
+                    self.inbox.put(("printer", self.printing.check()))
+                self.poked.wait(max(0.0, self._due - time.monotonic()))
         finally:
             self.printing.client.close()  # this thread's connection to the hub
 
-    def poke(self) -> None:
+    def poke(self, after_s: float = 0.0) -> None:
+        """Check within `after_s` (a check already due sooner stays sooner)."""
+        self._due = min(self._due, time.monotonic() + after_s)
         self.poked.set()
 
     def close(self) -> None:
@@ -188,8 +194,12 @@ class IssueJob(threading.Thread):
                 return self.client.issue(self.service["id"], lang=self.lang, idempotency_key=self.key)
             except HubError as exc:
                 # Unreachable, overloaded or restarting: the same key again is safe. Anything
-                # else (closed, full, forbidden) is the hub's answer and final.
-                again = exc.status == 0 or exc.status == 429 or exc.status >= 500
+                # else (closed, full, forbidden) is the hub's answer and final. So is a hub that
+                # cannot save (its disk is full): that lasts until staff free space, so the
+                # citizen is told at once rather than after 20 s of "connecting", and the
+                # screen keeps the key for the next touch (see KioskApp.refused).
+                again = (exc.status == 0 or exc.status == 429
+                         or (exc.status >= 500 and exc.code != STORAGE_UNAVAILABLE))
                 if not again or time.monotonic() >= deadline or self.stopping.is_set():
                     raise
                 self.inbox.put(("retrying", self, exc.message))

@@ -56,6 +56,39 @@ class LiveHub:
         self.hub.stop()
 
 
+class StorageFull:
+    """The hub's disk full, as the kiosk meets it: while `full`, POST /api/tickets answers 503
+    storage_unavailable. `saved=True` lets the request reach the hub first (its answer is lost,
+    replaced by the 503), the worst case for a retry. `keys` is every Idempotency-Key sent."""
+
+    BODY = {"error": {"code": "storage_unavailable", "message": "The hub cannot save: its disk is full",
+                      "message_zh": "服务器存储空间不足，暂时无法保存"}}
+
+    def __init__(self, hub: LiveHub, saved: bool = False):
+        self.full, self.saved, self.keys = True, saved, []
+        self.inner = hub.app.wsgi_app
+        hub.app.wsgi_app = self  # Flask calls its wsgi_app attribute for each request
+
+    def __call__(self, environ, start_response):
+        if environ["REQUEST_METHOD"] != "POST" or environ["PATH_INFO"] != "/api/tickets":
+            return self.inner(environ, start_response)
+        self.keys.append(environ.get("HTTP_IDEMPOTENCY_KEY"))
+        if not self.full:
+            return self.inner(environ, start_response)
+        if self.saved:
+            answer = self.inner(environ, lambda *a, **k: (lambda data: None))
+            try:
+                for _ in answer:
+                    pass
+            finally:
+                getattr(answer, "close", lambda: None)()
+        import json
+        body = json.dumps(self.BODY).encode()
+        start_response("503 Service Unavailable", [("Content-Type", "application/json"),
+                                                   ("Content-Length", str(len(body)))])
+        return [body]
+
+
 class LossyProxy:
     """A TCP proxy in front of a hub that, `lose` times, passes a ticket request on and then
     drops the connection instead of the hub's answer: the ticket exists, the kiosk never hears."""

@@ -256,3 +256,70 @@ def test_staff_leave_only_with_the_pin(live_hub, make_kiosk, snap, kiosk_clock):
     touch(app, keys["✓"])
     app.step()
     assert not app.running
+
+
+def kiosk_printer_status(hub) -> dict:
+    return next(d for d in hub.hub.snapshot()["devices"] if d["id"] == "kiosk-1")["status"]["printer"]
+
+
+@pytest.mark.parametrize("printer,size", [("dummy:?out_after=300", (1920, 1080)),
+                                          ("dummy:?out_after=300&buffer=100000", (800, 480))],
+                         ids=["write-stalls", "printer-buffers-it"])
+def test_paper_running_out_mid_ticket_shows_the_number_and_warns_the_next_citizen(
+        live_hub, make_kiosk, snap, kiosk_clock, printer, size):
+    hub = live_hub()
+    app = make_kiosk(hub.url, printer=printer, size=size)
+    rect = ready(app)
+    assert app.printer.can_print  # the roll's end cannot be seen before printing
+    touch(app, rect)
+    step_until(app, lambda: app.screen_name == "result" and app.result["printed"] is not None)
+    snap(app, f"paper-ran-out-mid-ticket-{size[0]}x{size[1]}")
+    assert app.result["printed"] is False and app.result["problem"] == "incomplete"
+    assert app.result["issued"]["ticket"]["number"] == "A001"  # on screen to note down
+    assert len(app.printing.printed) == 300  # the part that reached the paper, printed once
+    assert kiosk_printer_status(hub)["paper"] == "out"
+    kiosk_clock.advance(1)
+    touch(app, app.layout.back)
+    app.step()
+    assert app.screen_name == "menu" and not app.printer_ok()  # the menu says printing is off
+    kiosk_clock.advance(1)
+    touch(app, rect)
+    app.step()
+    assert app.screen_name == "confirm"  # the next citizen is told before a number is taken
+    kiosk_clock.advance(1)
+    touch(app, app.layout.confirm_yes)
+    step_until(app, lambda: app.screen_name == "result" and app.result["printed"] is not None)
+    assert app.result["problem"] == "paper_out" and app.result["issued"]["ticket"]["number"] == "A002"
+    assert len(app.printing.printed) == 300  # neither ticket was sent to the printer again
+    assert hub.service("company-name")["issued_today"] == 2  # one number per touch, no more
+
+
+@pytest.mark.parametrize("saved", [False, True], ids=["nothing-saved", "saved-but-answer-lost"])
+def test_a_hub_that_cannot_save_is_explained_and_the_same_touch_keeps_its_key(
+        live_hub, make_kiosk, snap, kiosk_clock, saved):
+    from kiosk_support import StorageFull
+    hub = live_hub()
+    disk = StorageFull(hub, saved=saved)
+    app = make_kiosk(hub.url, lang="en")  # the default 20 s of retries would outlast step_until
+    rect = ready(app)
+    touch(app, rect)
+    step_until(app, lambda: app.screen_name == "message")
+    snap(app, f"storage-unavailable-{'saved' if saved else 'nothing'}")
+    assert app.message == ("暂时无法取号，请稍候再试或联系工作人员。",
+                           "Tickets cannot be issued just now; please wait a moment or ask staff.")
+    assert len(disk.keys) == 1  # told at once: not retried while the disk stays full
+    assert not app.offline  # the hub answered: it is not "reconnecting"
+    assert app.printing.printed == b""
+    kiosk_clock.advance(1)
+    touch(app, app.layout.back)
+    app.step()
+    assert app.screen_name == "menu" and app.storage_down()  # the next citizen reads it first
+    snap(app, "storage-unavailable-menu")
+    disk.full = False  # staff freed some space
+    kiosk_clock.advance(1)
+    touch(app, rect)
+    step_until(app, lambda: app.screen_name == "result" and app.result["printed"] is not None)
+    assert disk.keys[1] == disk.keys[0]  # the same touch again: the same key
+    assert app.result["issued"]["ticket"]["number"] == "A001" and not app.storage_down()
+    assert hub.service("company-name")["issued_today"] == 1
+    assert printed_numbers(app, "A001") == 1
