@@ -8,6 +8,7 @@ busy handler sleeps in growing steps, which would put waits of tens of milliseco
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -21,6 +22,7 @@ from importlib import resources
 from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
 from ..config.model import HallConfig
 from ..engine.model import DONE, OPEN_STATES, WAITING, Outcome, Ticket, WindowState
@@ -28,8 +30,10 @@ from .. import timing
 from ..serialize import event_dict
 from . import schema
 from .db import make_engine
+from .errors import StorageHealth, StorageUnavailable, storage_failure
 
 T = schema.tickets
+PROBE_KEY = "storage_probe"  # hall_state key of Store.probe's write
 # The newest migration in migrations/versions; tests check that the two agree.
 HEAD_REVISION = "0003"
 
@@ -302,6 +306,11 @@ class Store:
         self.tz: tzinfo = ZoneInfo(config.timezone)
         self.engine = make_engine(url)
         self._write_lock = threading.Lock()
+        # Whether writes (and, apart, WAL checkpoints) work; each logs a fault once, not per call.
+        self.write_health = StorageHealth(
+            "a write", "writes answer 503 storage_unavailable until it clears")
+        self.checkpoint_health = StorageHealth(
+            "the WAL checkpoint", "the WAL keeps what is written until a checkpoint works again")
         # Called with the events of each commit, in sequence order, while writers are held back.
         self.on_commit: Callable[[list[StoredEvent]], None] | None = None
 
@@ -339,26 +348,62 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[Tx]:
+        """One write transaction. A storage failure anywhere in it (opening, a statement, the
+        commit) becomes `StorageUnavailable`, with nothing of the transaction kept."""
         asked = time.perf_counter()
         with self._write_lock:
             timing.record("lock", time.perf_counter() - asked)
-            with self.engine.connect().execution_options(write=True) as conn:
-                with conn.begin() as transaction:
-                    tx = Tx(conn, self.config, self.tz)
-                    yield tx
-                    committing = time.perf_counter()
-                    transaction.commit()
-                    timing.record("commit", time.perf_counter() - committing)
+            try:
+                with self.engine.connect().execution_options(write=True) as conn:
+                    transaction = conn.begin()
+                    try:
+                        tx = Tx(conn, self.config, self.tz)
+                        yield tx
+                        committing = time.perf_counter()
+                        transaction.commit()
+                        timing.record("commit", time.perf_counter() - committing)
+                    except BaseException as exc:
+                        if storage_failure(exc):
+                            # After a failed COMMIT SQLite may or may not have rolled back, and a
+                            # ROLLBACK may fail in turn: closing the connection discards whatever
+                            # it held, and the pool opens a fresh one for the next writer.
+                            conn.invalidate()
+                        else:
+                            transaction.rollback()
+                        raise
+            except DBAPIError as exc:
+                reason = storage_failure(exc)
+                if reason is None:
+                    raise
+                self.write_health.failed(reason, exc)
+                raise StorageUnavailable(reason) from None  # the log has SQLite's words once
+            self.write_health.succeeded()
             # Committed: now the world may hear of it, in order, before the next writer runs.
             if tx.written and self.on_commit is not None:
                 self.on_commit(tx.written)
 
+    def probe(self) -> None:
+        """A small real write, so a storage fault is seen to clear even while no one writes
+        (the hub's follower calls it while writes fail)."""
+        with self.write() as tx:
+            tx.set_state(PROBE_KEY, datetime.now(timezone.utc).isoformat(timespec="seconds"))
+
     def checkpoint(self) -> None:
-        """Copy the WAL into the database without blocking writers (PASSIVE)."""
-        with self.engine.connect() as conn:
-            # On the driver's connection: SQLAlchemy would wrap it in a transaction, and a
-            # checkpoint inside a read transaction cannot pass that reader's snapshot.
-            conn.connection.dbapi_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        """Copy the WAL into the database without blocking writers (PASSIVE). On a full disk the
+        copy may fail while writes still fit in the WAL: logged apart from the writes'
+        health, raised as `StorageUnavailable`, and tried again at the next call."""
+        try:
+            with self.engine.connect() as conn:
+                # On the driver's connection: SQLAlchemy would wrap it in a transaction, and a
+                # checkpoint inside a read transaction cannot pass that reader's snapshot.
+                conn.connection.dbapi_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        except (DBAPIError, sqlite3.Error) as exc:
+            reason = storage_failure(exc)
+            if reason is None:
+                raise
+            self.checkpoint_health.failed(reason, exc)
+            raise StorageUnavailable(reason) from None
+        self.checkpoint_health.succeeded()
 
     @contextmanager
     def read(self) -> Iterator[Tx]:

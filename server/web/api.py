@@ -65,8 +65,11 @@ def choice(body: dict, name: str, allowed, default=None):
 @bp.get("/health")
 def health():
     fanout = current_app.config.get("FANOUT")
+    # `status` stays "ok" while the process serves (upgrade.sh and the clients wait for it, and
+    # reads still work); `storage` says whether the last write could be saved.
+    storage = "ok" if hub().store.write_health.available else "unavailable"
     return jsonify(status="ok", version=__version__, time=hub().now().isoformat(timespec="seconds"),
-                   stream_clients=fanout.client_count if fanout else None)
+                   stream_clients=fanout.client_count if fanout else None, storage=storage)
 
 
 @bp.get("/hall")
