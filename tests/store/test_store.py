@@ -190,3 +190,44 @@ def test_upgrade_from_the_first_schema_keeps_the_data(tmp_path):
         assert hub.snapshot()["services"][0]["issued_today"] == 1
     finally:
         hub.stop()
+
+
+def test_upgrade_to_0003_gives_old_cancelled_tickets_the_reason_their_events_recorded(tmp_path):
+    """Tickets cancelled before the cancel_reason column: the phone page can still say why."""
+    import json
+
+    from alembic import command
+    from alembic.config import Config
+    from importlib import resources
+
+    from server.store import make_engine
+
+    url = f"sqlite:///{tmp_path}/old.db"
+    engine = make_engine(url)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(resources.files("server.store").joinpath("migrations")))
+    rows = [("t1", "cancelled", "day_closed"), ("t2", "cancelled", "citizen"),
+            ("t3", "cancelled", None), ("t4", "done", None)]
+    with engine.connect().execution_options(write=True) as conn, conn.begin():
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0002")
+        for i, (tid, status, reason) in enumerate(rows, 1):
+            conn.exec_driver_sql(
+                "INSERT INTO tickets (id, day, number, seq_no, service, origin_service, priority,"
+                " status, issued_at, queued_at, token, transfers, calls) VALUES"
+                f" ('{tid}', '2026-11-26', 'A00{i}', {i}, 'a', 'a', 'normal', '{status}', 0, 0,"
+                f" 'tok{i}', 0, 0)")
+            if reason:  # t3: cancelled with no event left (the events table was pruned)
+                data = json.dumps({"seq": i, "type": "ticket.cancelled", "ticket": {"id": tid},
+                                   "reason": reason})
+                conn.exec_driver_sql(
+                    "INSERT INTO events (seq, type, at, day, data) VALUES (?, ?, 0, ?, ?)",
+                    (i, "ticket.cancelled", "2026-11-26", data))
+    engine.dispose()
+    hub = open_hub(url)
+    try:
+        with hub.store.read() as tx:
+            got = {t.id: t.cancel_reason for t in tx.all_tickets()}
+        assert got == {"t1": "day_closed", "t2": "citizen", "t3": None, "t4": None}
+    finally:
+        hub.stop()
