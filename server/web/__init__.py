@@ -11,7 +11,7 @@ from .. import timing
 from ..config import HallConfig, load_config
 from ..hub import Hub
 from ..store import DEFAULT_URL, Store
-from . import clerk_session
+from . import access_log, clerk_session
 from .body import HallRequest
 from .errors import register_error_handlers
 from .login_throttle import LoginThrottle
@@ -66,5 +66,7 @@ def create_app(settings: dict | None = None) -> Flask:
         if started is not None:
             response.headers["Server-Timing"] = timing.header(time.perf_counter() - started)
         return response
+
+    access_log.init_app(app)
 
     return app

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hmac
 
-from flask import current_app, request
+from flask import current_app, g, request
 
 from ..config.model import Device
 from .clerk_session import CSRF_HEADER, csrf_ok, current_clerk
@@ -17,16 +17,21 @@ ADMIN = ("admin",)
 
 
 def current_device() -> Device | None:
+    """The device of this request's bearer token, or None (once per request; the access log
+    names it too)."""
+    if "device" in g:
+        return g.device
+    g.device = None
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
-    token = token.strip()
+    token = token.strip().encode()
     for device in current_app.config["HALL"].devices:
         # Compare every token in constant time: the response time must not leak a prefix.
-        if hmac.compare_digest(device.token.encode(), token.encode()):
-            return device
-    return None
+        if hmac.compare_digest(device.token.encode(), token):
+            g.device = device
+    return g.device
 
 
 def require(roles: tuple[str, ...], window_id: str | None = None) -> Device:
@@ -35,6 +40,7 @@ def require(roles: tuple[str, ...], window_id: str | None = None) -> Device:
     if window_id is not None and "console" in roles and "Authorization" not in request.headers:
         clerk = clerk_at_window(window_id)
         if clerk is not None:
+            g.device = clerk
             return clerk
     device = current_device()
     if device is None:

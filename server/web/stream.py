@@ -15,6 +15,9 @@ HEARTBEAT_S = 10.0
 # Our cheroot gateway puts the request here, so the stream can hand its socket to the fan-out
 # writer (server/fanout.py). Under any other WSGI server each stream keeps its own thread.
 STREAM_REQUEST = "hallcall.request"
+# Set in the environ once the fan-out writer has the socket (the access log then knows that the
+# end of the response is not the end of the stream).
+HANDED_OVER = "hallcall.handed_over"
 
 
 def _position() -> int | None:
@@ -62,6 +65,8 @@ def events():
             seq = fresh[-1].seq
             yield b"".join(e.frame for e in fresh)
 
+    environ = request.environ
+
     def hand_over(req, fanout):
         """Under our cheroot server: send headers and backlog, then give the socket to the
         fan-out writer, and this worker thread back to the pool."""
@@ -75,6 +80,7 @@ def events():
         req.chunked_write = False
         req.close_connection = True
         conn.linger = True
+        environ[HANDED_OVER] = True
         fanout.attach(sock, seq, chunked)
 
     req = request.environ.get(STREAM_REQUEST)
