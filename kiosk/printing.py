@@ -65,6 +65,10 @@ class Printing:
                 after = PrinterStatus(after.paper, False, exc.message[:200])
             self.report(after.as_dict())
             return False, "incomplete" if exc.partial else "failed", after
+        if status.online is None:
+            # It gave no status before the job and will give none now: asking again would only
+            # hold the citizen 0.5 s (STATUS_TIMEOUT_S) for nothing.
+            return True, None, status
         # The printer took every byte into its buffer; a roll ending while it prints shows now.
         after = self.check()
         if not after.can_print:

@@ -323,3 +323,31 @@ def test_a_hub_that_cannot_save_is_explained_and_the_same_touch_keeps_its_key(
     assert app.result["issued"]["ticket"]["number"] == "A001" and not app.storage_down()
     assert hub.service("company-name")["issued_today"] == 1
     assert printed_numbers(app, "A001") == 1
+
+
+def test_the_hubs_own_storage_error_reaches_the_citizen_as_words(live_hub, make_kiosk, kiosk_clock,
+                                                                  monkeypatch):
+    from server.store.errors import StorageUnavailable
+    hub = live_hub()
+    keys = []
+    real_issue = hub.hub.issue
+
+    def disk_full(*args, idempotency_key=None, **kw):  # the store's answer to SQLITE_FULL
+        keys.append(idempotency_key)
+        raise StorageUnavailable("SQLITE_FULL")
+
+    monkeypatch.setattr(hub.hub, "issue", disk_full)
+    app = make_kiosk(hub.url)
+    rect = ready(app)
+    touch(app, rect)
+    step_until(app, lambda: app.screen_name == "message")
+    assert app.message[0] == "暂时无法取号，请稍候再试或联系工作人员。" and len(keys) == 1
+    monkeypatch.setattr(hub.hub, "issue", lambda *a, **kw: (keys.append(kw.get("idempotency_key")),
+                                                            real_issue(*a, **kw))[1])
+    kiosk_clock.advance(1)
+    touch(app, app.layout.back)
+    app.step()
+    kiosk_clock.advance(1)
+    touch(app, rect)
+    step_until(app, lambda: app.screen_name == "result")
+    assert keys[0] and keys[1] == keys[0] and app.result["issued"]["ticket"]["number"] == "A001"

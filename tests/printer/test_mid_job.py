@@ -104,3 +104,20 @@ def test_a_network_printer_dropping_the_job_half_way(hub, network_printer):
     finally:
         printing.client.close()
         printing.close()
+
+
+def test_a_printer_that_never_answers_is_not_asked_again_after_the_job(hub, network_printer):
+    from hallclient import HubClient
+    from kiosk.printing import Printing
+    fake = network_printer("silent")  # answers no status request: paper unknown
+    printing = Printing(fake.url, HubClient(hub.url, "demo-kiosk"))
+    asked = []
+    ask = printing.printer.status
+    printing.printer.status = lambda: (asked.append(1), ask())[1]
+    try:
+        printed, problem, status = printing.print_issued(issued(), hub.hub.snapshot(), hub.url, "zh")
+        assert (printed, problem, status.paper) == (True, None, "unknown")
+        assert len(asked) == 1  # before the job only: no second wait for an answer that never comes
+    finally:
+        printing.client.close()
+        printing.close()
