@@ -121,15 +121,17 @@ def check_wav(path: Path) -> float:
 class EspeakVoice:
     """Sentences through espeak-ng's own command line, one process per uncached sentence.
 
-    Not pyttsx3 (2.99): its espeak driver synthesises in espeak-ng's asynchronous RETRIEVAL mode
-    and runAndWait() does not wait for it. The driver's loop runs the queued endLoop before it
-    starts the synthesis, sleeps 10 ms once and returns; the WAV is written later by a callback
-    on espeak-ng's own thread, which first needs the GIL. In a busy process (the board's render
-    loop, the event stream) the file is often not there yet; and the next save_to_file then
-    renames the utterance still being made. A stuck synthesis inside the process can neither be
-    timed out nor cleaned up. A process can: it has finished when it exits, it can be killed at a
-    deadline, and nothing it leaves behind is shared. It costs ~20 ms a sentence here, as much
-    as pyttsx3, and its WAVs are the same bytes (same library, rate 200 as pyttsx3 set it).
+    Not pyttsx3 (2.99): its espeak driver synthesises in espeak-ng's asynchronous RETRIEVAL
+    mode, and the WAV is written by a callback on espeak-ng's own thread (which first needs the
+    GIL). runAndWait() waits for that callback only by luck of its command queue: a fresh engine
+    is "busy", so its first runAndWait queues the endLoop command behind save_to_file, and the
+    driver's loop runs it *before* starting the synthesis, sleeps 10 ms once and returns; the
+    first sentence of a fresh start is then often not written yet (4 or 5 of 12 fresh
+    starts here, and the test in tests/display/test_speech.py). Later calls wait, but with no
+    deadline, and a synthesis that is late or stuck cannot be abandoned: its callback writes
+    into whatever file the next save_to_file names. A process has finished when it exits, can be
+    killed at a deadline and shares nothing with the next one; it costs ~20 ms a sentence here,
+    as pyttsx3 does, and its WAVs are the same bytes (same library, pyttsx3's rate of 200).
     """
 
     WPM = 200  # pyttsx3's rate: sentences cached before this change sound the same

@@ -100,3 +100,65 @@ def test_played_through_the_mixer_to_the_end(tmp_path, monkeypatch):
     announcer.close()
     spoken = announcer.spoken[0]
     assert spoken.path.exists() and spoken.seconds > 1
+
+
+class FlakyVoice:
+    """Real espeak-ng speech behind the announcer's voice interface, failing its first `fails`
+    sentences (or every sentence of the numbers in `never`), as a loaded Pi or a broken
+    speech install does."""
+
+    def __init__(self, cache, fails=0, never=()):
+        self.real = speech.EspeakVoice(cache)
+        self.fails, self.never, self.asked = fails, never, 0
+
+    def phrase(self, lang, text):
+        self.asked += 1
+        if self.asked <= self.fails or any(speech.spoken_number(n, lang) in text for n in self.never):
+            raise speech.SpeechError(f"could not synthesise {text!r}")
+        return self.real.phrase(lang, text)
+
+
+def test_speech_that_fails_at_first_is_tried_again_and_spoken_whole(tmp_path, caplog):
+    (tmp_path / "cache").mkdir()
+    voice = FlakyVoice(tmp_path / "cache", fails=2)
+    announcer = Announcer(tmp_path / "cache", speak_to=tmp_path / "out", voice=voice, backoff_s=0.01)
+    announcer.announce_event(call(1, "A001", "3"))
+    assert announcer.wait_idle(30)
+    announcer.close()
+    (spoken,) = announcer.spoken
+    assert spoken.words and spoken.tries == 3
+    seconds, rms = loudness(spoken.path)
+    assert 4 < seconds < 20 and rms > 500
+    retries = [r for r in caplog.records if r.name == "display.announcer" and r.levelname == "WARNING"]
+    assert len(retries) == 2 and all("A001" in r.getMessage() for r in retries)
+
+
+def test_a_call_that_cannot_be_spoken_gets_its_chime_a_logged_number_and_the_next_goes_on(tmp_path, caplog):
+    (tmp_path / "cache").mkdir()
+    voice = FlakyVoice(tmp_path / "cache", never=("B102",))
+    out = tmp_path / "out"
+    announcer = Announcer(tmp_path / "cache", speak_to=out, voice=voice, backoff_s=0.01)
+    for e in (call(1, "A001", "3"), call(2, "B102", "12"), call(3, "A002", "4")):
+        announcer.announce_event(e)
+    assert announcer.wait_idle(60)
+    announcer.close()
+    assert [(s.number, s.words) for s in announcer.spoken] == [("A001", True), ("B102", False), ("A002", True)]
+    assert [f.name for f in sorted(out.glob("*.wav"))] == [
+        "0001-A001-window-3.wav", "0002-B102-window-12.wav", "0003-A002-window-4.wav"]
+    chime_only = announcer.spoken[1]
+    assert chime_only.tries == 3
+    assert chime_only.path.read_bytes()[44:] == speech.chime(tmp_path / "chime.wav").read_bytes()[44:]
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert len(errors) == 1 and "B102" in errors[0] and "could not be spoken" in errors[0]
+
+
+def test_without_espeak_every_call_still_gets_its_chime_and_an_error_line(tmp_path, monkeypatch, caplog):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no espeak-ng to be found
+    announcer = Announcer(tmp_path / "cache", speak_to=tmp_path / "out", backoff_s=0.01)
+    announcer.announce_event(call(1, "A001", "3"))
+    announcer.announce_event(call(2, "A002", "3"))
+    assert announcer.wait_idle(30)
+    announcer.close()
+    assert [(s.number, s.words) for s in announcer.spoken] == [("A001", False), ("A002", False)]
+    text = caplog.text
+    assert "espeak-ng is not installed" in text and "A001" in text and "A002" in text
