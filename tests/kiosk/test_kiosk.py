@@ -327,13 +327,19 @@ def test_a_hub_that_cannot_save_is_explained_and_the_same_touch_keeps_its_key(
 
 def test_the_hubs_own_storage_error_reaches_the_citizen_as_words(live_hub, make_kiosk, kiosk_clock,
                                                                   monkeypatch):
+    import inspect
+
     from server.store.errors import StorageUnavailable
     hub = live_hub()
     keys = []
     real_issue = hub.hub.issue
+    signature = inspect.signature(real_issue)
 
-    def disk_full(*args, idempotency_key=None, **kw):  # the store's answer to SQLITE_FULL
-        keys.append(idempotency_key)
+    def key_of(args, kw) -> str | None:
+        return signature.bind(*args, **kw).arguments.get("idempotency_key")
+
+    def disk_full(*args, **kw):  # the store's answer to SQLITE_FULL
+        keys.append(key_of(args, kw))
         raise StorageUnavailable("SQLITE_FULL")
 
     monkeypatch.setattr(hub.hub, "issue", disk_full)
@@ -342,8 +348,7 @@ def test_the_hubs_own_storage_error_reaches_the_citizen_as_words(live_hub, make_
     touch(app, rect)
     step_until(app, lambda: app.screen_name == "message")
     assert app.message[0] == "暂时无法取号，请稍候再试或联系工作人员。" and len(keys) == 1
-    monkeypatch.setattr(hub.hub, "issue", lambda *a, **kw: (keys.append(kw.get("idempotency_key")),
-                                                            real_issue(*a, **kw))[1])
+    monkeypatch.setattr(hub.hub, "issue", lambda *a, **kw: (keys.append(key_of(a, kw)), real_issue(*a, **kw))[1])
     kiosk_clock.advance(1)
     touch(app, app.layout.back)
     app.step()
