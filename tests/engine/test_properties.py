@@ -1,8 +1,9 @@
-"""Property-based tests: random days of issuing, calling and clerk actions keep the queue's
-invariants. The same state machine runs against the pure engine (many examples) and against the
+"""Property-based tests: random days of issuing, calling and clerk actions, with roll-overs
+and a wall clock that NTP steps back or forward, keep the queue's invariants. The same state machine runs against the pure engine (many examples) and against the
 real hub on a SQLite file (fewer, slower examples), so the store is held to the same rules."""
 from __future__ import annotations
 
+import json
 import uuid
 from collections import defaultdict
 from datetime import timedelta
@@ -24,13 +25,18 @@ ACTIONS = ["call-next", "recall", "start", "finish", "no-show", "no-show-requeue
 
 
 class MemoryHall:
-    """The engine with dicts for a store: the smallest faithful host of the rules."""
+    """The engine with dicts for a store: the smallest faithful host of the rules. It takes the
+    wall clock as it comes, steps back included, so the rules alone are held to keeping each
+    ticket's times in order and the hall day moving forward."""
+
+    holds_clock = False  # queue order across a step back is the host's to keep (the hub does)
 
     def __init__(self, clock):
         self.clock = clock
         self.tickets: dict[str, Ticket] = {}
         self.windows = {w.id: WindowState(w.id, w.status) for w in HALL.windows}
         self.day = None
+        self.resets: list[tuple[str, str]] = []  # (closed day, new day) of each roll-over
 
     def _apply(self, out):
         for t in out.tickets:
@@ -40,12 +46,16 @@ class MemoryHall:
         return out
 
     def _today(self, now):
-        day = rules.hall_day(now, HALL.day_starts_at).isoformat()
+        day = rules.current_day(now, HALL.day_starts_at, self.day)
         if self.day is not None and day != self.day:
             self._apply(rules.close_day(self.day, day, list(self.tickets.values()),
                                         list(self.windows.values()), now))
+            self.resets.append((self.day, day))
         self.day = day
         return day
+
+    def current_day(self):
+        return self.day
 
     def issue(self, service, priority):
         now = self.clock()
@@ -64,7 +74,8 @@ class MemoryHall:
         window = HALL.window(window_id)
         waiting = [t for t in self.tickets.values() if t.status == WAITING and t.day == day]
         out = rules.window_action(action, window, state, current, waiting, now,
-                                  requeue=requeue, target=HALL.service(service) if service else None)
+                                  requeue=requeue, target=HALL.service(service) if service else None,
+                                  day=day)
         return self._apply(out).ticket
 
     def all_tickets(self):
@@ -76,6 +87,8 @@ class MemoryHall:
 
 class HubHall:
     """The real hub (engine + SQLite store), driven through its use-case methods."""
+
+    holds_clock = True
 
     def __init__(self, clock, db_url):
         from server.hub import Hub
@@ -96,6 +109,16 @@ class HubHall:
     def window_states(self):
         with self.hub.store.read() as tx:
             return tx.window_states()
+
+    def current_day(self):
+        with self.hub.store.read() as tx:
+            return tx.state("day")
+
+    @property
+    def resets(self):
+        with self.hub.store.read() as tx:
+            return [(d["closed_day"], d["day"]) for d in map(json.loads, (
+                e.data for e in tx.events_after(0, 1_000_000) if e.type == "day.reset"))]
 
     def close(self):
         self.hub.stop()
@@ -151,7 +174,7 @@ class QueueMachine(RuleBasedStateMachine):
             return
         if action == "call-next":
             # The day may have rolled over inside the call: only today's tickets compete.
-            today = rules.hall_day(self.clock.now, HALL.day_starts_at).isoformat()
+            today = self.hall.current_day()
             waiting = [t for t in before.values() if t.status == WAITING and t.day == today]
             want = expected_pick(window, waiting)
             assert state.status == "open"
@@ -164,6 +187,46 @@ class QueueMachine(RuleBasedStateMachine):
     @rule(minutes=st.sampled_from([1, 5, 30, 240, 24 * 60]))
     def time_passes(self, minutes):
         self.clock.advance(minutes=minutes)
+
+    @rule(minutes=st.sampled_from([-10, 60]))
+    def clock_steps(self, minutes):
+        """NTP steps the wall clock back ten minutes or forward an hour."""
+        self.clock.advance(minutes=minutes)
+
+    @invariant()
+    def a_tickets_times_never_run_backwards(self):
+        for t in self.hall.all_tickets():
+            times = [x for x in (t.issued_at, t.called_at, t.started_at, t.finished_at) if x]
+            assert times == sorted(times), (t.number, times)
+            assert t.queued_at >= t.issued_at
+
+    @invariant()
+    def a_later_number_never_queues_ahead_of_an_earlier_one(self):
+        if not self.hall.holds_clock:
+            return
+        by_queue = defaultdict(list)
+        for t in self.hall.all_tickets():
+            if t.calls == 0 and t.transfers == 0:  # still where the kiosk put it
+                by_queue[(t.day, t.service)].append(t)
+        for queue in by_queue.values():
+            queued = [t.queued_at for t in sorted(queue, key=lambda t: t.seq_no)]
+            assert queued == sorted(queued)
+
+    @invariant()
+    def the_day_rolls_over_once_and_only_forward(self):
+        resets = self.hall.resets
+        for (closed, new), nxt in zip(resets, resets[1:] + [None]):
+            assert closed < new
+            if nxt is not None:
+                assert nxt[0] == new
+        if resets:
+            assert resets[-1][1] == self.hall.current_day()
+
+    @invariant()
+    def only_todays_tickets_wait(self):
+        """A ticket kept at its window over the roll-over is ended there, never queued again."""
+        today = self.hall.current_day()
+        assert all(t.day == today for t in self.hall.all_tickets() if t.status == WAITING)
 
     @invariant()
     def numbers_unique_and_consecutive_per_service_and_day(self):
