@@ -356,3 +356,23 @@ def test_the_hubs_own_storage_error_reaches_the_citizen_as_words(live_hub, make_
     touch(app, rect)
     step_until(app, lambda: app.screen_name == "result")
     assert keys[0] and keys[1] == keys[0] and app.result["issued"]["ticket"]["number"] == "A001"
+
+
+def test_the_printer_is_asked_again_soon_after_a_job_not_only_every_15_s():
+    import queue
+    import types
+
+    from kiosk.workers import PrinterWatch
+    from printer import PrinterStatus
+    states = iter([PrinterStatus("ok", True), PrinterStatus("out", False, "paper out")])
+    printing = types.SimpleNamespace(check=lambda: next(states), client=types.SimpleNamespace(close=lambda: None))
+    inbox = queue.Queue()
+    watch = PrinterWatch(printing, inbox, every_s=600.0)
+    watch.start()
+    try:
+        assert inbox.get(timeout=5)[1].paper == "ok"
+        watch.poke(0.05)  # a ticket was just printed: the roll may end while it comes out
+        assert inbox.get(timeout=5)[1].paper == "out"  # long before the next regular check
+    finally:
+        watch.close()
+        watch.join(3)
