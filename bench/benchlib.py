@@ -3,6 +3,10 @@ latency figures as p50 / p99 / max. Imported by path-independent name: the bench
 `python bench/NAME.py`, which puts this folder first on sys.path."""
 from __future__ import annotations
 
+import ctypes
+import math
+import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -17,28 +21,125 @@ if str(REPO) not in sys.path:
 from hallclient import HubClient, HubError  # noqa: E402
 
 
+# `python -m server.cli` that first asks the kernel to kill it when the benchmark dies (even by
+# kill -9), so no hub outlives a run. Done in the child itself: a preexec_fn is unsafe in a
+# benchmark full of threads.
+HUB_MAIN = ("import ctypes, runpy, signal, sys; ctypes.CDLL(None).prctl(1, signal.SIGKILL); "
+            "sys.argv[0] = 'hallcall'; runpy.run_module('server.cli', run_name='__main__', alter_sys=True)")
+
+
+class HubProcess:
+    """The hub (`python -m server.cli serve`) as a child process on loopback, which can be killed
+    -9 and started again on the same port and database file."""
+
+    def __init__(self, db: str, config: str | None = None, log: str | None = None,
+                 extra_args=()):
+        self.db, self.config, self.log, self.extra_args = db, config, log, tuple(extra_args)
+        self.port = 0
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc is not None else None
+
+    def start(self, port: int | None = None, timeout: float = 30.0) -> HubProcess:
+        """Start it (on `port`, or a free one) and return once /api/health answers; raises
+        RuntimeError if it does not."""
+        assert self.proc is None, "already running"
+        self.port = port or free_port()
+        cmd = [sys.executable, "-c", HUB_MAIN, "serve", "--db", self.db, "--host", "127.0.0.1",
+               "--port", str(self.port), *self.extra_args]
+        if self.config:
+            cmd += ["--config", self.config]
+        out = open(self.log, "ab") if self.log else subprocess.DEVNULL
+        try:  # the child keeps its own copy of the log's descriptor
+            self.proc = subprocess.Popen(cmd, cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
+        finally:
+            if self.log:
+                out.close()
+        probe = HubClient(self.url)
+        deadline = time.monotonic() + timeout
+        try:
+            while True:
+                try:
+                    probe.health()
+                    return self
+                except HubError:
+                    if self.proc.poll() is not None or time.monotonic() > deadline:
+                        self.kill()
+                        raise RuntimeError("the hub did not start" + (f"; see {self.log}" if self.log else ""))
+                    time.sleep(0.05)
+        finally:
+            probe.close()
+
+    def kill(self) -> None:
+        """kill -9: no shutdown code runs."""
+        proc, self.proc = self.proc, None
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+        if proc is not None:
+            proc.wait()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """SIGTERM, as systemd stops it; SIGKILL if it hangs."""
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
 def start_hub(db: str) -> tuple[subprocess.Popen, str]:
     """The hub in its own process, so the RSS measured here is the kiosk's alone."""
+    hub = HubProcess(db)
+    try:
+        hub.start()
+    except RuntimeError as exc:
+        sys.exit(str(exc))
+    return hub.proc, hub.url
+
+
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "server.cli", "serve", "--db", db, "--port", str(port)],
-                            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    probe = HubClient(url)
-    deadline = time.monotonic() + 30
-    try:
-        while True:
-            try:
-                probe.health()
-                return proc, url
-            except HubError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    proc.kill()
-                    sys.exit("the hub did not start")
-                time.sleep(0.1)
-    finally:
-        probe.close()
+        return s.getsockname()[1]
+
+
+def die_with_parent() -> None:
+    """In a child (preexec_fn, or first thing in a worker process): the kernel kills it when the
+    benchmark dies, even by kill -9, so no hub or client outlives a run."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    PR_SET_PDEATHSIG = 1
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def process_memory(pid: int) -> dict[str, float]:
+    """VmRSS and VmHWM (peak) of a process, in MB, and its open file descriptors."""
+    out: dict[str, float] = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                out[key] = int(value.split()[0]) / 1024
+    out["fds"] = len(os.listdir(f"/proc/{pid}/fd"))
+    return out
+
+
+def pct(values: list[float], p: float) -> float:
+    """The nearest-rank p-th percentile; NaN for no values."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
 def rss_mb() -> float:
