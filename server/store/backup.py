@@ -50,7 +50,7 @@ def database_file(db: str) -> Path:
         raise BackupError(f"{db}: only SQLite databases can be backed up")
     if not url.database or url.database == ":memory:":
         raise BackupError(f"{db}: an in-memory database has nothing to back up")
-    return Path(url.database)
+    return Path(url.database).absolute()  # the messages name the file wherever it was run
 
 
 def backup(db: str, to_dir: str | Path, keep_days: int = 7, now: datetime | None = None) -> BackupResult:
@@ -61,7 +61,7 @@ def backup(db: str, to_dir: str | Path, keep_days: int = 7, now: datetime | None
     source = database_file(db)
     if not source.is_file():
         raise BackupError(f"{source}: no database there (is this the hub's --db?)")
-    to_dir = Path(to_dir)
+    to_dir = Path(to_dir).absolute()
     try:
         to_dir.mkdir(mode=0o750, parents=True, exist_ok=True)
     except OSError as exc:

@@ -29,7 +29,7 @@ from ..engine.model import DONE, OPEN_STATES, WAITING, Outcome, Ticket, WindowSt
 from .. import timing
 from ..serialize import event_dict
 from . import schema
-from .db import make_engine
+from .db import SchemaMismatch, database_path, make_engine
 from .errors import StorageHealth, StorageUnavailable, storage_failure
 
 T = schema.tickets
@@ -301,10 +301,11 @@ class Tx:
 
 
 class Store:
-    def __init__(self, config: HallConfig, url: str):
+    def __init__(self, config: HallConfig, url: str, create: bool = True, read_only: bool = False):
+        """create=False: the file must exist (see make_engine); read_only: never written."""
         self.config = config
         self.tz: tzinfo = ZoneInfo(config.timezone)
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, create=create, read_only=read_only)
         self._write_lock = threading.Lock()
         # Whether writes (and, apart, WAL checkpoints) work; each logs a fault once, not per call.
         self.write_health = StorageHealth(
@@ -317,14 +318,33 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
-    def at_head(self) -> bool:
-        """Whether the schema is at HEAD_REVISION, asked without importing Alembic (~10 MB)."""
+    @classmethod
+    def open_existing(cls, config: HallConfig, url: str, read_only: bool = True) -> Store:
+        """The store of a hub's database that must already exist at this code's schema, for the
+        commands that read it (or close its day): never creates a file, never migrates."""
+        store = cls(config, url, create=False, read_only=read_only)
+        try:
+            found, tables = store._revision()
+            if found != HEAD_REVISION:
+                raise SchemaMismatch(database_path(store.engine), found, HEAD_REVISION, tables)
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    def _revision(self) -> tuple[str | None, bool]:
+        """(the schema's Alembic revision or None, whether the file has any table), asked
+        without importing Alembic (~10 MB)."""
         with self.engine.connect() as conn, conn.begin():
             tables = {r[0] for r in conn.exec_driver_sql(
                 "SELECT name FROM sqlite_master WHERE type='table'")}
             if "alembic_version" not in tables:
-                return False
-            return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == HEAD_REVISION
+                return None, bool(tables)
+            return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar(), True
+
+    def at_head(self) -> bool:
+        """Whether the schema is at HEAD_REVISION."""
+        return self._revision()[0] == HEAD_REVISION
 
     def upgrade(self) -> None:
         """Bring the schema to the head revision and add windows new to the config."""
