@@ -1,10 +1,24 @@
-"""The `hallcall` command: serve, check-config, close-day, stats."""
+"""The `hallcall` command: serve, check-config, close-day, stats.
+
+How a command fails: one line on standard error, `hallcall <command>: what, where`, and a
+non-zero exit status: 2 for a mistake in the command line or the hall config (as argparse
+exits), 1 for a failure at run time (no database there, port in use, disk full, …), 130 when
+interrupted with Ctrl-C. A reader that stops early (`hallcall stats | head -1`) ends the
+command quietly with status 1, as in the recipe of Python's `signal` documentation. All of it
+is decided in `main`'s handler: a command raises (CommandError, or the error of the layer that
+failed) and never prints its own traceback. An error nobody foresaw is one line too, naming
+its type; `--verbose` shows its traceback (and logs at DEBUG).
+"""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import logging
 import os
+import select
+import signal
+import sqlite3
 import subprocess
 import sys
 from datetime import date
@@ -13,7 +27,39 @@ from .config import ConfigError, load_config
 from .passwords import ITERATIONS, MAX_ITERATIONS, MIN_ITERATIONS, make_hash
 from .store import DEFAULT_URL
 
+log = logging.getLogger("hallcall")
+
+EXIT_RUNTIME = 1
 EXIT_CONFIG = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command stopped by Ctrl-C
+
+
+class CommandError(Exception):
+    """A command cannot do what it was asked; the message is the line its user reads."""
+
+    def __init__(self, message: str, status: int = EXIT_RUNTIME):
+        super().__init__(message)
+        self.status = status
+
+
+def _port(value: str) -> int:
+    port = int(value)
+    if not 0 <= port <= 65535:
+        raise ValueError(value)
+    return port
+
+
+_port.__name__ = "port number"  # argparse names the type in its message: "invalid port number"
+
+
+def _positive(value: str) -> int:
+    n = int(value)
+    if n < 1:
+        raise ValueError(value)
+    return n
+
+
+_positive.__name__ = "positive number"
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -38,16 +84,25 @@ def _use_pin_factory(name: str | None) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hallcall", description="hallcall queue hub")
+    parser.add_argument("--verbose", "-v", action="store_true",
+                        help="log at DEBUG, and show the traceback of an unexpected error")
+    # Also after the command (`hallcall stats -v`); SUPPRESS keeps it from resetting the above.
+    verbose = argparse.ArgumentParser(add_help=False)
+    verbose.add_argument("--verbose", "-v", action="store_true", default=argparse.SUPPRESS,
+                         help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("serve", help="run the hub (HTTP API, event stream, web pages)")
+    def command(name: str, **kw) -> argparse.ArgumentParser:
+        return sub.add_parser(name, parents=[verbose], **kw)
+
+    p = command("serve", help="run the hub (HTTP API, event stream, web pages)")
     _common(p)
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8080)
+    p.add_argument("--port", type=_port, default=8080)
     p.add_argument("--secure-cookie", action="store_true",
                    help="send the clerk console's session cookie over HTTPS only (the hub is "
                         "behind a TLS proxy)")
-    p.add_argument("--threads", type=int, default=40,
+    p.add_argument("--threads", type=_positive, default=40,
                    help="worker threads for requests (default 40); event streams need none")
     p.add_argument("--allow-demo-tokens", action="store_true",
                    help="serve beyond loopback even though the config uses the public demo tokens")
@@ -56,24 +111,26 @@ def build_parser() -> argparse.ArgumentParser:
                         "without a device)")
     _pin_factory(p)
 
-    p = sub.add_parser("migrate", help="create or upgrade the database schema and exit")
+    p = command("migrate", help="create or upgrade the database schema and exit")
     _common(p)
+    # The command whose errors these are: serve runs migrate as a child process.
+    p.add_argument("--for", dest="on_behalf_of", help=argparse.SUPPRESS)
 
-    p = sub.add_parser("backup", help="copy the live database into a folder, checked, and "
-                                      "remove the old copies")
+    p = command("backup", help="copy the live database into a folder, checked, and "
+                               "remove the old copies")
     p.add_argument("--db", required=True, metavar="URL",
                    help="SQLAlchemy URL or file path of the hub's database")
     p.add_argument("--to", required=True, metavar="DIR", help="the folder of backups")
-    p.add_argument("--keep-days", type=int, default=7, metavar="N",
+    p.add_argument("--keep-days", type=_positive, default=7, metavar="N",
                    help="remove backups older than N days (default 7)")
 
-    p = sub.add_parser("check-config", help="validate a hall config and exit")
+    p = command("check-config", help="validate a hall config and exit")
     p.add_argument("file", nargs="?", help="the TOML file; default: the demo hall")
 
-    p = sub.add_parser("close-day", help="close the current hall day: cancel open tickets, clear windows")
+    p = command("close-day", help="close the current hall day: cancel open tickets, clear windows")
     _common(p)
 
-    p = sub.add_parser("print-test", help="print a sample ticket from the demo hall on a printer")
+    p = command("print-test", help="print a sample ticket from the demo hall on a printer")
     p.add_argument("--printer", required=True, metavar="URL",
                    help="usb://VID:PID, serial:///dev/ttyUSB0?baudrate=19200, tcp://HOST:9100, "
                         "file:///PATH, cups://QUEUE or dummy:")
@@ -83,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--hub", metavar="URL", help="also report the printer's status to this hub")
     p.add_argument("--token", help="the device token to report with (with --hub)")
 
-    p = sub.add_parser("kiosk", help="run the touch-screen ticket kiosk (pygame)")
+    p = command("kiosk", help="run the touch-screen ticket kiosk (pygame)")
     p.add_argument("--hub", default="http://127.0.0.1:8080", metavar="URL")
     # From the environment too, so that a service's token is not on its command line (which
     # every local user can read in ps).
@@ -96,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--windowed", action="store_true", help="a window instead of full screen")
     p.add_argument("--lang", choices=("zh", "en"), default="zh")
 
-    p = sub.add_parser("display", help="run the wall display board (pygame)")
+    p = command("display", help="run the wall display board (pygame)")
     p.add_argument("--hub", default="http://127.0.0.1:8080", metavar="URL")
     p.add_argument("--window", metavar="ID", help="the small screen above one window")
     p.add_argument("--announce", action="store_true", help="also speak each call")
@@ -106,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--size", default="1920x1080", metavar="WxH")
     p.add_argument("--windowed", action="store_true", help="a window instead of full screen")
 
-    p = sub.add_parser("buttons", help="run the call keys and LEDs of a Pi by the windows")
+    p = command("buttons", help="run the call keys and LEDs of a Pi by the windows")
     p.add_argument("--hub", default="http://127.0.0.1:8080", metavar="URL")
     p.add_argument("--token", default=os.environ.get("HALLCALL_BUTTONS_TOKEN") or None,
                    required=not os.environ.get("HALLCALL_BUTTONS_TOKEN"),
@@ -114,35 +171,52 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default: $HALLCALL_BUTTONS_TOKEN)")
     _pin_factory(p)
 
-    p = sub.add_parser("demo", help="the whole demo hall at once on this computer")
+    p = command("demo", help="the whole demo hall at once on this computer")
     p.add_argument("--headless", action="store_true",
                    help="no screen: take numbers, call and recall once, then stop, leaving "
                         "screenshots, WAVs, the printed tickets and summary.json in --out")
     p.add_argument("--out", metavar="DIR", help="where files and logs go (default: "
                                                 "./hallcall-demo with --headless, else a temp dir)")
     p.add_argument("--db", metavar="PATH", help="the hub's database (default: a new one in --out)")
-    p.add_argument("--port", type=int, help="the hub's port (default: a free one)")
+    p.add_argument("--port", type=_port, help="the hub's port (default: a free one)")
 
-    p = sub.add_parser("stats", help="export a day's statistics as CSV")
+    p = command("stats", help="export a day's statistics as CSV")
     _common(p)
     p.add_argument("--date", type=date.fromisoformat, default=None, help="YYYY-MM-DD; default: today")
     p.add_argument("--output", "-o", metavar="FILE", help="write here instead of standard output")
 
-    p = sub.add_parser("hash-password",
-                       help="hash a clerk's password for the hall config ([[clerks]] password_hash)")
+    p = command("hash-password",
+                help="hash a clerk's password for the hall config ([[clerks]] password_hash)")
     p.add_argument("--iterations", type=int, default=ITERATIONS,
                    help=f"PBKDF2 iterations ({MIN_ITERATIONS}-{MAX_ITERATIONS}; default {ITERATIONS})")
     return parser
 
 
-def _open_hub(args):
+def _open_hub(args, create: bool = False):
+    """The hub on the database of --db, started (schema and windows brought up to date, the
+    day rolled over). Only with `create` (migrate) may the file be new or its schema old."""
     from .hub import Hub
     from .store import Store
 
     config = load_config(args.config)
-    hub = Hub(config, Store(config, args.db or DEFAULT_URL))
-    hub.start(follow=False)
+    url = args.db or DEFAULT_URL
+    store = Store(config, url) if create else Store.open_existing(config, url, read_only=False)
+    hub = Hub(config, store)
+    try:
+        hub.start(follow=False)
+    except BaseException:
+        hub.stop()
+        raise
     return hub
+
+
+def _open_reader(args):
+    """A hub that only reads --db: never creates, migrates or writes it, not even a roll-over."""
+    from .hub import Hub
+    from .store import Store
+
+    config = load_config(args.config)
+    return Hub(config, Store.open_existing(config, args.db or DEFAULT_URL))
 
 
 def cmd_serve(args) -> int:
@@ -154,15 +228,24 @@ def cmd_serve(args) -> int:
     try:
         check_exposure(config, args.host, args.allow_demo_tokens)
     except DemoTokensExposed as exc:
-        print(f"hallcall: {exc}", file=sys.stderr)
-        return EXIT_CONFIG
-    # Migrate in a child process: Alembic then never loads into the long-running hub.
-    migrate = [sys.executable, "-m", "server.cli", "migrate", "--db", args.db or DEFAULT_URL]
+        raise CommandError(str(exc), EXIT_CONFIG) from None
+    # Migrate in a child process: Alembic then never loads into the long-running hub. The
+    # child says what went wrong itself, in serve's name.
+    migrate = [sys.executable, "-m", "server.cli", "migrate", "--db", args.db or DEFAULT_URL,
+               "--for", "serve"]
     if args.config:
         migrate += ["--config", args.config]
-    if subprocess.run(migrate).returncode != 0:
-        print("hallcall: the database could not be migrated", file=sys.stderr)
-        return 1
+    if args.verbose:
+        migrate.append("--verbose")
+    # Ctrl-C reaches the child too: let it alone stop and say so, not both of us. (A handler,
+    # not SIG_IGN, which the child would inherit and so never hear Ctrl-C at all.)
+    previous = signal.signal(signal.SIGINT, lambda _signum, _frame: None)
+    try:
+        status = subprocess.run(migrate).returncode
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if status != 0:
+        return status if status > 0 else EXIT_RUNTIME
     app = create_app({"HALL": config, "DATABASE": args.db or DEFAULT_URL,
                       "SESSION_COOKIE_SECURE": args.secure_cookie})
     agent = None
@@ -190,8 +273,7 @@ def cmd_demo(args) -> int:
         try:
             summary = headless.run(out, args.db, args.port)
         except headless.DemoFailed as exc:
-            print(f"hallcall demo: {exc}", file=sys.stderr)
-            return 1
+            raise CommandError(str(exc)) from None
         for c in summary["citizens"]:
             print(f"{c['number']} ({c['service']}): printed, called to window {c['window']}, "
                   "shown and spoken")
@@ -211,13 +293,9 @@ def cmd_buttons(args) -> int:
 
 
 def cmd_backup(args) -> int:
-    from .store.backup import BackupError, backup
+    from .store.backup import backup
 
-    try:
-        result = backup(args.db, args.to, args.keep_days)
-    except BackupError as exc:
-        print(f"hallcall: backup failed: {exc}", file=sys.stderr)
-        return 1
+    result = backup(args.db, args.to, args.keep_days)  # a BackupError is told by main
     print(f"backed up {result.tickets} tickets to {result.path} ({result.size // 1024} KiB, "
           f"integrity ok)")
     for path in result.removed:
@@ -226,7 +304,7 @@ def cmd_backup(args) -> int:
 
 
 def cmd_migrate(args) -> int:
-    hub = _open_hub(args)  # starting the hub upgrades the schema
+    hub = _open_hub(args, create=True)  # starting the hub upgrades the schema
     hub.stop()
     return 0
 
@@ -266,16 +344,12 @@ def cmd_print_test(args) -> int:
             try:
                 HubClient(args.hub, args.token).report_status(printer=status.as_dict())
             except HubError as exc:
-                print(f"hallcall: could not report to the hub: {exc.message}", file=sys.stderr)
-                return 1
+                raise CommandError(f"could not report to the hub: {exc.message}") from None
         if not status.can_print:  # as a kiosk does: a ticket into an empty printer is lost
-            print(f"hallcall: not printing: the printer reports {status.detail or 'a problem'}",
-                  file=sys.stderr)
-            return 1
+            raise CommandError(f"not printing: the printer reports {status.detail or 'a problem'}")
         sent = printer.print_ticket(sample_ticket(load_config(), args.lang))
     except PrintError as exc:
-        print(f"hallcall: {exc.message}", file=sys.stderr)
-        return 1
+        raise CommandError(exc.message) from None
     print(f"sent a {args.width} mm {args.mode}-mode sample ticket: {sent} bytes")
     return 0
 
@@ -288,8 +362,8 @@ def cmd_kiosk(args) -> int:
             if len(size) != 2 or min(size) < 320:
                 raise ValueError
         except ValueError:
-            print(f"hallcall: --size must look like 1920x1080, not {args.size!r}", file=sys.stderr)
-            return EXIT_CONFIG
+            raise CommandError(f"--size must look like 1920x1080, not {args.size!r}",
+                               EXIT_CONFIG) from None
     from hallclient.fonts import FontNotFound
     from printer import PrintError
     try:
@@ -297,11 +371,9 @@ def cmd_kiosk(args) -> int:
         app = KioskApp(args.hub, args.token, args.printer, size, args.windowed,
                        args.lang, args.printer_mode, args.paper)
     except PrintError as exc:
-        print(f"hallcall: {exc.message}", file=sys.stderr)
-        return EXIT_CONFIG
+        raise CommandError(exc.message, EXIT_CONFIG) from None
     except FontNotFound as exc:
-        print(f"hallcall: {exc}", file=sys.stderr)
-        return EXIT_CONFIG
+        raise CommandError(str(exc), EXIT_CONFIG) from None
     app.run()
     return 0
 
@@ -310,8 +382,8 @@ def cmd_display(args) -> int:
     try:
         width, height = (int(v) for v in args.size.lower().split("x"))
     except ValueError:
-        print(f"hallcall: --size must look like 1920x1080, not {args.size!r}", file=sys.stderr)
-        return EXIT_CONFIG
+        raise CommandError(f"--size must look like 1920x1080, not {args.size!r}",
+                           EXIT_CONFIG) from None
     from display.board import DisplayApp
     app = DisplayApp(args.hub, (width, height), window=args.window, windowed=args.windowed,
                      announce=args.announce, speak_to=args.speak_to, shots_to=args.screenshots)
@@ -325,24 +397,35 @@ STATS_COLUMNS = ["kind", "id", "name_zh", "name_en", "issued", "called", "served
 
 
 def cmd_stats(args) -> int:
-    hub = _open_hub(args)
+    import io
+
+    hub = _open_reader(args)
     try:
         stats = hub.stats(args.date)
     finally:
         hub.stop()
-    out = open(args.output, "w", newline="", encoding="utf-8-sig") if args.output else sys.stdout
+    text = io.StringIO(newline="")
+    writer = csv.writer(text)
+    writer.writerow(["day"] + STATS_COLUMNS)
+    for kind in ("services", "windows"):
+        for row in stats[kind]:
+            flat = {"kind": kind[:-1], "name_zh": row["name"]["zh"], "name_en": row["name"]["en"],
+                    **{f"rating_{k}": v for k, v in row["ratings"].items()}, **row}
+            writer.writerow([stats["day"]] + ["" if flat.get(c) is None else flat[c]
+                                              for c in STATS_COLUMNS])
+    if not args.output:
+        sys.stdout.write(text.getvalue())
+        return 0
+    path = os.path.abspath(args.output)
     try:
-        writer = csv.writer(out)
-        writer.writerow(["day"] + STATS_COLUMNS)
-        for kind in ("services", "windows"):
-            for row in stats[kind]:
-                flat = {"kind": kind[:-1], "name_zh": row["name"]["zh"], "name_en": row["name"]["en"],
-                        **{f"rating_{k}": v for k, v in row["ratings"].items()}, **row}
-                writer.writerow([stats["day"]] + ["" if flat.get(c) is None else flat[c]
-                                                  for c in STATS_COLUMNS])
-    finally:
-        if out is not sys.stdout:
-            out.close()
+        with open(path, "w", newline="", encoding="utf-8-sig") as out:
+            out.write(text.getvalue())
+    except OSError as exc:
+        # A full disk leaves half a file that a spreadsheet would open without a word.
+        if not isinstance(exc, (FileNotFoundError, IsADirectoryError, PermissionError)):
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+        raise CommandError(f"cannot write {path}: {exc.strerror or exc}") from None
     return 0
 
 
@@ -351,20 +434,17 @@ def cmd_hash_password(args) -> int:
     import getpass
 
     if not MIN_ITERATIONS <= args.iterations <= MAX_ITERATIONS:
-        print(f"hallcall: --iterations must be {MIN_ITERATIONS} to {MAX_ITERATIONS}", file=sys.stderr)
-        return EXIT_CONFIG
+        raise CommandError(f"--iterations must be {MIN_ITERATIONS} to {MAX_ITERATIONS}", EXIT_CONFIG)
     if sys.stdin.isatty():
         password = getpass.getpass("New password: ")
         if password != getpass.getpass("Again: "):
-            print("hallcall: the two passwords differ; nothing was hashed", file=sys.stderr)
-            return 1
+            raise CommandError("the two passwords differ; nothing was hashed")
     else:
         password = sys.stdin.readline().rstrip("\r\n")
     if not password:
-        print("hallcall: the password is empty", file=sys.stderr)
-        return 1
+        raise CommandError("the password is empty")
     if len(password) < 8:
-        print("hallcall: warning: a password this short is easy to guess", file=sys.stderr)
+        print("hallcall hash-password: warning: a password this short is easy to guess", file=sys.stderr)
     print(make_hash(password, f"pbkdf2:sha256:{args.iterations}"))
     return 0
 
@@ -380,22 +460,127 @@ EXTRAS = {"pygame": "kiosk,display", "gpiozero": "buttons", "escpos": "printer",
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    prog = f"hallcall {getattr(args, 'on_behalf_of', None) or args.command}"
     try:
-        return COMMANDS[args.command](args)
-    except ConfigError as exc:
-        print(exc.report(), file=sys.stderr)
-        return EXIT_CONFIG
-    except ModuleNotFoundError as exc:
+        status = COMMANDS[args.command](args)
+        sys.stdout.flush()  # a reader gone shows here, where it is handled, not at exit
+        return status
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        if not _stdout_gone():
+            return _fail(prog, args, sys.exc_info()[1])
+        # The reader stopped reading (`| head`): what it wanted it has. Python's recipe: point
+        # stdout at /dev/null so the flush at exit cannot fail again, and end with status 1.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_RUNTIME
+    except Exception as exc:
+        return _fail(prog, args, exc)
+
+
+def _fail(prog: str, args, exc: Exception) -> int:
+    status, message = explain(exc, args)
+    if message is None:
+        log.debug("unexpected error", exc_info=exc)
+        hint = "" if args.verbose else "; run it again with --verbose for the traceback"
+        message = f"unexpected error: {type(exc).__name__}: {exc}{hint}"
+    print(f"{prog}: {message}", file=sys.stderr)
+    return status
+
+
+def _stdout_gone() -> bool:
+    """Whether standard output is a pipe or socket whose reader has closed it."""
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))
+    except (OSError, ValueError, AttributeError):  # no descriptor (a test's capture), no poll
+        return False
+
+
+# SQLite's primary result codes whose cause is the disk or the folder, in the user's words.
+SQLITE_HINTS = {8: "cannot write it (read-only file, folder or file system?)",
+                10: "the disk failed to read or write it (a failing SD card?)",
+                13: "the disk is full", 14: "cannot open it (its folder missing or not writable?)",
+                26: "it is not an SQLite database"}
+SQLITE_NAMES = {"SQLITE_READONLY": 8, "SQLITE_IOERR": 10, "SQLITE_FULL": 13, "SQLITE_CANTOPEN": 14}
+
+
+def explain(exc: Exception, args) -> tuple[int, str | None]:
+    """The exit status and the line to print for an exception a command raised; the line is
+    None for one nobody foresaw."""
+    from .store.backup import BackupError
+    from .store.db import DatabaseUnavailable
+    from .store.errors import StorageUnavailable
+    from .wsgi import CannotListen
+
+    if isinstance(exc, CommandError):
+        return exc.status, str(exc)
+    if isinstance(exc, ConfigError):
+        return EXIT_CONFIG, exc.report()
+    if isinstance(exc, ModuleNotFoundError):
         extra = EXTRAS.get((exc.name or "").split(".")[0])
         if extra is None:
-            raise
+            return EXIT_RUNTIME, None
         # A device command on a machine installed for another role: say what to install.
-        print(f"hallcall {args.command}: the {exc.name} package is not installed; "
-              f"install the device extras: pip install 'hallcall[{extra}]'", file=sys.stderr)
-        return EXIT_CONFIG
+        return EXIT_CONFIG, (f"the {exc.name} package is not installed; install the device "
+                             f"extras: pip install 'hallcall[{extra}]'")
+    if isinstance(exc, (DatabaseUnavailable, CannotListen, BackupError)):
+        return getattr(exc, "status", EXIT_RUNTIME), str(exc)
+    if isinstance(exc, StorageUnavailable) or _sqlite_error(exc) is not None:
+        return EXIT_RUNTIME, f"the database {_db_path(args)}: {_storage_words(exc, args)}"
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f": {exc.filename}" if exc.filename else ""
+        return EXIT_RUNTIME, f"{exc.strerror}{where}"
+    return EXIT_RUNTIME, None
+
+
+def _storage_words(exc: Exception, args) -> str:
+    error = _sqlite_error(exc)
+    if error is not None and getattr(error, "sqlite_errorcode", None) is not None:
+        code = error.sqlite_errorcode & 0xFF  # an extended code keeps its primary one below
+    else:  # the store's StorageUnavailable keeps SQLite's name of it, e.g. SQLITE_IOERR_WRITE
+        code = SQLITE_NAMES.get("_".join(getattr(exc, "reason", "").split("_")[:2]))
+    if code in (10, 13, 14) and _no_space_left(args):
+        # A full disk shows as whichever step met it first: often the -shm file's growth, an
+        # I/O error, which would send the technician looking for a failing card.
+        return SQLITE_HINTS[13]
+    return SQLITE_HINTS.get(code) or str(error or exc)
+
+
+def _no_space_left(args) -> bool:
+    from .store.db import database_file
+
+    try:
+        folder = database_file(getattr(args, "db", None) or DEFAULT_URL).parent
+        while not folder.exists():
+            folder = folder.parent
+        return os.statvfs(folder).f_bavail == 0
+    except Exception:  # noqa: BLE001 - only a better word for an error being told already
+        return False
+
+
+def _sqlite_error(exc: BaseException) -> sqlite3.Error | None:
+    """The driver's error behind an exception, following SQLAlchemy's wrapping and `from`."""
+    while exc is not None:
+        if isinstance(exc, sqlite3.Error):
+            return exc
+        exc = getattr(exc, "orig", None) or exc.__cause__
+    return None
+
+
+def _db_path(args) -> str:
+    from .store.db import database_file
+
+    try:
+        return str(database_file(getattr(args, "db", None) or DEFAULT_URL) or "in memory")
+    except Exception:  # noqa: BLE001 - only naming it; the error being told is another
+        return str(args.db)
 
 
 if __name__ == "__main__":

@@ -7,9 +7,11 @@ clients it delivers a call to all of them in 11-29 ms p99, where waitress took 2
 from __future__ import annotations
 
 import ctypes
+import errno
 import ipaddress
 import logging
 import signal
+import socket
 import sys
 import threading
 
@@ -24,6 +26,41 @@ log = logging.getLogger(__name__)
 
 class DemoTokensExposed(Exception):
     pass
+
+
+class CannotListen(Exception):
+    """The hub could not take its address; the message says which and why, in one line."""
+
+    def __init__(self, host: str, port: int, error: OSError | None):
+        self.host, self.port, self.error = host, port, error
+        code = error.errno if error is not None else None
+        where = f"port {port} on {host}"
+        if code == errno.EADDRINUSE:
+            message = f"{where} is already in use (another hub running?)"
+        elif code == errno.EACCES:
+            message = (f"{where} is not allowed for this user (ports below 1024 need root or "
+                       "CAP_NET_BIND_SERVICE)")
+        elif code == errno.EADDRNOTAVAIL:
+            message = f"{host} is not an address of this computer (--host)"
+        elif isinstance(error, socket.gaierror):
+            message = f"{host}: no such host name (--host)"
+        else:
+            message = f"cannot listen on {where}: {error.strerror if error else 'no socket'}"
+        super().__init__(message)
+
+
+class HubServer(wsgi.Server):
+    """cheroot's server, keeping the error of its last bind: cheroot reports a failed bind as a
+    bare OSError whose text is all there is, and the reason (errno) is what the user needs."""
+
+    bind_error: OSError | None = None
+
+    def bind(self, family, type, proto=0):
+        try:
+            return super().bind(family, type, proto)
+        except OSError as exc:
+            self.bind_error = exc
+            raise
 
 
 def is_loopback(host: str) -> bool:
@@ -77,9 +114,9 @@ class StreamingGateway(wsgi.Gateway_10):
 
 
 def make_server(app, host: str, port: int, threads: int) -> wsgi.Server:
-    server = wsgi.Server((host, port), app, numthreads=threads, max=threads,
-                         server_name="hallcall", request_queue_size=256, timeout=30,
-                         shutdown_timeout=2)
+    server = HubServer((host, port), app, numthreads=threads, max=threads,
+                       server_name="hallcall", request_queue_size=256, timeout=30,
+                       shutdown_timeout=2)
     server.gateway = StreamingGateway
     # Nagle's algorithm would hold back the small event frames.
     server.nodelay = True
@@ -108,7 +145,11 @@ def serve(app, host: str, port: int, threads: int = 40) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    server.prepare()
+    try:
+        server.prepare()
+    except OSError as exc:
+        hub.stop()
+        raise CannotListen(host, port, server.bind_error) from exc
     log.info("hallcall hub on http://%s:%d/ (%d threads)", host, server.bind_addr[1], threads)
     print(f"hallcall hub serving {app.config['HALL'].name.en} on http://{host}:{server.bind_addr[1]}/",
           flush=True)

@@ -176,7 +176,6 @@ def test_backup_cli_prunes_and_keeps_the_new_copy(tmp_path, make_app):
     ("other-db", "has no tickets table"),
     ("to-is-a-file", "cannot create the backup folder"),
     ("postgres", "only SQLite databases"),
-    ("keep-days", "--keep-days must be at least 1"),
 ])
 def test_backup_errors_clearly(tmp_path, case, message):
     db, to = tmp_path / "hall.db", tmp_path / "backups"
@@ -192,14 +191,30 @@ def test_backup_errors_clearly(tmp_path, case, message):
         args = ["--db", str(db), "--to", str(to / "backups")]
     elif case == "postgres":
         args[1] = "postgresql://hub@localhost/hall"
-    elif case == "keep-days":
-        args += ["--keep-days", "0"]
     run = hallcall("backup", *args)
     assert run.returncode == 1
-    assert run.stderr.startswith("hallcall: backup failed: ") and message in run.stderr, run.stderr
-    assert not (case == "missing" and db.exists())  # no empty database made in its place
+    assert run.stderr.startswith("hallcall backup: ") and message in run.stderr, run.stderr
+    assert len(run.stderr.splitlines()) == 1 and "Traceback" not in run.stderr
+    if case == "missing":
+        assert not db.exists()  # no empty database made in its place
+        assert str(db) in run.stderr  # named by its absolute path
     if to.is_dir():
         assert list(to.iterdir()) == []  # nothing half-written left behind
+
+
+def test_backup_refuses_a_keep_days_below_one_as_a_usage_mistake(tmp_path):
+    run = hallcall("backup", "--db", str(tmp_path / "hall.db"), "--to", str(tmp_path), "--keep-days", "0")
+    assert run.returncode == 2 and "--keep-days" in run.stderr and "Traceback" not in run.stderr
+    with pytest.raises(BackupError, match="at least 1"):  # and called directly, the same rule
+        backup(str(tmp_path / "hall.db"), tmp_path, keep_days=0)
+
+
+def test_backup_names_a_relative_database_by_its_absolute_path(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "server.cli", "backup", "--db", "var/hallcall.db",
+                          "--to", "backups"], capture_output=True, text=True, timeout=60,
+                         cwd=tmp_path)
+    assert run.returncode == 1 and f"{tmp_path}/var/hallcall.db" in run.stderr, run.stderr
+    assert list(tmp_path.iterdir()) == []  # no database, no backup folder made
 
 
 def test_backup_refuses_an_in_memory_database(tmp_path):
