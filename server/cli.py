@@ -127,7 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("check-config", help="validate a hall config and exit")
     p.add_argument("file", nargs="?", help="the TOML file; default: the demo hall")
 
-    p = command("close-day", help="close the current hall day: cancel open tickets, clear windows")
+    p = command("close-day", help="close the current hall day: cancel waiting tickets (those at a window stay)")
     _common(p)
 
     p = command("print-test", help="print a sample ticket from the demo hall on a printer")
