@@ -94,7 +94,7 @@ class Announcer:
     def _run(self) -> None:
         voice = self.voice or self._make_voice()
         player = self._make_player()
-        chime = speech.chime(self.cache / "chime.wav")
+        self._warm_up(voice)
         count = 0
         while True:
             item = self._queue.get()
@@ -102,7 +102,7 @@ class Announcer:
                 if item is None:
                     break
                 count += 1
-                self._announce(voice, player, chime, item, count)
+                self._announce(voice, player, item, count)
             except Exception:  # a bad call must not silence the hall for the rest of the day
                 log.exception("announcement %s (window %s) failed: not heard", item.number,
                               item.window.get("id"))
@@ -120,6 +120,15 @@ class Announcer:
             log.error("no speech: %s; calls get the chime only", e)
             return None
 
+    def _warm_up(self, voice) -> None:
+        """The chime and the voices, ready before the first call (which otherwise waits for them)."""
+        try:
+            speech.chime(self.cache / "chime.wav")
+            if hasattr(voice, "warm_up"):
+                voice.warm_up(self.languages)
+        except Exception as e:  # each call tries again, and its own log line names its number
+            log.error("speech is not ready: %s", e)
+
     def _make_player(self):
         if self.speak_to:
             return None
@@ -129,7 +138,10 @@ class Announcer:
             log.error("no sound output (%s): calls are shown but not heard", e)
             return _Silent()
 
-    def _announce(self, voice, player, chime: Path, item: Announcement, count: int) -> None:
+    def _announce(self, voice, player, item: Announcement, count: int) -> None:
+        # Made (or checked) for each call, so a cache that could not be written once costs
+        # that call, not every call after it.
+        chime = speech.chime(self.cache / "chime.wav")
         folder = self.speak_to or self.cache
         out = folder / f"{count:04d}-{item.number}-window-{item.window.get('id')}.wav"
         path, cached, tries, problem = None, True, 0, "no speech engine"

@@ -130,8 +130,10 @@ class EspeakVoice:
     starts here, and the test in tests/display/test_speech.py). Later calls wait, but with no
     deadline, and a synthesis that is late or stuck cannot be abandoned: its callback writes
     into whatever file the next save_to_file names. A process has finished when it exits, can be
-    killed at a deadline and shares nothing with the next one; it costs ~20 ms a sentence here,
-    as pyttsx3 does, and its WAVs are the same bytes (same library, pyttsx3's rate of 200).
+    killed at a deadline and shares nothing with the next one. It costs ~25 ms a sentence on an
+    idle core here (pyttsx3: ~20), 30-70 ms with both cores loaded (pyttsx3: ~17): a start-up
+    cost well inside the 1 s budget of an uncached call. Its WAVs are pyttsx3's, byte for byte
+    (same library, pyttsx3's rate of 200).
     """
 
     WPM = 200  # pyttsx3's rate: sentences cached before this change sound the same
@@ -177,6 +179,17 @@ class EspeakVoice:
             finally:
                 tmp.unlink(missing_ok=True)
         raise SpeechError(f"could not synthesise {text!r} ({lang}): {'; '.join(problems)}")
+
+    def warm_up(self, languages) -> None:
+        """Load each language's voice once (its dictionary: 1.6 MB for Mandarin) so the first call
+        does not wait for the SD card, and say now, not at the first call, if one is missing."""
+        for lang in languages:
+            voice = self.voices.get(lang, lang)
+            done = subprocess.run([self.program, "-q", "-v", voice, "-b", "1", "--", "0"],
+                                  capture_output=True, timeout=self.timeout_s, check=False)
+            if done.returncode != 0:
+                raise SpeechError(f"espeak-ng voice {voice!r} ({lang}): "
+                                  f"{done.stderr.decode(errors='replace').strip()}")
 
     def _synthesise(self, voice: str, text: str, out: Path) -> None:
         done = subprocess.run([self.program, "-v", voice, "-s", str(self.WPM), "-b", "1",

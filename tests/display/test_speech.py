@@ -149,3 +149,10 @@ def test_a_sentence_that_cannot_be_made_is_an_error_not_silence(tmp_path):
     assert list(cache.iterdir()) == []
     with pytest.raises(speech.SpeechError, match="apt-get install espeak-ng"):
         speech.EspeakVoice(cache, command="espeak-ng-not-here")
+
+
+def test_a_missing_voice_is_named_at_start_up(tmp_path):
+    voice = speech.EspeakVoice(tmp_path, voices={"zh": "nosuchvoice"})
+    voice.warm_up(("en",))
+    with pytest.raises(speech.SpeechError, match="nosuchvoice.*zh"):
+        voice.warm_up(("en", "zh"))
