@@ -60,7 +60,6 @@ def test_each_language_sentence_follows_the_template():
 
 
 def test_repeat_says_it_twice(tmp_path):
-    # One after the other: pyttsx3 keeps one engine per process (DESIGN.md).
     spoken = []
     for repeat, name in ((1, "one"), (2, "two")):
         a = Announcer(tmp_path / f"c{repeat}", languages=("en",), repeat=repeat, speak_to=tmp_path / name)
