@@ -110,6 +110,15 @@ def test_serve_on_a_port_in_use_says_so(tmp_path):
     assert "serving" not in run.stdout
 
 
+@pytest.mark.slow
+def test_serve_tells_its_migrate_childs_failure_once_in_its_own_name(tmp_path):
+    (tmp_path / "notes.txt").write_text("x")
+    run = hallcall_in(tmp_path, "serve", "--db", str(tmp_path / "notes.txt" / "hall.db"))
+    assert run.returncode == EXIT_RUNTIME
+    assert one_line(run.stderr, "serve") == (
+        f"hallcall serve: cannot make the database's folder {tmp_path}/notes.txt: a file is in the way")
+
+
 @pytest.mark.parametrize("code, words", [
     (errno.EACCES, "port 80 on 0.0.0.0 is not allowed for this user"),
     (errno.EADDRNOTAVAIL, "0.0.0.0 is not an address of this computer"),
