@@ -191,8 +191,8 @@ class ButtonsAgent:
     def _apply_event(self, event: dict) -> None:
         self.seen_seq = max(self.seen_seq, event.get("seq", 0))
         if event.get("type") == "day.reset":
-            for w in self.windows.values():
-                w.called = False
+            # The roll-over cancels only waiting tickets: a number called at a window stays
+            # there, and so does its lit LED, until the clerk ends it.
             return
         window_id = (event.get("window") or {}).get("id")
         ticket = event.get("ticket")

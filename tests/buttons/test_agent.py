@@ -171,6 +171,27 @@ def test_the_led_follows_the_window_whoever_acts(hub, factory, agent):
     assert window(hub.url)["current"] is None
 
 
+def test_the_led_stays_lit_through_the_day_roll_over(hub, factory, agent):
+    """The citizen called before the roll-over is still walking to the window: the key's LED
+    keeps saying so until the clerk ends the visit."""
+    called, waiting = issue(hub.url, 2)
+    led = factory.pin(LED)
+    tap(factory.pin(CALL))
+    wait_for(lambda: led.state == 1, "LED not lit while a ticket is called")
+    stream = stream_from_now(hub.url)
+    try:
+        hub.hub.close_day()  # what the roll-over does at the day's start
+        event = next(e for e in stream.events() if e.type == "day.reset")
+    finally:
+        stream.close()
+    time.sleep(SETTLE_S * 3)  # the agent has handled the event by now
+    assert event.type == "day.reset"
+    assert led.state == 1, "the roll-over darkened the LED of a citizen still called"
+    assert current_number(hub.url) == called
+    tap(factory.pin(NO_SHOW))
+    wait_for(lambda: led.state == 0, "LED still lit after the clerk ended the visit")
+
+
 def test_a_refused_press_blinks_fast_then_the_led_shows_the_state_again(hub, factory, agent):
     tap(factory.pin(NO_SHOW))  # nothing is called: the hub answers 409
     wait_for(lambda: agent.led_mode(WINDOW)[0] == "blink", "a failed press was not shown")

@@ -57,3 +57,42 @@ def test_phone_page_says_the_day_ended_when_its_waiting_ticket_is_cancelled(hub,
         assert not errors, f"JavaScript errors on the page: {errors}"
     finally:
         context.close()
+
+
+def test_overview_keeps_the_called_citizen_at_the_window_through_the_roll_over(hub, browser):
+    kiosk, buttons = hub.client("demo-kiosk"), hub.client("demo-buttons")
+    try:
+        kiosk.issue("company-name")  # served at window 1, the overview's first tile
+        called = buttons.window("1", "call-next")["ticket"]
+    finally:
+        kiosk.close()
+        buttons.close()
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        page = context.new_page()
+        page.goto(hub.url + "/")
+        tile = page.locator(".tile").first
+        sync_api.expect(tile.locator(".tile-num")).to_have_text(called["number"], timeout=WAIT_MS)
+        # Record every number the tile shows, and when the page empties its recent calls (what
+        # it does on day.reset), so a tile blanked for a moment is caught too.
+        page.evaluate("""() => {
+            window.__tileTexts = [];
+            window.__recentEmptied = false;
+            const num = document.querySelector('.tile .tile-num');
+            new MutationObserver(() => window.__tileTexts.push(num.textContent))
+                .observe(num, {childList: true, characterData: true, subtree: true});
+            const recent = document.getElementById('recent');
+            new MutationObserver(() => {
+                if (!recent.children.length) window.__recentEmptied = true;
+            }).observe(recent, {childList: true});
+        }""")
+        run = subprocess.run([sys.executable, "-m", "server.cli", "close-day", "--db", str(hub.db)],
+                             capture_output=True, text=True, timeout=60)
+        assert run.returncode == 0, run.stderr
+        page.wait_for_function("window.__recentEmptied", timeout=WAIT_MS)
+        sync_api.expect(tile.locator(".tile-num")).to_have_text(called["number"])
+        sync_api.expect(tile).to_have_attribute("data-state", "called")
+        shown = page.evaluate("window.__tileTexts")
+        assert all(text == called["number"] for text in shown), shown
+    finally:
+        context.close()

@@ -354,14 +354,14 @@
         if (fresh && Array.isArray(d.notices)) renderNotices(d.notices);
         break;
       case "day.reset":
+        // A citizen called or served at the roll-over stays at the window until the clerk ends
+        // it, so the windows keep their tickets; only the day's list of calls starts afresh.
         recent = [];
         renderRecent();
-        if (fresh) Object.keys(windowsById).forEach(function (id) { windowsById[id].current = null; });
         break;
     }
     if (fresh && snap) {
       if (win && windowsById[win.id]) updateTile(windowsById[win.id]);
-      else if (d.type === "day.reset") snap.windows.forEach(updateTile);
       renderSummary();
     }
     refetch();
