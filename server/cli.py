@@ -456,7 +456,7 @@ COMMANDS = {"serve": cmd_serve, "migrate": cmd_migrate, "backup": cmd_backup, "c
 
 # What a device command needs beyond the hub's own dependencies, by the module that is missing.
 EXTRAS = {"pygame": "kiosk,display", "gpiozero": "buttons", "escpos": "printer",
-          "pyttsx3": "display", "PIL": "printer"}
+          "PIL": "printer"}
 
 
 def main(argv: list[str] | None = None) -> int:
