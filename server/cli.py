@@ -347,7 +347,20 @@ def cmd_print_test(args) -> int:
                 raise CommandError(f"could not report to the hub: {exc.message}") from None
         if not status.can_print:  # as a kiosk does: a ticket into an empty printer is lost
             raise CommandError(f"not printing: the printer reports {status.detail or 'a problem'}")
-        sent = printer.print_ticket(sample_ticket(load_config(), args.lang))
+        try:
+            sent = printer.print_ticket(sample_ticket(load_config(), args.lang))
+        except PrintError as exc:
+            if exc.partial:
+                raise CommandError(f"{exc.message} (after {exc.sent} bytes: the ticket may be "
+                                   "incomplete)") from None
+            raise
+        # A printer with a buffer takes the whole job and only then runs out: ask again, as the
+        # kiosk does, before calling the test a success.
+        after = printer.status() if status.online is not None else status
+        if not after.can_print:
+            raise CommandError(f"sent {sent} bytes, but the printer now reports "
+                               f"{after.detail or 'paper ' + after.paper}: the ticket may be "
+                               "incomplete")
     except PrintError as exc:
         raise CommandError(exc.message) from None
     print(f"sent a {args.width} mm {args.mode}-mode sample ticket: {sent} bytes")

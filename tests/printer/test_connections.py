@@ -223,3 +223,13 @@ def test_print_test_refuses_a_printer_out_of_paper(capsys):
     assert cli.main(["print-test", "--printer", "dummy:?paper=out", "--mode", "image"]) == 1
     err = capsys.readouterr().err
     assert "paper out" in err
+
+
+@pytest.mark.parametrize("url", ["dummy:?out_after=300", "dummy:?out_after=300&buffer=100000"])
+def test_print_test_fails_when_the_roll_runs_out_during_the_ticket(url, capsys):
+    """Cut off mid-write, or taken whole into a buffer and then out of paper: either way the
+    technician is told the ticket may be incomplete, not that it printed."""
+    assert cli.main(["print-test", "--printer", url]) == 1
+    captured = capsys.readouterr()
+    assert "may be incomplete" in captured.err
+    assert "sent a" not in captured.out
