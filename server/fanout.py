@@ -16,6 +16,7 @@ import selectors
 import socket
 import threading
 import time
+from collections.abc import Callable
 
 from .bus import EventBus
 
@@ -26,10 +27,12 @@ KEEP_ALIVE = b": keep-alive\n\n"
 
 
 class StreamClient:
-    def __init__(self, sock: socket.socket, after: int, chunked: bool):
+    def __init__(self, sock: socket.socket, after: int, chunked: bool,
+                 on_close: Callable[[], None] | None = None):
         self.sock, self.after, self.chunked = sock, after, chunked
         self.pending = bytearray()
         self.closed = False
+        self.on_close = on_close  # e.g. the access log's "stream ended" line
 
     def frame(self, payload: bytes) -> bytes:
         # cheroot started the response with chunked transfer coding; keep to it.
@@ -64,10 +67,12 @@ class Fanout:
         except (BlockingIOError, OSError):
             pass  # a wake-up is already pending, or we are closing
 
-    def attach(self, sock: socket.socket, after: int, chunked: bool) -> StreamClient:
-        """Take over a connected stream socket whose client has every event up to `after`."""
+    def attach(self, sock: socket.socket, after: int, chunked: bool,
+               on_close: Callable[[], None] | None = None) -> StreamClient:
+        """Take over a connected stream socket whose client has every event up to `after`;
+        `on_close` is called once when the connection ends."""
         sock.setblocking(False)
-        client = StreamClient(sock, after, chunked)
+        client = StreamClient(sock, after, chunked, on_close)
         with self._lock:
             if self._closed:
                 self._drop(client)
@@ -210,3 +215,8 @@ class Fanout:
         except OSError:
             pass
         client.sock.close()
+        if client.on_close is not None:
+            try:
+                client.on_close()
+            except Exception:  # a failing listener must not stop the writer serving the others
+                log.exception("event-stream close callback")

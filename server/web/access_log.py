@@ -6,8 +6,8 @@ Method, path, status, the hub's time in ms, who (the device of the bearer token,
 a signed-in clerk, `-` for nobody) and the client address (client_addr.py, as the sign-in
 throttle sees it). Never a secret: the query string is left out, the citizen's ticket token in
 `/t/<token>` and `/api/tickets/<token>` is masked, and headers, cookies and bodies (passwords)
-are never looked at. An event stream logs when it opens and, when its thread serves it to the
-end, once more when it ends, with how long it lasted.
+are never looked at. An event stream logs when it opens and once more when it ends, with how long
+it lasted.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from flask import Flask, g, request
 
 from .auth import current_device
 from .client_addr import client_address
-from .stream import HANDED_OVER
+from .stream import HANDED_OVER, ON_STREAM_END
 
 log = logging.getLogger("hallcall.access")
 
@@ -59,17 +59,19 @@ def init_app(app: Flask) -> None:
         if response.mimetype == "text/event-stream" and response.status_code == 200:
             log.info("%s %s %d %.1f ms %s %s stream opened", request.method, path,
                      response.status_code, ms, device, address, extra=fields)
-            environ = request.environ  # the callback runs after the request context is gone
-            response.call_on_close(lambda: _stream_ended(environ, path, device, address, started))
+            # The stream outlives this request context: its end is told by whichever thread
+            # serves it then (this one, or the fan-out writer once it has the socket).
+            environ = request.environ
+            environ[ON_STREAM_END] = lambda: _stream_ended(path, device, address, started)
+            response.call_on_close(
+                lambda: None if environ.get(HANDED_OVER) else environ[ON_STREAM_END]())
         else:
             log.info("%s %s %d %.1f ms %s %s", request.method, path, response.status_code, ms,
                      device, address, extra=fields)
         return response
 
 
-def _stream_ended(environ: dict, path: str, device: str, address: str, started: float) -> None:
-    if environ.get(HANDED_OVER):
-        return  # the fan-out writer serves it from here on; its end is not this thread's to see
+def _stream_ended(path: str, device: str, address: str, started: float) -> None:
     seconds = time.perf_counter() - started
     log.info("GET %s stream ended after %.1f s %s %s", path, seconds, device, address,
              extra={"method": "GET", "path": path, "seconds": round(seconds, 1), "who": device,

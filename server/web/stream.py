@@ -18,6 +18,9 @@ STREAM_REQUEST = "hallcall.request"
 # Set in the environ once the fan-out writer has the socket (the access log then knows that the
 # end of the response is not the end of the stream).
 HANDED_OVER = "hallcall.handed_over"
+# A callable the access log may put in the environ: called once when the stream's connection
+# ends, by whichever thread serves it then (this one, or the fan-out writer).
+ON_STREAM_END = "hallcall.on_stream_end"
 
 
 def _position() -> int | None:
@@ -81,7 +84,7 @@ def events():
         req.close_connection = True
         conn.linger = True
         environ[HANDED_OVER] = True
-        fanout.attach(sock, seq, chunked)
+        fanout.attach(sock, seq, chunked, on_close=environ.get(ON_STREAM_END))
 
     req = request.environ.get(STREAM_REQUEST)
     fanout = current_app.config.get("FANOUT")

@@ -106,3 +106,29 @@ def test_an_event_stream_logs_when_it_opens_and_when_it_ends(make_app, access):
     assert len(ended) == 1 and "stream ended after" in ended[0].getMessage()
     assert ended[0].who == "buttons-1" and ended[0].seconds >= 0
 
+
+
+@pytest.mark.slow
+def test_a_stream_served_by_the_fanout_writer_logs_its_end(tmp_path):
+    """Under cheroot the stream's socket goes to the fan-out writer: the end is still logged."""
+    import socket
+    import time
+
+    from real_server import RealServer
+
+    hub = RealServer(tmp_path / "h.db", tmp_path / "hub.log").start()
+    try:
+        with socket.create_connection(("127.0.0.1", hub.port), timeout=5) as sock:
+            sock.sendall(b"GET /api/events HTTP/1.1\r\nHost: x\r\n\r\n")
+            got = b""
+            while b": connected" not in got:  # the headers and the first line may come apart
+                chunk = sock.recv(4096)
+                assert chunk, got
+                got += chunk
+        deadline = time.monotonic() + 10
+        while "stream ended after" not in hub.log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        hub.stop()
+    lines = [ln for ln in hub.log.read_text().splitlines() if "GET /api/events" in ln]
+    assert len(lines) == 2 and "stream opened" in lines[0] and "stream ended after" in lines[1], lines
