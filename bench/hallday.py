@@ -54,7 +54,7 @@ from hallclient import EventStream, HubClient, HubError  # noqa: E402
 KIOSK, BUTTONS = "demo-kiosk", "demo-buttons"
 PHASES = ("before", "between", "after")
 SETUP_S = 15.0  # hub start, windows opened, displays connected (an estimate, for the roll-over)
-WRAP_UP_S = 25.0  # retries answered, displays caught up, hub stopped, database read
+WRAP_UP_S = 35.0  # retries answered, displays caught up, a heartbeat, hub stopped, database read
 SERVE_MEAN_S = 5.0  # a clerk's service time, compressed like the day
 HALL_TZ = "Asia/Shanghai"  # the demo hall's
 
@@ -87,7 +87,9 @@ def display_worker(url, first, count, droppers, after, final, caught, ready, sto
     die_with_parent()
     summaries = []
     last_read = [after] * count  # the seq each display has read up to
-    called: dict[tuple, list] = {}  # (ticket id, window, called_at) -> [latest read, displays]
+    # (ticket id, window, called_at) -> [latest read, displays, the latest display, since when
+    # that display's link had been open]
+    called: dict[tuple, list] = {}
     lock = threading.Lock()
 
     def follow(i: int) -> None:
@@ -102,7 +104,7 @@ def display_worker(url, first, count, droppers, after, final, caught, ready, sto
             dropped = linked = False
             try:
                 stream.connect()  # with Last-Event-ID: the last seq read
-                linked = True
+                linked, linked_at = True, now()
                 if not announced:
                     ready.put(first + i)
                     announced = True
@@ -118,8 +120,9 @@ def display_worker(url, first, count, droppers, after, final, caught, ready, sto
                         if event.type == "ticket.called" and not dropper:
                             key = (ticket["id"], event.data["window"]["id"], ticket["called_at"])
                             with lock:
-                                seen = called.setdefault(key, [read_at, 0])
-                                seen[0] = max(seen[0], read_at)
+                                seen = called.setdefault(key, [read_at, 0, first + i, linked_at])
+                                if read_at > seen[0]:
+                                    seen[0], seen[2], seen[3] = read_at, first + i, linked_at
                                 seen[1] += 1
                     last_read[i] = expect - 1
                     if stop.is_set():
@@ -309,12 +312,13 @@ def hall_config(path: Path, rollover_wall: datetime) -> str:
 
 
 def pick_rollover(load_s: float) -> datetime:
-    """A wall-clock minute boundary near the middle of the load, not within 10 s of its ends."""
+    """A wall-clock minute boundary near the middle of the load, not within 5 s of its ends (a
+    load of 70 s or more always holds one)."""
     start = datetime.now(ZoneInfo(HALL_TZ)) + timedelta(seconds=SETUP_S)
     middle = start + timedelta(seconds=load_s / 2)
-    first = (start + timedelta(seconds=10)).replace(second=0, microsecond=0) + timedelta(minutes=1)
+    first = (start + timedelta(seconds=5)).replace(second=0, microsecond=0) + timedelta(minutes=1)
     candidates = [first + timedelta(minutes=m) for m in range(int(load_s // 60) + 2)]
-    candidates = [c for c in candidates if c <= start + timedelta(seconds=load_s - 10)] or [first]
+    candidates = [c for c in candidates if c <= start + timedelta(seconds=load_s - 5)] or [first]
     return min(candidates, key=lambda c: abs((c - middle).total_seconds()))
 
 
@@ -501,6 +505,10 @@ def main() -> int:
         progress(f"{caught.value}/{args.displays} displays caught up with event {final.value}")
         time.sleep(1.0)
         memory["end"] = process_memory(hub.pid)
+        # Once more after a heartbeat (10 s): what the day's last requests left open has had time
+        # to close, so what remains is what the hub keeps.
+        time.sleep(11.0)
+        memory["settled"] = process_memory(hub.pid)
 
         stop_displays.set()
         hub.stop()  # ends the streams still open
@@ -534,10 +542,14 @@ def main() -> int:
     steady = args.displays - args.droppers
     merged: dict[tuple, list] = {}
     for c in collected:
-        for key, (read_at, n) in c["called"].items():
-            m = merged.setdefault(key, [0.0, 0])
-            m[0], m[1] = max(m[0], read_at), m[1] + n
+        for key, (read_at, n, display, linked_at) in c["called"].items():
+            m = merged.setdefault(key, [0.0, 0, None, None])
+            if read_at > m[0]:
+                m[0], m[2], m[3] = read_at, display, linked_at
+            m[1] += n
     issue_rtt, call_all = defaultdict(list), defaultdict(list)
+    slowest_issues = sorted(((i["rtt"], i["t0"] - load_start) for i in hall.issues), reverse=True)[:5]
+    slowest_calls = []
     for i in hall.issues:
         issue_rtt[phase(i["t0"])].append(i["rtt"])
     short_calls = missing_calls = across_kill = 0
@@ -552,6 +564,7 @@ def main() -> int:
             across_kill += 1  # its delivery waited for the restart: not the fan-out's speed
             continue
         call_all[phase(c["t0"])].append(read[0] - c["t0"])
+        slowest_calls.append((read[0] - c["t0"], c["t0"] - load_start, read[2], read[3] - c["t0"]))
 
     retried = sum(1 for i in hall.issues if i["status"] == 200)
     print(f"hallcall hall day: {total_s / 60:.1f} min run ({load_s / 60:.1f} min of load), "
@@ -583,6 +596,14 @@ def main() -> int:
     print(ms_row("call -> every steady display", call_all))
     print(f"  (calls whose delivery spanned a kill and waited for the restart, left out above: "
           f"{across_kill})")
+    def when(worst):
+        return ", ".join(f"{s * 1000:.0f} ms at +{t:.0f} s" for s, t in worst)
+
+    print(f"  slowest issues: {when(slowest_issues)}")
+    # Whether a slow call waited on a live link or for a display still reconnecting.
+    print("  slowest calls: " + ", ".join(
+        f"{s * 1000:.0f} ms at +{t:.0f} s (display {d}, its link opened {o:+.2f} s from the call)"
+        for s, t, d, o in sorted(slowest_calls, reverse=True)[:5]))
     if short_calls:
         print(f"  calls not read by every steady display: {short_calls}")
     lives = defaultdict(list)
@@ -590,13 +611,17 @@ def main() -> int:
         if t >= lives_from[n] + 5:  # once started and reconnected to by every client
             lives[n].append(m)
     for n in sorted(lives):
-        a, b = lives[n][0], lives[n][-1]
-        print(f"  hub process {n + 1}: RSS {a['VmRSS']:.1f} -> {b['VmRSS']:.1f} MB, fds "
-              f"{a['fds']:.0f} -> {b['fds']:.0f} over its life under load (peak VmHWM {b['VmHWM']:.1f} MB)")
-    s, e = memory["start"], memory["end"]
+        ms = lives[n]
+        fifths = [ms[min(len(ms) - 1, k * (len(ms) - 1) // 4)] for k in range(5)]
+        print(f"  hub process {n + 1} under load, at each quarter of its life: RSS "
+              + " ".join(f"{m['VmRSS']:.1f}" for m in fifths) + " MB, fds "
+              + " ".join(f"{m['fds']:.0f}" for m in fifths)
+              + f" (peak VmHWM {ms[-1]['VmHWM']:.1f} MB)")
+    s, e, z = memory["start"], memory["end"], memory["settled"]
     print(f"  hub at the start (displays connected, no load): RSS {s['VmRSS']:.1f} MB, {s['fds']:.0f} fds; "
-          f"at the end (the same, after the day): RSS {e['VmRSS']:.1f} MB, {e['fds']:.0f} fds; "
-          f"growth {e['VmRSS'] - s['VmRSS']:+.1f} MB, {e['fds'] - s['fds']:+.0f} fds")
+          f"at the end (the same, after the day): RSS {e['VmRSS']:.1f} MB, {e['fds']:.0f} fds, "
+          f"11 s later {z['VmRSS']:.1f} MB, {z['fds']:.0f} fds; "
+          f"growth {z['VmRSS'] - s['VmRSS']:+.1f} MB, {z['fds'] - s['fds']:+.0f} fds")
     if hall.errors:
         print(f"  errors: {len(hall.errors)}, first: {hall.errors[:3]}")
     failed = (lost or two_for_a_key or stored["numbers_twice"] or stored["called_twice"]

@@ -3,11 +3,13 @@ events it missed (issue 11).
 
 A real hub process, 100 event-stream clients in threads (hallclient.EventStream, reconnecting by
 itself with Last-Event-ID, as the wall displays do), a kiosk and a window acting all along; the
-hub is killed -9 in the middle and started again on the same file and port. Every client's list of
-events must then be the events table itself: none missed, none repeated, in order.
+hub is killed -9 in the middle, the hall goes on through another hub process on the file while it
+is down, and it is started again on the same file and port. Every client's list of events must
+then be the events table itself: none missed, none repeated, in order.
 """
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import time
@@ -111,8 +113,6 @@ class Hall:
 
 
 def stored_events(db, after: int) -> list[tuple[int, str, str | None]]:
-    import json
-
     with sqlite3.connect(db) as conn:
         rows = conn.execute("SELECT seq, type, data FROM events WHERE seq > ? ORDER BY seq",
                             (after,)).fetchall()
