@@ -427,8 +427,8 @@ def main() -> int:
     life = 0
     sampling = threading.Event()
     try:
-        progress(f"hub up on {folder}; the hall day starts at {hhmm} {HALL_TZ}")
         hub.start()
+        progress(f"hub up, its files in {folder}; the hall day starts at {hhmm} {HALL_TZ}")
         windows = open_windows(hub.url, args.windows)
         reader = HubClient(hub.url)
         base = reader.hall()["last_event"]
