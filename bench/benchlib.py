@@ -30,7 +30,8 @@ HUB_MAIN = ("import ctypes, runpy, signal, sys; ctypes.CDLL(None).prctl(1, signa
 
 class HubProcess:
     """The hub (`python -m server.cli serve`) as a child process on loopback, which can be killed
-    -9 and started again on the same port and database file."""
+    -9 and started again on the same port and database file. Start it from a thread that lives
+    as long as it should (the main one): the kernel's parent-death signal follows the thread."""
 
     def __init__(self, db: str, config: str | None = None, log: str | None = None,
                  extra_args=()):
