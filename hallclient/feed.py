@@ -15,8 +15,9 @@ log = logging.getLogger(__name__)
 REFRESH_S = 0.5  # snapshots (waiting counts) at most this often
 
 
-class _Stream(EventStream):
-    """Reconnects by itself, but never once the device is closing."""
+class StoppableStream(EventStream):
+    """Reconnects by itself (with Last-Event-ID), but never once `stop` is set: closing it from
+    another thread instead would race with the reading one inside http.client."""
 
     def __init__(self, *args, stop: threading.Event, **kwargs):
         super().__init__(*args, **kwargs)
@@ -25,7 +26,7 @@ class _Stream(EventStream):
     def connect(self) -> None:
         if self._stop.is_set():
             self.reconnect = False  # so events() ends instead of trying again
-            raise ConnectionError("the device is closing")
+            raise ConnectionError("the stream is being stopped")
         super().connect()
 
 
@@ -67,7 +68,7 @@ class HubFeed:
             client.close()
         self.snapshot_ok = True
         self.inbox.put(("hall", snap))
-        self.stream = _Stream(self.url, after=snap["last_event"], timeout=self.timeout,
+        self.stream = StoppableStream(self.url, after=snap["last_event"], timeout=self.timeout,
                               reconnect=True, retry_s=self.retry_s, stop=self.stop)
         try:
             while not self.stop.is_set():

@@ -17,7 +17,8 @@ import uuid
 
 import pytest
 
-from hallclient import EventStream, HubClient, HubError
+from hallclient import HubClient, HubError
+from hallclient.feed import StoppableStream
 
 pytestmark = pytest.mark.slow
 
@@ -26,27 +27,12 @@ KIOSK, BUTTONS = "demo-kiosk", "demo-buttons"
 WAIT_S = 30.0  # generous upper bounds for a busy machine; nothing here is timed
 
 
-class Stream(EventStream):
-    """Reconnects by itself (with Last-Event-ID), but never once the test is over; closing it from
-    another thread instead would race with the reading one inside http.client."""
-
-    def __init__(self, *args, stop: threading.Event, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._stop = stop
-
-    def connect(self) -> None:
-        if self._stop.is_set():
-            self.reconnect = False  # so events() ends instead of trying again
-            raise ConnectionError("the test is over")
-        super().connect()
-
-
 class Display:
     """One wall display: follows the stream in its own thread and records every event."""
 
     def __init__(self, url: str, after: int):
         self.stop = threading.Event()
-        self.stream = Stream(url, after=after, timeout=20, reconnect=True, retry_s=0.1,
+        self.stream = StoppableStream(url, after=after, timeout=20, reconnect=True, retry_s=0.1,
                              stop=self.stop)
         self.got: list[tuple[int, str, str | None]] = []  # (seq, type, ticket number)
         self.connected = threading.Event()
