@@ -12,14 +12,12 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
-from display.announcer import Announcer  # noqa: E402
+from hallcall.display.announcer import Announcer  # noqa: E402
 
 
 def call(seq: int, number: str, window: str) -> dict:

@@ -1,6 +1,6 @@
 """What the device benchmarks share: a hub in its own process, this process's memory, and
 latency figures as p50 / p99 / max. Imported by path-independent name: the benchmarks run as
-`python bench/NAME.py`, which puts this folder first on sys.path."""
+`python bench/NAME.py`, which puts this folder first on sys.path (hallcall itself is installed)."""
 from __future__ import annotations
 
 import ctypes
@@ -14,22 +14,20 @@ import sys
 import time
 from pathlib import Path
 
+from hallcall.hallclient import HubClient, HubError
+
 REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
-from hallclient import HubClient, HubError  # noqa: E402
 
 
-# `python -m server.cli` that first asks the kernel to kill it when the benchmark dies (even by
+# `python -m hallcall` that first asks the kernel to kill it when the benchmark dies (even by
 # kill -9), so no hub outlives a run. Done in the child itself: a preexec_fn is unsafe in a
 # benchmark full of threads.
 HUB_MAIN = ("import ctypes, runpy, signal, sys; ctypes.CDLL(None).prctl(1, signal.SIGKILL); "
-            "sys.argv[0] = 'hallcall'; runpy.run_module('server.cli', run_name='__main__', alter_sys=True)")
+            "sys.argv[0] = 'hallcall'; runpy.run_module('hallcall', run_name='__main__', alter_sys=True)")
 
 
 class HubProcess:
-    """The hub (`python -m server.cli serve`) as a child process on loopback, which can be killed
+    """The hub (`python -m hallcall serve`) as a child process on loopback, which can be killed
     -9 and started again on the same port and database file. Start it from a thread that lives
     as long as it should (the main one): the kernel's parent-death signal follows the thread."""
 
@@ -155,3 +153,14 @@ def percentiles(values: list[float]) -> str:
     p99 = values[min(len(values) - 1, int(len(values) * 0.99))]
     return (f"p50 {statistics.median(values) * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms, "
             f"max {values[-1] * 1000:.1f} ms")
+
+
+def step_until(app, predicate, timeout: float = 8.0) -> None:
+    """Run a pygame app's frames until `predicate()` holds (a bench's own loop, not a test's)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"bench: {app.__class__.__name__} did not get there in {timeout} s")
+        app.step()
+        time.sleep(0.005)
+    app.step()

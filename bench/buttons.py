@@ -10,16 +10,14 @@ the price of never calling two tickets on a bouncing key.
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 
 from benchlib import percentiles, rss_mb, start_hub  # noqa: E402
-from hallclient import EventStream, HubClient  # noqa: E402
+from hallcall.hallclient import EventStream, HubClient  # noqa: E402
 
 
 def main() -> None:
@@ -28,7 +26,7 @@ def main() -> None:
     args = parser.parse_args()
     from gpiozero.pins.mock import MockFactory
 
-    from buttons import ButtonsAgent, HttpLink
+    from hallcall.buttons import ButtonsAgent, HttpLink
     call_pin, led_pin, window, service = 17, 22, "3", "company-setup"
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -11,20 +11,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-sys.path.append(str(REPO / "tests"))
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
 from benchlib import rss_mb, start_hub  # noqa: E402
-from kiosk_support import step_until  # noqa: E402
-from hallclient import HubClient  # noqa: E402
+from benchlib import step_until  # noqa: E402
+from hallcall.hallclient import HubClient  # noqa: E402
 
 
 def main() -> None:
@@ -38,7 +35,7 @@ def main() -> None:
     size = tuple(int(v) for v in args.size.split("x"))
     import pygame
 
-    from display.board import DisplayApp
+    from hallcall.display.board import DisplayApp
 
     with tempfile.TemporaryDirectory() as tmp:
         hub, url = start_hub(f"{tmp}/hall.db")

@@ -49,7 +49,7 @@ from zoneinfo import ZoneInfo
 
 from benchlib import HubProcess, die_with_parent, pct, process_memory  # puts the repo on sys.path
 
-from hallclient import EventStream, HubClient, HubError  # noqa: E402
+from hallcall.hallclient import EventStream, HubClient, HubError  # noqa: E402
 
 KIOSK, BUTTONS = "demo-kiosk", "demo-buttons"
 PHASES = ("before", "between", "after")
@@ -301,7 +301,7 @@ class Hall:
 
 def hall_config(path: Path, rollover_wall: datetime) -> str:
     """The demo hall with its day starting at `rollover_wall` (hall time, a minute boundary)."""
-    from server.config import demo_config_path
+    from hallcall.server.config import demo_config_path
 
     text = Path(demo_config_path()).read_text("utf-8")
     hhmm = rollover_wall.astimezone(ZoneInfo(HALL_TZ)).strftime("%H:%M")

@@ -2,7 +2,7 @@
 
     python bench/hub.py [--clients 100] [--seconds 20] [--kiosks 5] [--windows 44] [--flat-out]
 
-Starts the real hub (`python -m server.cli serve`, cheroot) on a temporary database file, connects
+Starts the real hub (`python -m hallcall serve`, cheroot) on a temporary database file, connects
 `--clients` event-stream clients (hallclient.EventStream threads spread over a few worker
 processes, so the clients' own parsing does not serialise on one GIL), then for `--seconds` drives
 ten times a busy hall's peak: each kiosk issues about one ticket a second (`--flat-out`: as fast
@@ -30,9 +30,8 @@ import uuid
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 
-from hallclient import EventStream, HubClient, HubError  # noqa: E402
+from hallcall.hallclient import EventStream, HubClient, HubError  # noqa: E402
 
 KIOSK, BUTTONS = "demo-kiosk", "demo-buttons"
 BUDGETS = {"issue_p99": 5.0, "issue_max": 20.0, "call_p99": 20.0, "call_max": 50.0,
@@ -203,7 +202,7 @@ class Load:
 
 def start_hub(db: Path, port: int, threads: int, log: Path) -> subprocess.Popen:
     with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "server.cli", "serve", "--db", str(db),
+        proc = subprocess.Popen([sys.executable, "-m", "hallcall", "serve", "--db", str(db),
                                  "--port", str(port), "--threads", str(threads)],
                                 cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
     probe = HubClient(f"http://127.0.0.1:{port}")

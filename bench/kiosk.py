@@ -32,7 +32,7 @@ def main() -> None:
     parser.add_argument("--printer", default="dummy:", help="dummy: or file:///PATH (default dummy:)")
     parser.add_argument("--size", default="1920x1080")
     args = parser.parse_args()
-    from kiosk.app import KioskApp
+    from hallcall.kiosk.app import KioskApp
 
     size = tuple(int(v) for v in args.size.split("x"))
     clock = KioskClock()

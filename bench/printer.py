@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from printer import open_printer  # noqa: E402
-from printer.ticket import sample_ticket  # noqa: E402
-from server.config import load_config  # noqa: E402
+from hallcall.printer import open_printer  # noqa: E402
+from hallcall.printer.ticket import sample_ticket  # noqa: E402
+from hallcall.server.config import load_config  # noqa: E402
 
 
 def main() -> None:

@@ -8,8 +8,8 @@ import logging
 import queue
 import threading
 
-from hallclient import HubClient, HubError
-from hallclient.feed import HubFeed
+from hallcall.hallclient import HubClient, HubError
+from hallcall.hallclient.feed import HubFeed
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +54,8 @@ class LocalLink:
         self.hub = hub
 
     def act(self, window_id: str, action: str, body: dict | None = None) -> dict:
-        from server.engine.model import DomainError
-        from server.serialize import ticket_dict
+        from hallcall.server.engine.model import DomainError
+        from hallcall.server.serialize import ticket_dict
 
         body = body or {}
         try:

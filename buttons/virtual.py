@@ -12,7 +12,7 @@ import time
 import pygame
 import pygame.freetype
 
-from hallclient import pgdraw
+from hallcall.hallclient import pgdraw
 
 from .agent import ButtonsAgent
 from .links import HttpLink

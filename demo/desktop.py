@@ -12,7 +12,7 @@ import signal
 import time
 from pathlib import Path
 
-from server.config import load_config
+from hallcall.server.config import load_config
 
 from .processes import Children, free_port
 
@@ -32,7 +32,7 @@ def _place(env: dict, spot: tuple) -> list[str]:
 def run(out: Path, db: str | None = None, port: int | None = None) -> int:
     import pygame
 
-    from buttons.virtual import KeyPanel, VirtualKeys, panel_labels
+    from hallcall.buttons.virtual import KeyPanel, VirtualKeys, panel_labels
 
     out.mkdir(parents=True, exist_ok=True)
     config = load_config()

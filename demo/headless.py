@@ -14,7 +14,7 @@ import os
 import time
 from pathlib import Path
 
-from server.config import load_config
+from hallcall.server.config import load_config
 
 from .processes import Children, free_port
 
@@ -48,8 +48,8 @@ def run(out: Path, db: str | None = None, port: int | None = None) -> dict:
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
     import pygame
 
-    from buttons.virtual import KeyPanel, VirtualKeys, panel_labels
-    from kiosk.app import KioskApp
+    from hallcall.buttons.virtual import KeyPanel, VirtualKeys, panel_labels
+    from hallcall.kiosk.app import KioskApp
 
     out.mkdir(parents=True, exist_ok=True)
     config = load_config()
@@ -118,7 +118,7 @@ def take_number(app, service: str, shot: Path) -> str:
     """Touch the service on the kiosk's menu as a citizen would; the number it printed."""
     import pygame
 
-    from kiosk.app import TOUCH_GUARD_S
+    from hallcall.kiosk.app import TOUCH_GUARD_S
 
     app.show_service(service)
     app.step()

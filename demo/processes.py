@@ -1,4 +1,4 @@
-"""The demo's parts as child processes (`python -m server.cli …`), each logging to its own file
+"""The demo's parts as child processes (`python -m hallcall …`), each logging to its own file
 and stopped together with SIGTERM, as systemd stops them on a Pi."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from hallclient import HubClient, HubError
+from hallcall.hallclient import HubClient, HubError
 
 
 def free_port() -> int:
@@ -30,7 +30,7 @@ class Children:
 
     def start(self, name: str, *args: str) -> subprocess.Popen:
         with open(self.logs / f"{name}.log", "ab") as log:  # the child keeps its own descriptor
-            proc = subprocess.Popen([sys.executable, "-m", "server.cli", *args], stdout=log,
+            proc = subprocess.Popen([sys.executable, "-m", "hallcall", *args], stdout=log,
                                     stderr=subprocess.STDOUT, env=self.env)
         self.procs.append((name, proc))
         return proc

@@ -20,8 +20,8 @@ from zoneinfo import ZoneInfo
 
 import pygame
 
-from hallclient.feed import HubFeed
-from hallclient.i18n import gettext_for
+from hallcall.hallclient.feed import HubFeed
+from hallcall.hallclient.i18n import gettext_for
 
 from . import render
 from .layout import compute

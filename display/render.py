@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pygame
 
-from hallclient.pgdraw import box, line_surface, text
+from hallcall.hallclient.pgdraw import box, line_surface, text
 
 GROUND = (10, 24, 54)
 PANEL = (20, 41, 84)

@@ -8,7 +8,7 @@ import logging
 import queue
 import threading
 
-from hallclient import EventStream, HubClient
+from hallcall.hallclient import EventStream, HubClient
 
 log = logging.getLogger(__name__)
 

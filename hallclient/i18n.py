@@ -37,7 +37,7 @@ def N_(message: str) -> str:
 
 
 def locale_dir() -> str:
-    return str(resources.files("hallclient").joinpath("locale"))
+    return str(resources.files("hallcall.hallclient").joinpath("locale"))
 
 
 @lru_cache(maxsize=None)

@@ -7,7 +7,7 @@ from functools import lru_cache
 import pygame
 import pygame.freetype
 
-from hallclient.fonts import cjk_font
+from hallcall.hallclient.fonts import cjk_font
 
 INK = (20, 33, 61)
 

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 import pygame
 import pygame.freetype
 
-from hallclient import HubClient, HubError
-from hallclient.i18n import gettext_for, ngettext_for
+from hallcall.hallclient import HubClient, HubError
+from hallcall.hallclient.i18n import gettext_for, ngettext_for
 
 from . import hall as halls
 from .draw import Painter

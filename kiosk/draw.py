@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pygame
 
-from hallclient.cjk import NO_LINE_START, is_cjk
-from hallclient.pgdraw import font
+from hallcall.hallclient.cjk import NO_LINE_START, is_cjk
+from hallcall.hallclient.pgdraw import font
 
 INK = (17, 30, 56)
 MUTED = (82, 94, 117)

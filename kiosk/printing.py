@@ -6,9 +6,9 @@ from __future__ import annotations
 import logging
 import threading
 
-from hallclient import HubClient, HubError
-from printer import PrintError, PrinterStatus, open_printer
-from printer.ticket import from_api
+from hallcall.hallclient import HubClient, HubError
+from hallcall.printer import PrintError, PrinterStatus, open_printer
+from hallcall.printer.ticket import from_api
 
 log = logging.getLogger(__name__)
 

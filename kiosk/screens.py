@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pygame
 
-from hallclient.i18n import N_
+from hallcall.hallclient.i18n import N_
 
 from . import hall as halls
 from .draw import (ACCENT, BRAND, BRAND_SOFT, DANGER, DISABLED, GREEN, INK, LINE, MUTED, PAPER,

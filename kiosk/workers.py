@@ -8,7 +8,7 @@ import queue
 import threading
 import time
 
-from hallclient import EventStream, HubClient, HubError
+from hallcall.hallclient import EventStream, HubClient, HubError
 
 from .printing import Printing
 
@@ -181,7 +181,7 @@ class IssueJob(threading.Thread):
                 outcome = self.printing.print_issued(issued, self.hall, self.hub_url, self.print_lang)
             except Exception as exc:  # a bug in a layout must still leave the number on screen
                 log.exception("printing")
-                from printer import PrinterStatus
+                from hallcall.printer import PrinterStatus
                 outcome = (False, "failed", PrinterStatus("unknown", None, str(exc)[:200]))
             self.inbox.put(("printed", self, outcome))
         finally:

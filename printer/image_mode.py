@@ -7,7 +7,7 @@ from functools import lru_cache
 from escpos.printer import Dummy
 from PIL import Image, ImageDraw, ImageFont
 
-from hallclient.fonts import FontNotFound, cjk_font
+from hallcall.hallclient.fonts import FontNotFound, cjk_font
 
 from .errors import PrintError
 from .layout import DOTS, Block, Cut, Qr, Rule, Text

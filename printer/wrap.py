@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from hallclient.cjk import NO_LINE_END, NO_LINE_START
+from hallcall.hallclient.cjk import NO_LINE_END, NO_LINE_START
 
 
 def char_width(ch: str) -> int:

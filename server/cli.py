@@ -231,7 +231,7 @@ def cmd_serve(args) -> int:
         raise CommandError(str(exc), EXIT_CONFIG) from None
     # Migrate in a child process: Alembic then never loads into the long-running hub. The
     # child says what went wrong itself, in serve's name.
-    migrate = [sys.executable, "-m", "server.cli", "migrate", "--db", args.db or DEFAULT_URL,
+    migrate = [sys.executable, "-m", "hallcall", "migrate", "--db", args.db or DEFAULT_URL,
                "--for", "serve"]
     if args.config:
         migrate += ["--config", args.config]
@@ -250,7 +250,7 @@ def cmd_serve(args) -> int:
                       "SESSION_COOKIE_SECURE": args.secure_cookie})
     agent = None
     if args.buttons:
-        from buttons import start_local
+        from hallcall.buttons import start_local
 
         _use_pin_factory(args.pin_factory)
         agent = start_local(app.config["HUB"])
@@ -267,7 +267,7 @@ def cmd_demo(args) -> int:
     from pathlib import Path
 
     if args.headless:
-        from demo import headless
+        from hallcall.demo import headless
 
         out = Path(args.out or "hallcall-demo").resolve()
         try:
@@ -279,14 +279,14 @@ def cmd_demo(args) -> int:
                   "shown and spoken")
         print(f"screenshots, WAVs and the printed tickets are in {out}")
         return 0
-    from demo import desktop
+    from hallcall.demo import desktop
 
     out = Path(args.out).resolve() if args.out else Path(tempfile.mkdtemp(prefix="hallcall-demo-"))
     return desktop.run(out, args.db, args.port)
 
 
 def cmd_buttons(args) -> int:
-    from buttons import run_remote
+    from hallcall.buttons import run_remote
 
     _use_pin_factory(args.pin_factory)
     return run_remote(args.hub, args.token)
@@ -332,15 +332,15 @@ def cmd_close_day(args) -> int:
 
 
 def cmd_print_test(args) -> int:
-    from printer import PrintError, open_printer
-    from printer.ticket import sample_ticket
+    from hallcall.printer import PrintError, open_printer
+    from hallcall.printer.ticket import sample_ticket
 
     try:
         printer = open_printer(args.printer, args.mode, args.width)
         status = printer.status()
         print(f"printer status: paper {status.paper}, online {status.online} {status.detail}".rstrip())
         if args.hub:
-            from hallclient import HubClient, HubError
+            from hallcall.hallclient import HubClient, HubError
             try:
                 HubClient(args.hub, args.token).report_status(printer=status.as_dict())
             except HubError as exc:
@@ -377,10 +377,10 @@ def cmd_kiosk(args) -> int:
         except ValueError:
             raise CommandError(f"--size must look like 1920x1080, not {args.size!r}",
                                EXIT_CONFIG) from None
-    from hallclient.fonts import FontNotFound
-    from printer import PrintError
+    from hallcall.hallclient.fonts import FontNotFound
+    from hallcall.printer import PrintError
     try:
-        from kiosk.app import KioskApp
+        from hallcall.kiosk.app import KioskApp
         app = KioskApp(args.hub, args.token, args.printer, size, args.windowed,
                        args.lang, args.printer_mode, args.paper)
     except PrintError as exc:
@@ -397,7 +397,7 @@ def cmd_display(args) -> int:
     except ValueError:
         raise CommandError(f"--size must look like 1920x1080, not {args.size!r}",
                            EXIT_CONFIG) from None
-    from display.board import DisplayApp
+    from hallcall.display.board import DisplayApp
     app = DisplayApp(args.hub, (width, height), window=args.window, windowed=args.windowed,
                      announce=args.announce, speak_to=args.speak_to, shots_to=args.screenshots)
     app.run()

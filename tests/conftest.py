@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from helpers import FakeClock
-from server.config import load_config
+from hallcall.server.config import load_config
 
 
 @pytest.fixture(scope="session")
@@ -25,7 +25,7 @@ def db_url(tmp_path):
 @pytest.fixture
 def make_app(db_url, clock):
     """Build hub apps on the same file (a second call is a second hub, as after a restart)."""
-    from server.web import create_app
+    from hallcall.server.web import create_app
 
     apps = []
 

@@ -63,5 +63,5 @@ def small_hall_data() -> dict:
 
 
 def small_hall():
-    from server.config import parse_config
+    from hallcall.server.config import parse_config
     return parse_config(small_hall_data())

@@ -18,8 +18,8 @@ SHOTS = Path(os.environ.get("HALLCALL_SHOTS", "/tmp/kiosk-shots"))
 
 class LiveHub:
     def __init__(self, db_url: str, hall=None, port: int = 0, clock=None):
-        from server.web import create_app
-        from server.wsgi import make_server
+        from hallcall.server.web import create_app
+        from hallcall.server.wsgi import make_server
         settings = {"DATABASE": db_url, "FOLLOW": False}
         if hall is not None:
             settings["HALL"] = hall
@@ -39,7 +39,7 @@ class LiveHub:
 
     def service(self, service_id: str) -> dict:
         """A service as GET /api/hall shows it now, asked over HTTP like any client."""
-        from hallclient import HubClient
+        from hallcall.hallclient import HubClient
         client = HubClient(self.url)
         try:
             return next(s for s in client.hall()["services"] if s["id"] == service_id)

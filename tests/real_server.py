@@ -1,4 +1,4 @@
-"""The real hub as a process: `python -m server.cli serve` on a free port, its log in a file.
+"""The real hub as a process: `python -m hallcall serve` on a free port, its log in a file.
 Used by the real-server, browser and whole-hall tests."""
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-from demo.processes import stop_process
-from hallclient import HubClient, HubError
+from hallcall.demo.processes import stop_process
+from hallcall.hallclient import HubClient, HubError
 
 REPO = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 20.0
@@ -39,7 +39,7 @@ class RealServer:
 
     def _spawn(self, port: int | None = None) -> subprocess.Popen:
         self.port = port or free_port()
-        cmd = [sys.executable, "-m", "server.cli", "serve", "--db", str(self.db),
+        cmd = [sys.executable, "-m", "hallcall", "serve", "--db", str(self.db),
                "--host", self.host, "--port", str(self.port), *self.extra_args]
         with open(self.log, "ab") as log:  # the child keeps its own copy of the descriptor
             return subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,

@@ -41,7 +41,7 @@ class ConfigError(Exception):
 
 
 def demo_config_path() -> Path:
-    return Path(str(resources.files("server").joinpath("halls/demo.toml")))
+    return Path(str(resources.files("hallcall.server").joinpath("halls/demo.toml")))
 
 
 def load_config(path: str | Path | None = None) -> HallConfig:

@@ -354,7 +354,7 @@ class Store:
 
             cfg = Config()
             cfg.set_main_option("script_location",
-                                str(resources.files("server.store").joinpath("migrations")))
+                                str(resources.files("hallcall.server.store").joinpath("migrations")))
             with self._write_lock, self.engine.connect().execution_options(write=True) as conn:
                 with conn.begin():
                     cfg.attributes["connection"] = conn

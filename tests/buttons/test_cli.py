@@ -27,7 +27,7 @@ def hub(tmp_path):
 
 def buttons(url, token, *extra):
     return subprocess.Popen(
-        [sys.executable, "-m", "server.cli", "buttons", "--hub", url, "--token", token,
+        [sys.executable, "-m", "hallcall", "buttons", "--hub", url, "--token", token,
          "--pin-factory", "mock", *extra],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"})

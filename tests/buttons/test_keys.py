@@ -9,7 +9,7 @@ import pytest
 gpiozero = pytest.importorskip("gpiozero")
 from gpiozero.pins.mock import MockFactory  # noqa: E402
 
-from buttons.keys import SETTLE_S, DebouncedKey  # noqa: E402
+from hallcall.buttons.keys import SETTLE_S, DebouncedKey  # noqa: E402
 
 PIN = 17
 

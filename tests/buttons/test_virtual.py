@@ -11,8 +11,8 @@ pytest.importorskip("gpiozero")
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 pygame = pytest.importorskip("pygame")
 
-from buttons.virtual import KeyPanel, VirtualKeys, panel_labels  # noqa: E402
-from hallclient import HubClient  # noqa: E402
+from hallcall.buttons.virtual import KeyPanel, VirtualKeys, panel_labels  # noqa: E402
+from hallcall.hallclient import HubClient  # noqa: E402
 from kiosk_support import LiveHub  # noqa: E402
 
 

@@ -7,7 +7,7 @@ from datetime import time
 import pytest
 
 from helpers import small_hall_data
-from server.config import DEMO_TOKENS, ConfigError, load_config, parse_config
+from hallcall.server.config import DEMO_TOKENS, ConfigError, load_config, parse_config
 
 
 def problems(data) -> list[str]:
@@ -126,11 +126,11 @@ def test_gpio_wiring_as_each_pi_sees_it():
 def test_check_config_command_exits_non_zero_naming_the_key(tmp_path):
     bad = tmp_path / "hall.toml"
     bad.write_text('[hall]\nname = { zh = "厅", en = "Hall" }\nlanguages = ["zh"]\n', encoding="utf-8")
-    run = subprocess.run([sys.executable, "-m", "server.cli", "check-config", str(bad)],
+    run = subprocess.run([sys.executable, "-m", "hallcall", "check-config", str(bad)],
                          capture_output=True, text=True)
     assert run.returncode == 2
     assert "hall.languages" in run.stderr and "departments: is required" in run.stderr
-    ok = subprocess.run([sys.executable, "-m", "server.cli", "check-config"], capture_output=True, text=True)
+    ok = subprocess.run([sys.executable, "-m", "hallcall", "check-config"], capture_output=True, text=True)
     assert ok.returncode == 0 and "44 windows" in ok.stdout
 
 

@@ -16,14 +16,14 @@ from pathlib import Path
 import pytest
 
 from real_server import REPO, RealServer
-from server.store.backup import BackupError, backup, prune
+from hallcall.server.store.backup import BackupError, backup, prune
 
 KIOSK = "demo-kiosk"
 SERVICES = ["company-name", "company-setup"]
 
 
 def hallcall(*args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "server.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "hallcall", *args], capture_output=True,
                           text=True, timeout=60, cwd=REPO)
 
 
@@ -210,7 +210,7 @@ def test_backup_refuses_a_keep_days_below_one_as_a_usage_mistake(tmp_path):
 
 
 def test_backup_names_a_relative_database_by_its_absolute_path(tmp_path):
-    run = subprocess.run([sys.executable, "-m", "server.cli", "backup", "--db", "var/hallcall.db",
+    run = subprocess.run([sys.executable, "-m", "hallcall", "backup", "--db", "var/hallcall.db",
                           "--to", "backups"], capture_output=True, text=True, timeout=60,
                          cwd=tmp_path)
     assert run.returncode == 1 and f"{tmp_path}/var/hallcall.db" in run.stderr, run.stderr

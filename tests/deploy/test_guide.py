@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from deploy_support import DEPLOY
-from server.config import load_config
+from hallcall.server.config import load_config
 
 # The 40-pin header of every Raspberry Pi since the B+ (Pi 4 and 5 included): BCM GPIO -> pin.
 HEADER = {2: 3, 3: 5, 4: 7, 14: 8, 15: 10, 17: 11, 18: 12, 27: 13, 22: 15, 23: 16, 24: 18,

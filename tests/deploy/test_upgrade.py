@@ -16,9 +16,9 @@ import pytest
 
 import real_server
 from deploy_support import REPO, installed_here, upgrade
-from hallclient import HubClient
-from kiosk.printing import Printing
-from kiosk.workers import IssueJob
+from hallcall.hallclient import HubClient
+from hallcall.kiosk.printing import Printing
+from hallcall.kiosk.workers import IssueJob
 from real_server import RealServer
 
 KIOSK = "demo-kiosk"
@@ -75,7 +75,7 @@ def test_restart_for_an_upgrade_loses_no_ticket_and_makes_none_twice(tmp_path, m
         wait_for(15)
         assert hub.stop() == 0  # SIGTERM, and a clean exit (no SIGKILL needed)
         during = len(done)
-        migrate = subprocess.run([sys.executable, "-m", "server.cli", "migrate", "--db", str(db)],
+        migrate = subprocess.run([sys.executable, "-m", "hallcall", "migrate", "--db", str(db)],
                                  capture_output=True, text=True, timeout=60, cwd=REPO)
         assert migrate.returncode == 0, migrate.stderr
         hub.start()

@@ -9,8 +9,8 @@ import wave
 
 import pytest
 
-from display import speech
-from display.announcer import Announcer
+from hallcall.display import speech
+from hallcall.display.announcer import Announcer
 
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
 
@@ -128,7 +128,7 @@ def test_speech_that_fails_at_first_is_tried_again_and_spoken_whole(tmp_path, ca
     assert spoken.words and spoken.tries == 3
     seconds, rms = loudness(spoken.path)
     assert 4 < seconds < 20 and rms > 500
-    retries = [r for r in caplog.records if r.name == "display.announcer" and r.levelname == "WARNING"]
+    retries = [r for r in caplog.records if r.name == "hallcall.display.announcer" and r.levelname == "WARNING"]
     assert len(retries) == 2 and all("A001" in r.getMessage() for r in retries)
 
 

@@ -33,7 +33,7 @@ def live_hub(tmp_path):
 
 @pytest.fixture
 def make_display():
-    from display.board import DisplayApp
+    from hallcall.display.board import DisplayApp
     apps = []
 
     def make(url, **kw):

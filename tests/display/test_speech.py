@@ -12,7 +12,7 @@ import wave
 
 import pytest
 
-from display import speech
+from hallcall.display import speech
 
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
 

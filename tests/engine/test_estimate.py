@@ -1,8 +1,8 @@
 from datetime import datetime, timedelta
 
 from helpers import SHANGHAI
-from server.engine import estimate
-from server.engine.model import Ticket
+from hallcall.server.engine import estimate
+from hallcall.server.engine.model import Ticket
 
 T0 = datetime(2026, 11, 26, 9, 0, tzinfo=SHANGHAI)
 

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from helpers import FakeClock, small_hall
-from server.engine import rules
-from server.engine.model import AT_WINDOW, WAITING, DomainError, Ticket, WindowState
+from hallcall.server.engine import rules
+from hallcall.server.engine.model import AT_WINDOW, WAITING, DomainError, Ticket, WindowState
 
 HALL = small_hall()
 SERVICES = [s.id for s in HALL.services]
@@ -91,8 +91,8 @@ class HubHall:
     holds_clock = True
 
     def __init__(self, clock, db_url):
-        from server.hub import Hub
-        from server.store import Store
+        from hallcall.server.hub import Hub
+        from hallcall.server.store import Store
         self.hub = Hub(HALL, Store(HALL, db_url), clock=clock)
         self.hub.start(follow=False)
 

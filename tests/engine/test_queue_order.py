@@ -4,9 +4,9 @@ from datetime import datetime, timedelta
 from hypothesis import given, settings, strategies as st
 
 from helpers import SHANGHAI, small_hall
-from server.engine import rules
-from server.engine.model import Ticket
-from server.engine.queue_order import call_order
+from hallcall.server.engine import rules
+from hallcall.server.engine.model import Ticket
+from hallcall.server.engine.queue_order import call_order
 
 HALL = small_hall()
 T0 = datetime(2026, 11, 26, 9, 0, tzinfo=SHANGHAI)

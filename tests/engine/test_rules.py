@@ -4,8 +4,8 @@ from datetime import datetime, time, timedelta
 import pytest
 
 from helpers import SHANGHAI, small_hall
-from server.engine import rules
-from server.engine.model import DomainError, Ticket, WindowState
+from hallcall.server.engine import rules
+from hallcall.server.engine.model import DomainError, Ticket, WindowState
 
 HALL = small_hall()
 T0 = datetime(2026, 11, 26, 9, 0, tzinfo=SHANGHAI)  # a Thursday

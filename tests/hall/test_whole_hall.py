@@ -33,7 +33,7 @@ def hall(tmp_path_factory):
     out = tmp_path_factory.mktemp("hall")
     env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy",
            "PYTHONUNBUFFERED": "1", "XDG_CACHE_HOME": str(out / "cache")}
-    run = subprocess.run([sys.executable, "-m", "server.cli", "demo", "--headless",
+    run = subprocess.run([sys.executable, "-m", "hallcall", "demo", "--headless",
                           "--out", str(out), "--db", str(out / "hall.db")],
                          cwd=REPO, env=env, capture_output=True, text=True, timeout=180)
     logs = "\n".join(f"--- {p.name}\n{p.read_text('utf-8', 'replace')[-3000:]}"
@@ -99,7 +99,7 @@ def test_every_call_was_spoken(hall):
 def test_every_call_was_shown_on_the_board_and_above_its_window(hall, tmp_path):
     import pygame
 
-    from display.layout import compute
+    from hallcall.display.layout import compute
 
     out, summary = hall
     (first, _), _ = numbers(summary)

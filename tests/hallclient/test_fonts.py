@@ -1,6 +1,6 @@
 import pytest
 
-from hallclient import fonts
+from hallcall.hallclient import fonts
 
 
 def test_noto_cjk_resolves_to_its_simplified_chinese_face(monkeypatch, tmp_path):

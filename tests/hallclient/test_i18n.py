@@ -11,7 +11,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
 
-from hallclient.i18n import KEYWORDS, LANGUAGES, gettext_for, locale_dir, ngettext_for
+from hallcall.hallclient.i18n import KEYWORDS, LANGUAGES, gettext_for, locale_dir, ngettext_for
 
 REPO = Path(__file__).resolve().parents[2]
 # The packages whose screens take their words from the catalog (a device joins this list when

@@ -28,7 +28,7 @@ def kiosk_clock():
 
 @pytest.fixture
 def make_kiosk(kiosk_clock):
-    from kiosk.app import KioskApp
+    from hallcall.kiosk.app import KioskApp
     apps = []
 
     def make(hub_url, printer="dummy:", size=(1920, 1080), **kw):

@@ -10,7 +10,7 @@ import pytest
 
 from helpers import small_hall_data
 from kiosk_support import LossyProxy, finger, hall_data, step_until, touch
-from server.config import parse_config
+from hallcall.server.config import parse_config
 
 SIZES = [(1920, 1080), (1080, 1920), (800, 480)]
 
@@ -207,12 +207,12 @@ def test_115_services_page_clearly_and_the_menu_resets_when_idle(live_hub, make_
 
 def test_an_error_shows_an_apology_and_the_kiosk_goes_on(live_hub, make_kiosk, snap, kiosk_clock,
                                                          monkeypatch, caplog):
-    from kiosk import screens
+    from hallcall.kiosk import screens
     hub = live_hub()
     app = make_kiosk(hub.url)
     rect = ready(app)
     monkeypatch.setitem(screens.SCREENS, "menu", lambda app, paint: 1 / 0)  # a bug in the menu
-    with caplog.at_level(logging.ERROR, logger="kiosk.app"):
+    with caplog.at_level(logging.ERROR, logger="hallcall.kiosk.app"):
         touch(app, app.layout.lang)  # the menu must be drawn again
         app.step()
         app.step()
@@ -329,7 +329,7 @@ def test_the_hubs_own_storage_error_reaches_the_citizen_as_words(live_hub, make_
                                                                   monkeypatch):
     import inspect
 
-    from server.store.errors import StorageUnavailable
+    from hallcall.server.store.errors import StorageUnavailable
     hub = live_hub()
     keys = []
     real_issue = hub.hub.issue
@@ -362,8 +362,8 @@ def test_the_printer_is_asked_again_soon_after_a_job_not_only_every_15_s():
     import queue
     import types
 
-    from kiosk.workers import PrinterWatch
-    from printer import PrinterStatus
+    from hallcall.kiosk.workers import PrinterWatch
+    from hallcall.printer import PrinterStatus
     states = iter([PrinterStatus("ok", True), PrinterStatus("out", False, "paper out")])
     printing = types.SimpleNamespace(check=lambda: next(states), client=types.SimpleNamespace(close=lambda: None))
     inbox = queue.Queue()

@@ -5,9 +5,9 @@ from itertools import combinations
 
 import pytest
 
-from hallclient.i18n import gettext_for
-from kiosk import hall as halls
-from kiosk.layout import MIN_TOUCH, compute
+from hallcall.hallclient.i18n import gettext_for
+from hallcall.kiosk import hall as halls
+from hallcall.kiosk.layout import MIN_TOUCH, compute
 
 SIZES = [(1920, 1080), (1080, 1920), (800, 480), (1280, 720), (1024, 600)]
 

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from printer.ticket import TicketPrint
+from hallcall.printer.ticket import TicketPrint
 
 # Answers to DLE EOT 1 (printer), 2 (offline cause), 4 (paper sensor), as a real printer gives
 # them: a printer out of paper also goes off line, stopped at the paper end.

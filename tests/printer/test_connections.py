@@ -14,8 +14,8 @@ import types
 import pytest
 
 from escpos_decode import decode
-from printer import PrintError, open_printer
-from server import cli
+from hallcall.printer import PrintError, open_printer
+from hallcall.server import cli
 
 
 class Timer:
@@ -204,7 +204,7 @@ def test_bad_urls_name_the_url(url):
 
 
 def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "server.cli", "print-test", *args],
+    return subprocess.run([sys.executable, "-m", "hallcall", "print-test", *args],
                           capture_output=True, text=True, timeout=60)
 
 

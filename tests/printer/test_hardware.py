@@ -5,8 +5,8 @@ import time
 
 import pytest
 
-from printer import open_printer
-from printer.ticket import sample_ticket
+from hallcall.printer import open_printer
+from hallcall.printer.ticket import sample_ticket
 
 URL = os.environ.get("HALLCALL_TEST_PRINTER")
 pytestmark = pytest.mark.skipif(not URL, reason="HALLCALL_TEST_PRINTER names no printer")

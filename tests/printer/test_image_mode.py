@@ -6,8 +6,8 @@ import pytest
 
 from escpos_decode import decode, raster_image
 from ocr import needs_tesseract, read_png
-from printer import PrintError, image_mode, open_printer
-from printer.layout import DOTS, Text, layout
+from hallcall.printer import PrintError, image_mode, open_printer
+from hallcall.printer.layout import DOTS, Text, layout
 
 def ocr(image, tmp_path, lang) -> str:
     path = tmp_path / "raster.png"

@@ -4,9 +4,9 @@ from dataclasses import replace
 
 import pytest
 
-from printer.layout import COLUMNS, Qr, Text, layout
-from printer.ticket import from_api, sample_ticket
-from printer.wrap import width, wrap, wrap_list
+from hallcall.printer.layout import COLUMNS, Qr, Text, layout
+from hallcall.printer.ticket import from_api, sample_ticket
+from hallcall.printer.wrap import width, wrap, wrap_list
 
 
 def texts(blocks):

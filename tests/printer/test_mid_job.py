@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from printer import PrintError, open_printer
-from printer.ticket import from_api
+from hallcall.printer import PrintError, open_printer
+from hallcall.printer.ticket import from_api
 
 PAPER = 300  # bytes of ticket left on the roll: less than any ticket
 
@@ -72,8 +72,8 @@ def issued(number="A001"):
 @pytest.mark.parametrize("url", [f"dummy:?out_after={PAPER}", f"dummy:?out_after={PAPER}&buffer=100000"],
                          ids=["write-stalls", "buffered"])
 def test_the_kiosk_counts_a_cut_off_ticket_as_not_printed_and_tells_the_hub(hub, url):
-    from hallclient import HubClient
-    from kiosk.printing import Printing
+    from hallcall.hallclient import HubClient
+    from hallcall.kiosk.printing import Printing
     printing = Printing(url, HubClient(hub.url, "demo-kiosk"))
     try:
         printed, problem, status = printing.print_issued(issued(), hub.hub.snapshot(), hub.url, "zh")
@@ -88,8 +88,8 @@ def test_the_kiosk_counts_a_cut_off_ticket_as_not_printed_and_tells_the_hub(hub,
 
 
 def test_a_network_printer_dropping_the_job_half_way(hub, network_printer):
-    from hallclient import HubClient
-    from kiosk.printing import Printing
+    from hallcall.hallclient import HubClient
+    from hallcall.kiosk.printing import Printing
     fake = network_printer(close_after=PAPER)
     printing = Printing(fake.url, HubClient(hub.url, "demo-kiosk"), mode="image")
     try:
@@ -107,8 +107,8 @@ def test_a_network_printer_dropping_the_job_half_way(hub, network_printer):
 
 
 def test_a_printer_that_never_answers_is_not_asked_again_after_the_job(hub, network_printer):
-    from hallclient import HubClient
-    from kiosk.printing import Printing
+    from hallcall.hallclient import HubClient
+    from hallcall.kiosk.printing import Printing
     fake = network_printer("silent")  # answers no status request: paper unknown
     printing = Printing(fake.url, HubClient(hub.url, "demo-kiosk"))
     asked = []

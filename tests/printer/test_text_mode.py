@@ -4,10 +4,10 @@ from dataclasses import replace
 import pytest
 
 from escpos_decode import decode
-from printer import open_printer
-from printer.layout import COLUMNS, Text, layout
-from printer.ticket import sample_ticket
-from printer.wrap import width
+from hallcall.printer import open_printer
+from hallcall.printer.layout import COLUMNS, Text, layout
+from hallcall.printer.ticket import sample_ticket
+from hallcall.printer.wrap import width
 
 
 def printed(ticket, paper=58):

@@ -1,4 +1,4 @@
-"""Fixtures that run the real hub: `python -m server.cli serve` in a subprocess on a free port."""
+"""Fixtures that run the real hub: `python -m hallcall serve` in a subprocess on a free port."""
 from __future__ import annotations
 
 from pathlib import Path

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from helpers import BUTTONS, KIOSK
-from server.cli import EXIT_CONFIG, EXIT_INTERRUPTED, EXIT_RUNTIME, main
+from hallcall.server.cli import EXIT_CONFIG, EXIT_INTERRUPTED, EXIT_RUNTIME, main
 
 
 def hallcall(*args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "server.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "hallcall", *args], capture_output=True,
                           text=True, timeout=60)
 
 
@@ -75,7 +75,7 @@ def test_a_device_command_without_its_extra_says_what_to_install(monkeypatch, ca
 
 
 def hallcall_in(folder, *args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "server.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "hallcall", *args], capture_output=True,
                           text=True, timeout=60, cwd=folder)
 
 
@@ -124,7 +124,7 @@ def test_serve_tells_its_migrate_childs_failure_once_in_its_own_name(tmp_path):
     (errno.EADDRNOTAVAIL, "0.0.0.0 is not an address of this computer"),
 ])
 def test_a_port_refused_for_another_reason_says_which(code, words):
-    from server.wsgi import CannotListen
+    from hallcall.server.wsgi import CannotListen
 
     assert str(CannotListen("0.0.0.0", 80, OSError(code, os.strerror(code)))).startswith(words)
 
@@ -145,7 +145,7 @@ def test_stats_into_a_pipe_its_reader_closed_ends_quietly(tmp_path):
     `head -1` the outcome is a race, as the whole CSV (a few KB) fits in the pipe at once and head
     may have read it all before it exits. Status 1, as in the recipe of Python's documentation."""
     db = migrated(tmp_path / "hall.db")
-    stats = subprocess.Popen([sys.executable, "-m", "server.cli", "stats", "--db", str(db)],
+    stats = subprocess.Popen([sys.executable, "-m", "hallcall", "stats", "--db", str(db)],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     stats.stdout.close()  # the only reader: every write to the pipe now fails with EPIPE
     _, err = stats.communicate(timeout=60)
@@ -266,7 +266,7 @@ def test_migrate_on_a_read_only_file_system_says_so(small_mount, capsys):
 
 
 def test_ctrl_c_is_one_line_and_status_130(monkeypatch, capsys):
-    from server import cli
+    from hallcall.server import cli
 
     def interrupted(_args):
         raise KeyboardInterrupt
@@ -278,7 +278,7 @@ def test_ctrl_c_is_one_line_and_status_130(monkeypatch, capsys):
 
 def test_an_unexpected_error_is_one_line_and_its_traceback_is_for_verbose(monkeypatch, capsys,
                                                                           caplog):
-    from server import cli
+    from hallcall.server import cli
 
     def broken(_args):
         raise RuntimeError("a bug")
@@ -311,7 +311,7 @@ def test_serve_logs_alembic_only_when_it_migrates(make_server, hub_db):
 
 
 def test_the_hub_in_process_logs_no_alembic_on_an_up_to_date_file(tmp_path, caplog):
-    from server.web import create_app
+    from hallcall.server.web import create_app
 
     db = migrated(tmp_path / "hall.db")
     caplog.set_level("INFO")

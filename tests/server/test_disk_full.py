@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from disk_full_support import small_disk  # noqa: F401  (a fixture)
-from hallclient import EventStream, HubError
+from hallcall.hallclient import EventStream, HubError
 
 pytestmark = pytest.mark.slow
 

@@ -7,10 +7,10 @@ import time
 
 import pytest
 
-from server import fanout as fanout_mod
-from server.bus import EventBus
-from server.fanout import Fanout
-from server.store import StoredEvent
+from hallcall.server import fanout as fanout_mod
+from hallcall.server.bus import EventBus
+from hallcall.server.fanout import Fanout
+from hallcall.server.store import StoredEvent
 
 
 def event(seq: int, size: int = 10) -> StoredEvent:

@@ -17,8 +17,8 @@ import uuid
 
 import pytest
 
-from hallclient import HubClient, HubError
-from hallclient.feed import StoppableStream
+from hallcall.hallclient import HubClient, HubError
+from hallcall.hallclient.feed import StoppableStream
 
 pytestmark = pytest.mark.slow
 

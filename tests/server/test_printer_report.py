@@ -9,7 +9,7 @@ pytestmark = pytest.mark.slow
 
 def test_print_test_reports_the_printer_state_to_the_hub(real_server, tmp_path):
     run = subprocess.run(
-        [sys.executable, "-m", "server.cli", "print-test", "--printer", "dummy:?paper=near_end",
+        [sys.executable, "-m", "hallcall", "print-test", "--printer", "dummy:?paper=near_end",
          "--hub", real_server.url, "--token", "demo-kiosk"],
         capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr

@@ -12,7 +12,7 @@ from collections import defaultdict
 
 import pytest
 
-from hallclient import EventStream, HubError
+from hallcall.hallclient import EventStream, HubError
 
 pytestmark = pytest.mark.slow
 

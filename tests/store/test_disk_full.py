@@ -12,7 +12,7 @@ import pytest
 
 from disk_full_support import small_disk  # noqa: F401  (a fixture)
 from helpers import ADMIN, BUTTONS, KIOSK
-from server.store.errors import StorageHealth, StorageUnavailable, storage_failure
+from hallcall.server.store.errors import StorageHealth, StorageUnavailable, storage_failure
 
 SERVICE, PREFIX = "company-name", "A"  # served by windows 1-4 in the demo hall
 MOST_TICKETS = 80  # far more than fit in a WAL that cannot grow: the wall is met well before
@@ -20,7 +20,7 @@ MOST_TICKETS = 80  # far more than fit in a WAL that cannot grow: the wall is me
 
 @pytest.fixture
 def disk_app(small_disk, clock):  # noqa: F811
-    from server.web import create_app
+    from hallcall.server.web import create_app
 
     app = create_app({"DATABASE": f"sqlite:///{small_disk.path}/hall.db", "CLOCK": clock,
                       "FOLLOW": False})
@@ -123,7 +123,7 @@ def test_every_write_is_refused_alike_and_changes_nothing(disk_app, small_disk, 
     before = client.get("/api/hall").json
     small_disk.fill(0)
 
-    caplog.set_level(logging.INFO, logger="server.store")
+    caplog.set_level(logging.INFO, logger="hallcall.server.store")
     writes = {
         "issue": lambda: issue(client),
         "call-next": lambda: client.post("/api/windows/1/call-next", headers=BUTTONS),
@@ -217,7 +217,7 @@ def test_which_sqlite_errors_are_storage_failures(tmp_path, kind, name):
 def test_a_lasting_fault_is_logged_once_then_reminded_then_cleared(caplog):
     now = [0.0]
     health = StorageHealth("a write", "writes answer 503", remind_every_s=300, clock=lambda: now[0])
-    caplog.set_level(logging.INFO, logger="server.store")
+    caplog.set_level(logging.INFO, logger="hallcall.server.store")
     for _ in range(50):  # a busy minute of kiosks on a full disk
         now[0] += 1
         health.failed("SQLITE_FULL", sqlite3.OperationalError("database or disk is full"))

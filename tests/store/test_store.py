@@ -7,9 +7,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from helpers import small_hall
-from server.hub import Hub
-from server.store import Store
-from server.store.repo import HEAD_REVISION
+from hallcall.server.hub import Hub
+from hallcall.server.store import Store
+from hallcall.server.store.repo import HEAD_REVISION
 
 HALL = small_hall()
 
@@ -26,7 +26,7 @@ def test_schema_comes_from_alembic_and_head_matches(db_url, tmp_path):
     from importlib import resources
 
     cfg = Config()
-    cfg.set_main_option("script_location", str(resources.files("server.store").joinpath("migrations")))
+    cfg.set_main_option("script_location", str(resources.files("hallcall.server.store").joinpath("migrations")))
     assert ScriptDirectory.from_config(cfg).get_current_head() == HEAD_REVISION
     hub = open_hub(db_url)
     hub.stop()
@@ -126,8 +126,8 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from helpers import SHANGHAI  # noqa: E402
-from server.engine import estimate, rules  # noqa: E402
-from server.engine.model import Outcome, Ticket  # noqa: E402
+from hallcall.server.engine import estimate, rules  # noqa: E402
+from hallcall.server.engine.model import Outcome, Ticket  # noqa: E402
 
 T0 = datetime(2026, 11, 26, 9, 0, tzinfo=SHANGHAI)
 ticket_specs = st.lists(st.tuples(st.sampled_from(["a", "b"]), st.booleans(), st.integers(0, 4),
@@ -170,12 +170,12 @@ def test_upgrade_from_the_first_schema_keeps_the_data(tmp_path):
     from alembic.config import Config
     from importlib import resources
 
-    from server.store import make_engine
+    from hallcall.server.store import make_engine
 
     url = f"sqlite:///{tmp_path}/old.db"
     engine = make_engine(url)
     cfg = Config()
-    cfg.set_main_option("script_location", str(resources.files("server.store").joinpath("migrations")))
+    cfg.set_main_option("script_location", str(resources.files("hallcall.server.store").joinpath("migrations")))
     with engine.connect().execution_options(write=True) as conn, conn.begin():
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "0001")
@@ -200,12 +200,12 @@ def test_upgrade_to_0003_gives_old_cancelled_tickets_the_reason_their_events_rec
     from alembic.config import Config
     from importlib import resources
 
-    from server.store import make_engine
+    from hallcall.server.store import make_engine
 
     url = f"sqlite:///{tmp_path}/old.db"
     engine = make_engine(url)
     cfg = Config()
-    cfg.set_main_option("script_location", str(resources.files("server.store").joinpath("migrations")))
+    cfg.set_main_option("script_location", str(resources.files("hallcall.server.store").joinpath("migrations")))
     rows = [("t1", "cancelled", "day_closed"), ("t2", "cancelled", "citizen"),
             ("t3", "cancelled", None), ("t4", "done", None)]
     with engine.connect().execution_options(write=True) as conn, conn.begin():

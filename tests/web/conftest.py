@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 
 from browser_support import CHROMIUM, CHROMIUM_ARGS
-from hallclient import HubClient
+from hallcall.hallclient import HubClient
 from real_server import RealServer
 
 
 @pytest.fixture(scope="module")
 def hub_url(tmp_path_factory):
-    """A real hub (`python -m server.cli serve`) on a free port, answering /api/health."""
+    """A real hub (`python -m hallcall serve`) on a free port, answering /api/health."""
     tmp = tmp_path_factory.mktemp("hub")
     server = RealServer(tmp / "h.db", tmp / "hub.log").start()
     try:

@@ -10,8 +10,8 @@ import threading
 import pytest
 
 from helpers import ADMIN
-from server.web import MAX_BODY_BYTES
-from server.wsgi import make_server
+from hallcall.server.web import MAX_BODY_BYTES
+from hallcall.server.wsgi import make_server
 
 
 def notices_body(size: int) -> bytes:

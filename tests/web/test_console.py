@@ -11,8 +11,8 @@ import pytest
 from werkzeug.security import check_password_hash
 
 from helpers import BUTTONS, DISPLAY, KIOSK, auth, small_hall_data
-from server.config import ConfigError, demo_config_path, load_config, parse_config
-from server.passwords import hash_problem, make_hash
+from hallcall.server.config import ConfigError, demo_config_path, load_config, parse_config
+from hallcall.server.passwords import hash_problem, make_hash
 
 COOKIE = "hallcall_session"
 
@@ -428,7 +428,7 @@ def test_clerk_windows_and_password_are_required():
 
 
 def test_hash_password_prints_a_hash_the_config_accepts(tmp_path):
-    run = subprocess.run([sys.executable, "-m", "server.cli", "hash-password"],
+    run = subprocess.run([sys.executable, "-m", "hallcall", "hash-password"],
                          input="Qing-2026 pass\n", capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
     value = run.stdout.strip()
@@ -442,7 +442,7 @@ def test_hash_password_prints_a_hash_the_config_accepts(tmp_path):
     path.write_text(text, encoding="utf-8")
     assert check_password_hash(load_config(path).clerk("w3").password_hash, "Qing-2026 pass")
 
-    empty = subprocess.run([sys.executable, "-m", "server.cli", "hash-password"],
+    empty = subprocess.run([sys.executable, "-m", "hallcall", "hash-password"],
                            input="\n", capture_output=True, text=True, timeout=60)
     assert empty.returncode == 1 and "empty" in empty.stderr and not empty.stdout
 
@@ -450,7 +450,7 @@ def test_hash_password_prints_a_hash_the_config_accepts(tmp_path):
 def test_the_hub_keeps_clerks_with_the_demo_password_on_loopback(demo_config):
     from dataclasses import replace
 
-    from server.wsgi import DemoTokensExposed, check_exposure
+    from hallcall.server.wsgi import DemoTokensExposed, check_exposure
 
     own_tokens = replace(demo_config, devices=())  # a hall that changed only its tokens
     check_exposure(own_tokens, "127.0.0.1", False)

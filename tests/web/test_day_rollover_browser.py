@@ -41,7 +41,7 @@ def test_phone_page_says_the_day_ended_when_its_waiting_ticket_is_cancelled(hub,
         page.wait_for_selector("#conn[data-state=live]", timeout=WAIT_MS)
         sync_api.expect(page.locator("#t-status")).to_have_attribute("data-status", "waiting")
 
-        run = subprocess.run([sys.executable, "-m", "server.cli", "close-day", "--db", str(hub.db)],
+        run = subprocess.run([sys.executable, "-m", "hallcall", "close-day", "--db", str(hub.db)],
                              capture_output=True, text=True, timeout=60)
         assert run.returncode == 0, run.stderr
         assert "1 waiting ticket(s) cancelled" in run.stdout
@@ -86,7 +86,7 @@ def test_overview_keeps_the_called_citizen_at_the_window_through_the_roll_over(h
                 if (!recent.children.length) window.__recentEmptied = true;
             }).observe(recent, {childList: true});
         }""")
-        run = subprocess.run([sys.executable, "-m", "server.cli", "close-day", "--db", str(hub.db)],
+        run = subprocess.run([sys.executable, "-m", "hallcall", "close-day", "--db", str(hub.db)],
                              capture_output=True, text=True, timeout=60)
         assert run.returncode == 0, run.stderr
         page.wait_for_function("window.__recentEmptied", timeout=WAIT_MS)

@@ -12,7 +12,7 @@ from browser_support import WAIT_MS, require_browser
 
 sync_api = require_browser()
 
-from hallclient import HubClient  # noqa: E402
+from hallcall.hallclient import HubClient  # noqa: E402
 
 pytestmark = pytest.mark.slow
 

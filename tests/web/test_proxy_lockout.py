@@ -7,8 +7,8 @@ import tomllib
 
 import pytest
 
-from server.config import demo_config_path, parse_config
-from server.web.client_addr import resolve
+from hallcall.server.config import demo_config_path, parse_config
+from hallcall.server.web.client_addr import resolve
 
 from .test_console import Ticks, client_at, login
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from helpers import BUTTONS, KIOSK
-from server.bus import EventBus
+from hallcall.server.bus import EventBus
 
 
 def events_in(chunk: str) -> list[dict]:

@@ -5,7 +5,7 @@ cannot both create the tables: the second waits, then finds the schema at head.
 """
 from alembic import context
 
-from server.store.schema import metadata
+from hallcall.server.store.schema import metadata
 
 connection = context.config.attributes["connection"]
 context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
