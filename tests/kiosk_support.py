@@ -1,6 +1,6 @@
-"""For kiosk tests and bench/kiosk.py: a real hub on loopback (cheroot in a thread), a proxy that
-loses the hub's answers on purpose, halls of any size, and stepping a headless kiosk with posted
-touches."""
+"""For kiosk tests: a proxy that loses the hub's answers on purpose, a hub whose disk is full,
+halls of any size, and stepping a headless kiosk with posted touches. The hub itself is
+live_hub.LiveHub."""
 from __future__ import annotations
 
 import os
@@ -14,46 +14,6 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
 SHOTS = Path(os.environ.get("HALLCALL_SHOTS", "/tmp/kiosk-shots"))
-
-
-class LiveHub:
-    def __init__(self, db_url: str, hall=None, port: int = 0, clock=None):
-        from hallcall.server.web import create_app
-        from hallcall.server.wsgi import make_server
-        settings = {"DATABASE": db_url, "FOLLOW": False}
-        if hall is not None:
-            settings["HALL"] = hall
-        if clock is not None:
-            settings["CLOCK"] = clock
-        self.app = create_app(settings)
-        self.server = make_server(self.app, "127.0.0.1", port, threads=16)
-        # Stopping waits for one turn of the accept loop: 0.5 s by default, per test.
-        self.server.expiration_interval = 0.05
-        self.server.prepare()
-        self.port = self.server.bind_addr[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.thread = threading.Thread(target=self.server.serve, daemon=True)
-        self.thread.start()
-        self.hub = self.app.config["HUB"]
-        self.stopped = False
-
-    def service(self, service_id: str) -> dict:
-        """A service as GET /api/hall shows it now, asked over HTTP like any client."""
-        from hallcall.hallclient import HubClient
-        client = HubClient(self.url)
-        try:
-            return next(s for s in client.hall()["services"] if s["id"] == service_id)
-        finally:
-            client.close()
-
-    def stop(self):
-        if self.stopped:
-            return
-        self.stopped = True
-        self.hub.bus.close()
-        self.server.stop()
-        self.thread.join(5)
-        self.hub.stop()
 
 
 class StorageFull:

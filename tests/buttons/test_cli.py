@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("gpiozero")
-from kiosk_support import LiveHub  # noqa: E402
+from live_hub import LiveHub  # noqa: E402
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]

@@ -13,7 +13,7 @@ pygame = pytest.importorskip("pygame")
 
 from hallcall.buttons.virtual import KeyPanel, VirtualKeys, panel_labels  # noqa: E402
 from hallcall.hallclient import HubClient  # noqa: E402
-from kiosk_support import LiveHub  # noqa: E402
+from live_hub import LiveHub  # noqa: E402
 
 
 @pytest.fixture

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk_support import LiveHub, step_until
+from kiosk_support import step_until
+from live_hub import LiveHub
 from ocr import read_region
 
 SHOTS = Path(os.environ.get("HALLCALL_DISPLAY_SHOTS", "/tmp/display-shots"))

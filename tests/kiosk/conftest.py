@@ -5,7 +5,8 @@ from functools import partial
 
 import pytest
 
-from kiosk_support import KioskClock, LiveHub, shot
+from kiosk_support import KioskClock, shot
+from live_hub import LiveHub
 
 
 @pytest.fixture

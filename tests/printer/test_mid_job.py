@@ -53,7 +53,7 @@ def test_a_printer_that_cannot_be_opened_printed_nothing(ticket):
 
 @pytest.fixture
 def hub(tmp_path):
-    from kiosk_support import LiveHub
+    from live_hub import LiveHub
     live = LiveHub(f"sqlite:///{tmp_path}/hall.db")  # the demo hall: kiosk-1 is demo-kiosk
     yield live
     live.stop()

@@ -1,0 +1,45 @@
+"""The hub in-process for device tests: a real hub app on loopback, served by cheroot in a
+thread, that kiosk, display, buttons and printer tests talk to over HTTP like any client."""
+from __future__ import annotations
+
+import threading
+
+
+class LiveHub:
+    def __init__(self, db_url: str, hall=None, port: int = 0, clock=None):
+        from hallcall.server.web import create_app
+        from hallcall.server.wsgi import make_server
+        settings = {"DATABASE": db_url, "FOLLOW": False}
+        if hall is not None:
+            settings["HALL"] = hall
+        if clock is not None:
+            settings["CLOCK"] = clock
+        self.app = create_app(settings)
+        self.server = make_server(self.app, "127.0.0.1", port, threads=16)
+        # Stopping waits for one turn of the accept loop: 0.5 s by default, per test.
+        self.server.expiration_interval = 0.05
+        self.server.prepare()
+        self.port = self.server.bind_addr[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self.server.serve, daemon=True)
+        self.thread.start()
+        self.hub = self.app.config["HUB"]
+        self.stopped = False
+
+    def service(self, service_id: str) -> dict:
+        """A service as GET /api/hall shows it now, asked over HTTP like any client."""
+        from hallcall.hallclient import HubClient
+        client = HubClient(self.url)
+        try:
+            return next(s for s in client.hall()["services"] if s["id"] == service_id)
+        finally:
+            client.close()
+
+    def stop(self):
+        if self.stopped:
+            return
+        self.stopped = True
+        self.hub.bus.close()
+        self.server.stop()
+        self.thread.join(5)
+        self.hub.stop()
