@@ -20,6 +20,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from hallcall.events import DAY_RESET
+
 from .keys import DebouncedKey
 from .links import ActionFailed
 
@@ -190,7 +192,7 @@ class ButtonsAgent:
 
     def _apply_event(self, event: dict) -> None:
         self.seen_seq = max(self.seen_seq, event.get("seq", 0))
-        if event.get("type") == "day.reset":
+        if event.get("type") == DAY_RESET:
             # The roll-over cancels only waiting tickets: a number called at a window stays
             # there, and so does its lit LED, until the clerk ends it.
             return

@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hallcall.events import CALL_TYPES
+
 from . import speech
 
 log = logging.getLogger(__name__)
@@ -68,7 +70,7 @@ class Announcer:
     def announce_event(self, event: dict) -> None:
         """Queue a ticket.called / ticket.recalled event (each event sequence number once)."""
         seq = event.get("seq")
-        if seq in self._seen or event.get("type") not in ("ticket.called", "ticket.recalled"):
+        if seq in self._seen or event.get("type") not in CALL_TYPES:
             return
         number = (event.get("ticket") or {}).get("number")
         window = event.get("window") or {}

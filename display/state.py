@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections import deque
 
-CALL_TYPES = ("ticket.called", "ticket.recalled")
-ENDED_TYPES = ("ticket.finished", "ticket.no_show", "ticket.transferred", "ticket.cancelled")
+from hallcall import events
+
 RECENT_MAX = 10
 FLASH_S = 6.0  # the latest call flashes this long...
 BUSY_FLASH_S = 2.0  # ...or this long when more calls wait behind it
@@ -56,7 +56,7 @@ class BoardState:
         self.seen = seq
         kind = event.get("type")
         ticket = event.get("ticket") or {}
-        if kind in CALL_TYPES:
+        if kind in events.CALL_TYPES:
             window = event.get("window") or {}
             if window.get("id") in self.windows:
                 self.windows[window["id"]] = {**self.windows[window["id"]], "current": ticket}
@@ -64,14 +64,14 @@ class BoardState:
             if self.only_window is None or window.get("id") == self.only_window:
                 self.pending.append(event)
             self.tick(now)
-        elif kind in ENDED_TYPES or kind == "ticket.started":
+        elif kind in events.ENDED_TYPES or kind == events.TICKET_STARTED:
             for wid, w in self.windows.items():
                 cur = w.get("current") or {}
                 if cur.get("id") and cur.get("id") == ticket.get("id"):
-                    self.windows[wid] = {**w, "current": ticket if kind == "ticket.started" else None}
-        elif kind == "notices.changed":
+                    self.windows[wid] = {**w, "current": ticket if kind == events.TICKET_STARTED else None}
+        elif kind == events.NOTICES_CHANGED:
             self.notices = (event.get("data") or event).get("notices", self.notices)
-        elif kind == "day.reset":
+        elif kind == events.DAY_RESET:
             self.recent.clear()
             self.pending.clear()
             self.flash = None

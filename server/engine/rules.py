@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from ... import events
 from ..config.model import Service, Window
 from .model import (
     AT_WINDOW, CALLED, CANCELLED, CITIZEN, DAY_CLOSED, DONE, NO_SHOW, PRIORITIES, RATINGS,
@@ -70,7 +71,7 @@ def issue(service: Service, *, day: str, now: datetime, last_seq_no: int, issued
         id=ticket_id, number=format_number(service.prefix, seq_no), seq_no=seq_no, day=day,
         service=service.id, origin_service=service.id, priority=priority, status=WAITING,
         issued_at=now, queued_at=now, token=token, lang=lang, device=device)
-    return Outcome(ticket=ticket, tickets=[ticket], events=[Event("ticket.issued", now, ticket)])
+    return Outcome(ticket=ticket, tickets=[ticket], events=[Event(events.TICKET_ISSUED, now, ticket)])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -121,7 +122,7 @@ def _finish(state: WindowState, current: Ticket, now: datetime, rating: str | No
     done = current.evolve(status=DONE, finished_at=at, rating=rating,
                           started_at=current.started_at or current.called_at)
     return Outcome(ticket=done, tickets=[done],
-                   events=[Event("ticket.finished", at, done, state.id,
+                   events=[Event(events.TICKET_FINISHED, at, done, state.id,
                                  {"rating": rating} if rating else {})])
 
 
@@ -139,7 +140,7 @@ def call_next(window: Window, state: WindowState, current: Ticket | None, waitin
         called = chosen.evolve(status=CALLED, called_at=at, window=window.id,
                                calls=chosen.calls + 1)
         out.tickets.append(called)
-        out.events.append(Event("ticket.called", at, called, window.id))
+        out.events.append(Event(events.TICKET_CALLED, at, called, window.id))
         out.ticket = called
     if new_state != state:
         out.windows.append(new_state)
@@ -150,7 +151,7 @@ def recall(state: WindowState, current: Ticket | None, now: datetime) -> Outcome
     ticket = _require_called(state, current, "该号已在办理中，无需重复呼叫")
     recalled = ticket.evolve(calls=ticket.calls + 1)
     return Outcome(ticket=recalled, tickets=[recalled],
-                   events=[Event("ticket.recalled", stamp(ticket, now), recalled, state.id)])
+                   events=[Event(events.TICKET_RECALLED, stamp(ticket, now), recalled, state.id)])
 
 
 def start(state: WindowState, current: Ticket | None, now: datetime) -> Outcome:
@@ -158,7 +159,7 @@ def start(state: WindowState, current: Ticket | None, now: datetime) -> Outcome:
     at = stamp(ticket, now)
     serving = ticket.evolve(status=SERVING, started_at=at)
     return Outcome(ticket=serving, tickets=[serving],
-                   events=[Event("ticket.started", at, serving, state.id)])
+                   events=[Event(events.TICKET_STARTED, at, serving, state.id)])
 
 
 def finish(state: WindowState, current: Ticket | None, now: datetime,
@@ -197,7 +198,7 @@ def no_show(state: WindowState, current: Ticket | None, now: datetime,
         after = ticket.evolve(status=NO_SHOW, finished_at=at)
     return Outcome(ticket=after, tickets=[after],
                    windows=[WindowState(state.id, state.status, None)],
-                   events=[Event("ticket.no_show", at, after, state.id, {"requeued": requeue})])
+                   events=[Event(events.TICKET_NO_SHOW, at, after, state.id, {"requeued": requeue})])
 
 
 def transfer(state: WindowState, current: Ticket | None, target: Service, now: datetime,
@@ -212,7 +213,7 @@ def transfer(state: WindowState, current: Ticket | None, target: Service, now: d
                           transfers=ticket.transfers + 1)
     return Outcome(ticket=moved, tickets=[moved],
                    windows=[WindowState(state.id, state.status, None)],
-                   events=[Event("ticket.transferred", stamp(ticket, now), moved, state.id,
+                   events=[Event(events.TICKET_TRANSFERRED, stamp(ticket, now), moved, state.id,
                                  {"from_service": ticket.service, "to_service": target.id})])
 
 
@@ -229,7 +230,7 @@ def set_status(state: WindowState, status: str, current: Ticket | None, now: dat
                           "该窗口仍有正在办理的号，请先办结")
     new_state = WindowState(state.id, status, state.current)
     return Outcome(windows=[new_state],
-                   events=[Event("window.status", now, None, state.id, {"status": status})])
+                   events=[Event(events.WINDOW_STATUS, now, None, state.id, {"status": status})])
 
 
 # How long after a ticket is finished its citizen may still rate it at the window's rating keys.
@@ -255,7 +256,7 @@ def rate(state: WindowState, current: Ticket | None, last_done: Ticket | None, r
                           "该号已评价")
     rated = last_done.evolve(rating=rating)
     return Outcome(ticket=rated, tickets=[rated],
-                   events=[Event("ticket.rated", stamp(last_done, now), rated, state.id,
+                   events=[Event(events.TICKET_RATED, stamp(last_done, now), rated, state.id,
                                  {"rating": rating})])
 
 
@@ -296,7 +297,7 @@ def cancel(ticket: Ticket, now: datetime) -> Outcome:
     at = stamp(ticket, now)
     cancelled = ticket.evolve(status=CANCELLED, finished_at=at, cancel_reason=CITIZEN)
     return Outcome(ticket=cancelled, tickets=[cancelled],
-                   events=[Event("ticket.cancelled", at, cancelled, None, {"reason": CITIZEN})])
+                   events=[Event(events.TICKET_CANCELLED, at, cancelled, None, {"reason": CITIZEN})])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -317,10 +318,10 @@ def close_day(old_day: str, new_day: str, open_tickets: list[Ticket],
             at = stamp(t, now)
             cancelled = t.evolve(status=CANCELLED, finished_at=at, cancel_reason=DAY_CLOSED)
             out.tickets.append(cancelled)
-            out.events.append(Event("ticket.cancelled", at, cancelled, None,
+            out.events.append(Event(events.TICKET_CANCELLED, at, cancelled, None,
                                     {"reason": DAY_CLOSED}))
     for w in windows:
         if w.current is not None and w.current not in at_windows:
             out.windows.append(WindowState(w.id, w.status, None))
-    out.events.append(Event("day.reset", now, None, None, {"closed_day": old_day, "day": new_day}))
+    out.events.append(Event(events.DAY_RESET, now, None, None, {"closed_day": old_day, "day": new_day}))
     return out

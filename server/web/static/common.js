@@ -4,6 +4,8 @@
 (function () {
   "use strict";
 
+  /* The hub's event types, as hallcall/events.py names them (tests/test_events.py checks the two
+     agree): an EventSource hands a named event only to a listener for that name. */
   var EVENT_TYPES = [
     "ticket.issued", "ticket.called", "ticket.recalled", "ticket.started", "ticket.finished",
     "ticket.no_show", "ticket.transferred", "ticket.cancelled", "ticket.rated", "window.status",
