@@ -47,8 +47,9 @@ def create_app(settings: dict | None = None) -> Flask:
     app.extensions["hallcall"] = hub
     clerk_session.init_app(app, hub, settings)
 
-    from . import api, console, pages, stream
+    from . import api, apidoc, console, pages, stream
     app.register_blueprint(api.bp)
+    app.register_blueprint(apidoc.bp)
     app.register_blueprint(stream.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(console.bp)
