@@ -18,13 +18,14 @@ __all__ = ["ButtonsAgent", "WiringError", "ActionFailed", "HttpLink", "LocalLink
 log = logging.getLogger(__name__)
 
 
-def start_local(hub, pin_factory=None) -> ButtonsAgent | None:
-    """The keys wired to the hub's own Pi (entries without `device`); None when there are none."""
+def start_local(hub, pin_factory=None, clock=None) -> ButtonsAgent | None:
+    """The keys wired to the hub's own Pi (entries without `device`); None when there are none.
+    `clock`: the agent's (real time unless a test moves it)."""
     wiring = hub.config.gpio.wiring(None)
     if not wiring["buttons"]:
         log.warning("--buttons: the hall config wires no keys to the hub's own Pi")
         return None
-    agent = ButtonsAgent(wiring, LocalLink(hub), pin_factory).start()
+    agent = ButtonsAgent(wiring, LocalLink(hub), pin_factory, clock).start()
     log.info("call keys of windows %s on this Pi", ", ".join(agent.windows))
     return agent
 

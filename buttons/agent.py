@@ -16,13 +16,12 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from hallcall.events import DAY_RESET
 
-from .keys import DebouncedKey
+from .keys import DebouncedKey, KeyClock, MonotonicClock
 from .links import ActionFailed
 
 log = logging.getLogger(__name__)
@@ -63,13 +62,15 @@ class ButtonsAgent:
     """`wiring` is the hall config's keys for this Pi, as the hub describes them:
     {"hold_seconds": 2.0, "pull_up": true, "buttons": [{"window", "pins": {key: pin}, "led_pin"}]}.
     `link` is an HttpLink or LocalLink; `pin_factory` a gpiozero factory (None: gpiozero's choice,
-    lgpio on a Pi 4 or 5)."""
+    lgpio on a Pi 4 or 5); `clock` the time the keys debounce by and a failed press blinks by
+    (real time unless a test moves it)."""
 
-    def __init__(self, wiring: dict, link, pin_factory=None, clock=time.monotonic,
+    def __init__(self, wiring: dict, link, pin_factory=None, clock: KeyClock | None = None,
                  failed_blink_s: float = FAILED_BLINK_S):
         from gpiozero import LED, Button  # here, so the hub imports gpiozero only with --buttons
 
-        self.link, self.clock, self.failed_blink_s = link, clock, failed_blink_s
+        self.link, self.failed_blink_s = link, failed_blink_s
+        self.clock = clock or MonotonicClock()
         self.inbox: queue.Queue = queue.Queue()
         self.stop_event = threading.Event()
         self._lock = threading.Lock()
@@ -93,7 +94,8 @@ class ButtonsAgent:
                     button = Button(pin, pull_up=pull_up, bounce_time=None, hold_time=hold_s,
                                     pin_factory=pin_factory)
                     hold = (lambda w=wid: self.press(w, "recall")) if key == "call" else None
-                    keys.append(DebouncedKey(button, lambda w=wid, k=key: self.press(w, k), hold))
+                    keys.append(DebouncedKey(button, lambda w=wid, k=key: self.press(w, k), hold,
+                                             clock=self.clock))
                 led = (LED(entry["led_pin"], pin_factory=pin_factory)
                        if entry.get("led_pin") is not None else None)
                 self.windows[wid] = _Window(wid, keys, led)
@@ -217,10 +219,10 @@ class ButtonsAgent:
             mode = self.led_mode(w.id)
             if w.led is None or mode == w.shown:
                 continue
-            w.shown = mode
             if mode[0] == "blink":
                 w.led.blink(on_time=mode[1], off_time=mode[2], background=True)
             elif mode[0] == "on":
                 w.led.on()
             else:
                 w.led.off()
+            w.shown = mode  # after the LED took it, so `shown` never runs ahead of the pin

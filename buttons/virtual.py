@@ -34,9 +34,10 @@ LED_ON, LED_OFF = (255, 190, 30), (70, 70, 70)
 
 class VirtualKeys:
     """One ButtonsAgent per Pi of the hall config (the hub's own and each buttons device), each on
-    its own mock pins, all talking HTTP to the hub with `token` (a buttons device's)."""
+    its own mock pins, all talking HTTP to the hub with `token` (a buttons device's). `clock`:
+    the agents' (real time unless a test moves it)."""
 
-    def __init__(self, url: str, token: str, wirings: list[dict]):
+    def __init__(self, url: str, token: str, wirings: list[dict], clock=None):
         from gpiozero.pins.mock import MockFactory
 
         self.agents: list[ButtonsAgent] = []
@@ -47,7 +48,8 @@ class VirtualKeys:
                 if not wiring.get("buttons"):
                     continue
                 factory = MockFactory()
-                self.agents.append(ButtonsAgent(wiring, HttpLink(url, token), pin_factory=factory))
+                self.agents.append(ButtonsAgent(wiring, HttpLink(url, token), pin_factory=factory,
+                                                clock=clock))
                 for entry in wiring["buttons"]:
                     for key, pin in entry["pins"].items():
                         self.pins[entry["window"], key] = factory.pin(pin)
