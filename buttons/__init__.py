@@ -13,9 +13,22 @@ from .agent import ButtonsAgent, WiringError
 from .links import ActionFailed, HttpLink, LocalLink
 
 __all__ = ["ButtonsAgent", "WiringError", "ActionFailed", "HttpLink", "LocalLink",
-           "run_remote", "start_local"]
+           "load_pin_factory", "run_remote", "start_local"]
 
 log = logging.getLogger(__name__)
+
+
+def load_pin_factory(name: str | None):
+    """gpiozero's pin factory of this name (hallcall.command.PIN_FACTORIES), looked up as
+    gpiozero does, among its entry points; None: gpiozero's own choice when a pin is opened."""
+    if name is None:
+        return None
+    from importlib.metadata import entry_points
+
+    import gpiozero  # noqa: F401  (missing: say so, rather than find no entry point)
+
+    (entry,) = entry_points(group="gpiozero_pin_factories", name=name)
+    return entry.load()()
 
 
 def start_local(hub, pin_factory=None, clock=None) -> ButtonsAgent | None:

@@ -182,8 +182,8 @@ fi
 HUB_URL=${HUB_URL%/}
 
 SOURCE=${SOURCE:-$(dirname "$HERE")}
-[[ -f $SOURCE/setup.cfg && -f $SOURCE/server/cli.py && -f $SOURCE/server/halls/demo.toml ]] ||
-    usage_error "--source $SOURCE: not a hallcall source folder (no setup.cfg, server/cli.py)"
+[[ -f $SOURCE/setup.cfg && -f $SOURCE/hallcall/cli.py && -f $SOURCE/server/halls/demo.toml ]] ||
+    usage_error "--source $SOURCE: not a hallcall source folder (no setup.cfg, hallcall/cli.py)"
 SOURCE=$(cd "$SOURCE" && pwd)
 if [[ -n $WHEELS && ! -d $WHEELS ]]; then usage_error "--wheels $WHEELS: no such folder"; fi
 
@@ -528,8 +528,8 @@ hub_may_start() {
     "$VENV/bin/hallcall" check-config "$HALL_TOML" || return 1
     "$VENV/bin/python" - "$HALL_TOML" "$LISTEN" <<'PY'
 import sys
-from server.config import load_config
-from server.wsgi import DemoTokensExposed, check_exposure
+from hallcall.server.config import load_config
+from hallcall.server.wsgi import DemoTokensExposed, check_exposure
 try:
     check_exposure(load_config(sys.argv[1]), sys.argv[2], False)
 except DemoTokensExposed as exc:

@@ -45,8 +45,8 @@ while (($#)); do
 done
 
 SOURCE=${SOURCE:-$(dirname "$HERE")}
-[[ -f $SOURCE/setup.cfg && -f $SOURCE/server/cli.py ]] ||
-    die "$SOURCE: not a hallcall source folder (no setup.cfg, server/cli.py)" 2
+[[ -f $SOURCE/setup.cfg && -f $SOURCE/hallcall/cli.py ]] ||
+    die "$SOURCE: not a hallcall source folder (no setup.cfg, hallcall/cli.py)" 2
 SOURCE=$(cd "$SOURCE" && pwd)
 if [[ -n $WHEELS && ! -d $WHEELS ]]; then die "--wheels $WHEELS: no such folder" 2; fi
 [[ -r $ENV_FILE ]] || die "$ENV_FILE: not found or not readable: install with deploy/install.sh first (and run this as root)"

@@ -1,6 +1,6 @@
 """`python -m hallcall …` is the `hallcall` command."""
 import sys
 
-from hallcall.server.cli import main
+from hallcall.cli import main
 
 sys.exit(main())

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import threading
 
-from . import connect, image_mode, text_mode
-from .connect import AnsweringDummy
+# connect, text_mode and image_mode (python-escpos, the printer extra) are imported by the
+# printer's methods, not with the package: `hallcall` imports printer.commands on every machine.
 from .errors import PrintError
 from .layout import layout
 from .status import PrinterStatus, from_cups, query
@@ -35,6 +35,8 @@ class TicketPrinter:
             raise PrintError(f"paper must be 58 or 80 mm, not {paper_mm}", "纸宽配置有误")
         if width_dots is not None and not 64 <= width_dots <= 2048:
             raise PrintError(f"width must be 64-2048 dots, not {width_dots}", "纸宽配置有误")
+        from . import connect, image_mode
+
         self.url, self.mode, self.paper_mm, self.width_dots = url, mode, paper_mm, width_dots
         self.address = connect.parse(url)
         connect.check_driver(self.address)
@@ -42,10 +44,12 @@ class TicketPrinter:
             image_mode.check_font()
         self._lock = threading.Lock()
         # The dummy keeps what it was sent across jobs, like paper coming out of a printer.
-        self.dummy = AnsweringDummy(*self.address.target) if self.address.scheme == "dummy" else None
+        self.dummy = connect.AnsweringDummy(*self.address.target) if self.address.scheme == "dummy" else None
 
     def render(self, ticket: TicketPrint) -> bytes:
         """The bytes of one ticket, without touching the printer (pure but for the font)."""
+        from . import image_mode, text_mode
+
         blocks = layout(ticket, self.paper_mm)
         if self.mode == "image":
             return image_mode.render(blocks, self.paper_mm, self.width_dots)
@@ -54,6 +58,8 @@ class TicketPrinter:
     def print_ticket(self, ticket: TicketPrint) -> int:
         """Send one ticket; returns the bytes sent, or raises PrintError (never hangs: every
         step has a timeout; its `partial` says whether some of the ticket may be on paper)."""
+        from . import connect
+
         data = self.render(ticket)
         with self._lock:
             device = connect.open_device(self.address, self.dummy)
@@ -75,6 +81,8 @@ class TicketPrinter:
 
     def status(self) -> PrinterStatus:
         """Paper and online state; "unknown" when the printer does not say (never a guess)."""
+        from . import connect
+
         with self._lock:
             try:
                 device = connect.open_device(self.address, self.dummy)

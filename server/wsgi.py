@@ -18,8 +18,7 @@ import threading
 from cheroot import wsgi
 
 from .config import DEMO_TOKENS, HallConfig
-from .fanout import Fanout
-from .web.stream import HEARTBEAT_S, STREAM_REQUEST
+from .web.stream import STREAM_REQUEST
 
 log = logging.getLogger(__name__)
 
@@ -132,12 +131,12 @@ def limit_malloc_arenas(arenas: int = 2) -> None:
         pass
 
 
-def serve(app, host: str, port: int, threads: int = 40) -> None:
+def run_server(app, hub, host: str, port: int, threads: int = 40) -> None:
+    """Serve `app` (the hub's) until SIGTERM or Ctrl-C; raises CannotListen for an address it
+    cannot take. Stopping the hub is its builder's (server/bootstrap.py)."""
     # A request waiting for the interpreter lock gets it sooner (the default slice is 5 ms).
     sys.setswitchinterval(0.0005)
     server = make_server(app, host, port, threads)
-    hub = app.config["HUB"]
-    app.config["FANOUT"] = Fanout(hub.bus, app.config.get("SSE_HEARTBEAT_S", HEARTBEAT_S))
 
     def stop(_signum, _frame):
         hub.bus.close()  # lets the stream threads end so the server can stop promptly
@@ -148,12 +147,8 @@ def serve(app, host: str, port: int, threads: int = 40) -> None:
     try:
         server.prepare()
     except OSError as exc:
-        hub.stop()
         raise CannotListen(host, port, server.bind_error) from exc
     log.info("hallcall hub on http://%s:%d/ (%d threads)", host, server.bind_addr[1], threads)
-    print(f"hallcall hub serving {app.config['HALL'].name.en} on http://{host}:{server.bind_addr[1]}/",
+    print(f"hallcall hub serving {hub.config.name.en} on http://{host}:{server.bind_addr[1]}/",
           flush=True)
-    try:
-        server.serve()
-    finally:
-        hub.stop()
+    server.serve()

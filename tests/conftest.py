@@ -1,4 +1,5 @@
-"""Fixtures shared by every test: the demo hall, a controllable clock, a hub app on a temp file."""
+"""Fixtures shared by every test: the demo hall, a controllable clock, hubs and their apps on a
+temp file."""
 from __future__ import annotations
 
 import pytest
@@ -23,21 +24,38 @@ def db_url(tmp_path):
 
 
 @pytest.fixture
-def make_app(db_url, clock):
-    """Build hub apps on the same file (a second call is a second hub, as after a restart)."""
-    from hallcall.server.web import create_app
+def make_hub(db_url, clock):
+    """make_hub(config=None, db=None, clock=..., follow=False) -> a started hub, built as the
+    hub's process builds it (server/bootstrap.py), on the test's file by default (a second call
+    is a second hub, as after a restart); the demo hall and the test's clock unless told.
+    Every one is stopped at the end."""
+    from hallcall.server.bootstrap import build_hub
 
-    apps = []
+    hubs = []
 
-    def make(**settings):
-        settings = {"DATABASE": db_url, "CLOCK": clock, "FOLLOW": False, **settings}
-        app = create_app(settings)
-        apps.append(app)
-        return app
+    def make(config=None, db=None, clock=clock, follow=False):
+        hub = build_hub(config or load_config(), db or db_url, clock=clock, follow=follow)
+        hubs.append(hub)
+        return hub
 
     yield make
-    for app in apps:
-        app.config["HUB"].stop()
+    for hub in hubs:
+        hub.stop()
+
+
+@pytest.fixture
+def make_app(make_hub):
+    """make_app(HALL=, DATABASE=, CLOCK=, FOLLOW=, **settings) -> the web app over a new hub
+    (make_hub's, with these for its config, db, clock and follow); settings are the app's."""
+    from hallcall.server.web import create_app
+
+    def make(**settings):
+        hub_args = {name: settings.pop(key) for key, name in
+                    (("HALL", "config"), ("DATABASE", "db"), ("CLOCK", "clock"), ("FOLLOW", "follow"))
+                    if key in settings}
+        return create_app(make_hub(**hub_args), settings)
+
+    return make
 
 
 @pytest.fixture

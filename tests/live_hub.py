@@ -7,14 +7,12 @@ import threading
 
 class LiveHub:
     def __init__(self, db_url: str, hall=None, port: int = 0, clock=None):
+        from hallcall.server.bootstrap import build_hub
+        from hallcall.server.config import load_config
         from hallcall.server.web import create_app
         from hallcall.server.wsgi import make_server
-        settings = {"DATABASE": db_url, "FOLLOW": False}
-        if hall is not None:
-            settings["HALL"] = hall
-        if clock is not None:
-            settings["CLOCK"] = clock
-        self.app = create_app(settings)
+        self.hub = build_hub(hall or load_config(), db_url, clock=clock, follow=False)
+        self.app = create_app(self.hub)
         self.server = make_server(self.app, "127.0.0.1", port, threads=16)
         # Stopping waits for one turn of the accept loop: 0.5 s by default, per test.
         self.server.expiration_interval = 0.05
@@ -23,7 +21,6 @@ class LiveHub:
         self.url = f"http://127.0.0.1:{self.port}"
         self.thread = threading.Thread(target=self.server.serve, daemon=True)
         self.thread.start()
-        self.hub = self.app.config["HUB"]
         self.stopped = False
 
     def service(self, service_id: str) -> dict:

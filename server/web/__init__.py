@@ -1,16 +1,13 @@
-"""The Flask application: `create_app` wires the hall config, the store and the hub."""
+"""The Flask application over a hub built elsewhere (server/bootstrap.py)."""
 from __future__ import annotations
 
 import logging
-import os
 import time
 
 from flask import Flask, g
 
 from .. import timing
-from ..config import HallConfig, load_config
 from ..hub import Hub
-from ..store import DEFAULT_URL, Store
 from . import access_log, clerk_session
 from .body import HallRequest
 from .errors import register_error_handlers
@@ -22,14 +19,13 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 16 * 1024  # the largest legitimate body is a list of notices
 
 
-def create_app(settings: dict | None = None) -> Flask:
-    """Build the hub's WSGI app.
+def create_app(hub: Hub, settings: dict | None = None) -> Flask:
+    """The hub's WSGI app: routes reach the hub as app.config["HUB"]. No I/O: the hub is built,
+    started (or not) and stopped by whoever built it.
 
-    settings: HALL (a HallConfig) or HALL_CONFIG (a TOML path; the demo hall by default),
-    DATABASE (an SQLAlchemy URL or file path), CLOCK (a callable returning an aware datetime),
-    FOLLOW (watch the file for other processes' events; default True), SSE_HEARTBEAT_S,
-    SESSION_COOKIE_SECURE (the console's cookie only over HTTPS), MONOTONIC_CLOCK (for the
-    sign-in throttle).
+    settings (Flask config): FANOUT (the event stream's fan-out, server/fanout.py; without it
+    each stream reads the bus itself), SSE_HEARTBEAT_S, SESSION_COOKIE_SECURE (the console's
+    cookie only over HTTPS), MONOTONIC_CLOCK (for the sign-in throttle).
     """
     settings = dict(settings or {})
     app = Flask(__name__)
@@ -38,13 +34,9 @@ def create_app(settings: dict | None = None) -> Flask:
     app.json.sort_keys = False
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.config.update(settings)
-    config: HallConfig = settings.get("HALL") or load_config(settings.get("HALL_CONFIG"))
-    store = Store(config, settings.get("DATABASE") or os.environ.get("HALLCALL_DB") or DEFAULT_URL)
-    hub = Hub(config, store, clock=settings.get("CLOCK"))
-    hub.start(follow=settings.get("FOLLOW", True))
-    app.config.update(HALL=config, HUB=hub, RATE_LIMITER=RateLimiter(),
+    # HALL: what the routes read the hall config from until they read hub.config.
+    app.config.update(HALL=hub.config, HUB=hub, RATE_LIMITER=RateLimiter(),
                       LOGIN_THROTTLE=LoginThrottle(settings.get("MONOTONIC_CLOCK", time.monotonic)))
-    app.extensions["hallcall"] = hub
     clerk_session.init_app(app, hub, settings)
 
     from . import api, apidoc, console, pages, stream

@@ -105,14 +105,13 @@ def test_backup_of_a_live_hub_while_it_issues(tmp_path):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600  # tokens and the session key inside
 
 
-def test_a_backup_restores_into_a_working_hub(tmp_path, make_app):
+def test_a_backup_restores_into_a_working_hub(tmp_path, make_app, db_url):
     app = make_app(CLOCK=None)  # the real clock: the CLI's stats count today
     client = app.test_client()
     for _ in range(3):
         client.post("/api/tickets", json={"service": "company-name"},
                     headers={"Authorization": f"Bearer {KIOSK}"})
-    url = app.config["DATABASE"]
-    result = backup(url, tmp_path / "backups", now=datetime(2026, 11, 26, 2, 30))
+    result = backup(db_url, tmp_path / "backups", now=datetime(2026, 11, 26, 2, 30))
     assert result.path.name == "hallcall-20261126-023000.db" and result.tickets == 3
 
     # Restore as the README says: the hub stopped, the copy put in place of its file.
@@ -153,10 +152,10 @@ def test_prune_removes_only_old_backups(tmp_path):
         "hallcall-20200101-000000.db", fresh.name}
 
 
-def test_backup_cli_prunes_and_keeps_the_new_copy(tmp_path, make_app):
+def test_backup_cli_prunes_and_keeps_the_new_copy(tmp_path, make_app, db_url):
     app = make_app()
     app.config["HUB"].stop()
-    db = app.config["DATABASE"]
+    db = db_url
     backups = tmp_path / "backups"
     backups.mkdir()
     old = backups / (datetime.now() - timedelta(days=3)).strftime("hallcall-%Y%m%d-%H%M%S.db")

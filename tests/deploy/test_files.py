@@ -148,7 +148,7 @@ def test_units_reach_their_devices():
 
 def test_unit_command_lines_parse_with_the_cli(monkeypatch):
     """The options the units pass exist: parse each ExecStart with the real parser."""
-    from hallcall.server.cli import build_parser
+    from hallcall.cli import build_parser
 
     env = {"HALLCALL_LISTEN": "0.0.0.0", "HALLCALL_PORT": "8080", "HALLCALL_HUB_ARGS": "--buttons",
            "HALLCALL_HUB_URL": "http://10.0.0.2:8080", "HALLCALL_PRINTER": "usb://04b8:0202",
@@ -182,7 +182,7 @@ def test_unit_command_lines_parse_with_the_cli(monkeypatch):
 
 
 def test_tokens_come_from_the_environment(monkeypatch):
-    from hallcall.server.cli import build_parser
+    from hallcall.cli import build_parser
 
     monkeypatch.setenv("HALLCALL_KIOSK_TOKEN", "kiosk-secret")
     monkeypatch.setenv("HALLCALL_BUTTONS_TOKEN", "buttons-secret")

@@ -240,7 +240,8 @@ def test_dry_run_needs_no_root(tmp_path):
         src = base / "src"
         shutil.copytree(DEPLOY, src / "deploy")
         (src / "server/halls").mkdir(parents=True)
-        for name in ("setup.cfg", "server/cli.py", "server/__init__.py", "server/halls/demo.toml"):
+        (src / "hallcall").mkdir()
+        for name in ("setup.cfg", "hallcall/cli.py", "server/__init__.py", "server/halls/demo.toml"):
             shutil.copy(REPO / name, src / name)
         work = base / "work"
         work.mkdir()

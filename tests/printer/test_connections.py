@@ -15,7 +15,7 @@ import pytest
 
 from escpos_decode import decode
 from hallcall.printer import PrintError, open_printer
-from hallcall.server import cli
+from hallcall import cli
 
 
 class Timer:

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from helpers import BUTTONS, KIOSK
-from hallcall.server.cli import EXIT_CONFIG, EXIT_INTERRUPTED, EXIT_RUNTIME, main
+from hallcall.cli import main
+from hallcall.command import EXIT_CONFIG, EXIT_INTERRUPTED, EXIT_RUNTIME
 
 
 def hallcall(*args) -> subprocess.CompletedProcess:
@@ -71,7 +72,7 @@ def test_a_device_command_without_its_extra_says_what_to_install(monkeypatch, ca
 
 # -- failing in one line ---------------------------------------------------------------------------
 # Every command that fails ends with one line on standard error, `hallcall <command>: …`, and a
-# non-zero status: 2 for a mistake in the command line, 1 for one at run time (server/cli.py).
+# non-zero status: 2 for a mistake in the command line, 1 for one at run time (hallcall/cli.py).
 
 
 def hallcall_in(folder, *args) -> subprocess.CompletedProcess:
@@ -265,25 +266,27 @@ def test_migrate_on_a_read_only_file_system_says_so(small_mount, capsys):
         f"hallcall migrate: cannot make the database's folder {disk}/var: Read-only file system")
 
 
-def test_ctrl_c_is_one_line_and_status_130(monkeypatch, capsys):
-    from hallcall.server import cli
+def hub_command(name: str):
+    from hallcall.server.commands import COMMANDS
 
+    return next(command for command in COMMANDS if command.name == name)
+
+
+def test_ctrl_c_is_one_line_and_status_130(monkeypatch, capsys):
     def interrupted(_args):
         raise KeyboardInterrupt
 
-    monkeypatch.setitem(cli.COMMANDS, "stats", interrupted)
+    monkeypatch.setattr(hub_command("stats"), "run", interrupted)
     assert main(["stats"]) == EXIT_INTERRUPTED == 130
     assert capsys.readouterr().err == "hallcall stats: interrupted\n"
 
 
 def test_an_unexpected_error_is_one_line_and_its_traceback_is_for_verbose(monkeypatch, capsys,
                                                                           caplog):
-    from hallcall.server import cli
-
     def broken(_args):
         raise RuntimeError("a bug")
 
-    monkeypatch.setitem(cli.COMMANDS, "stats", broken)
+    monkeypatch.setattr(hub_command("stats"), "run", broken)
     caplog.set_level("DEBUG", logger="hallcall")
     assert main(["stats"]) == EXIT_RUNTIME
     assert one_line(capsys.readouterr().err, "stats") == (
@@ -310,13 +313,10 @@ def test_serve_logs_alembic_only_when_it_migrates(make_server, hub_db):
     assert "alembic" not in log, log
 
 
-def test_the_hub_in_process_logs_no_alembic_on_an_up_to_date_file(tmp_path, caplog):
-    from hallcall.server.web import create_app
-
+def test_the_hub_in_process_logs_no_alembic_on_an_up_to_date_file(tmp_path, caplog, make_hub):
     db = migrated(tmp_path / "hall.db")
     caplog.set_level("INFO")
-    app = create_app({"DATABASE": str(db), "FOLLOW": False})
-    app.config["HUB"].stop()
+    make_hub(db=str(db)).stop()
     assert not [r for r in caplog.records if r.name.startswith("alembic")]
 
 
@@ -342,3 +342,38 @@ def test_stats_reads_a_running_hubs_database_without_disturbing_it(real_server, 
     # Read with the hub stopped, it leaves no -wal or -shm file behind (owned by whoever ran it,
     # they could keep the hub's own user from opening its database).
     assert sorted(p.name for p in hub_db.parent.iterdir() if p.name.startswith("hall.db")) == ["hall.db"]
+
+
+# -- one command, each package its own ------------------------------------------------------------
+
+DEVICE_PACKAGES = ("kiosk", "display", "buttons", "printer", "demo")
+
+
+def python(code: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+
+
+def test_the_hubs_commands_import_no_device_package():
+    """The hub's process, up to serving: none of the devices' code (or their extras) comes in."""
+    run = python("import sys; import hallcall.server.commands, hallcall.server.bootstrap, "
+                 "hallcall.server.web, hallcall.server.wsgi; "
+                 "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in "
+                 "('gpiozero', 'pygame', 'escpos', 'PIL') or m.split('.')[:2] in "
+                 f"[['hallcall', p] for p in {DEVICE_PACKAGES!r}])))")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == ""
+
+
+def test_every_command_is_there_on_a_machine_without_the_device_extras():
+    """A hub installed without pygame, gpiozero, python-escpos and Pillow: `hallcall` lists every
+    command, and a device command names its own package's extra."""
+    run = python("import sys\n"
+                 "for name in ('pygame', 'gpiozero', 'escpos', 'PIL'): sys.modules[name] = None\n"
+                 "from hallcall.cli import build_parser, main\n"
+                 "print(' '.join(build_parser()._subparsers._group_actions[0].choices))\n"
+                 "sys.exit(main(['print-test', '--printer', 'dummy:']))")
+    assert run.returncode == EXIT_CONFIG, run.stderr
+    assert run.stdout.split() == ["serve", "migrate", "backup", "check-config", "close-day",
+                                  "stats", "hash-password", "print-test", "kiosk", "display",
+                                  "buttons", "demo"]
+    assert one_line(run.stderr, "print-test").endswith("pip install 'hallcall[printer]'")

@@ -19,13 +19,8 @@ MOST_TICKETS = 80  # far more than fit in a WAL that cannot grow: the wall is me
 
 
 @pytest.fixture
-def disk_app(small_disk, clock):  # noqa: F811
-    from hallcall.server.web import create_app
-
-    app = create_app({"DATABASE": f"sqlite:///{small_disk.path}/hall.db", "CLOCK": clock,
-                      "FOLLOW": False})
-    yield app
-    app.config["HUB"].stop()
+def disk_app(small_disk, make_app):  # noqa: F811
+    return make_app(DATABASE=f"sqlite:///{small_disk.path}/hall.db")
 
 
 def issue(client, key=None):

@@ -1,0 +1,303 @@
+"""The hub's commands: serve, migrate, backup, check-config, close-day, stats, hash-password.
+
+Nothing here imports a device package: `serve --buttons` imports hallcall.buttons (and so
+gpiozero) in server/bootstrap.py, only when given. Each command raises and never prints its own
+traceback; `explain` tells the errors of the hub's database in the user's words.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import io
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from datetime import date
+
+from hallcall.command import (EXIT_CONFIG, EXIT_RUNTIME, Command, CommandError,
+                              add_pin_factory, missing_extra, port, positive)
+
+from .config import load_config
+from .passwords import ITERATIONS, MAX_ITERATIONS, MIN_ITERATIONS, make_hash
+from .store import DEFAULT_URL
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", metavar="FILE", help="hall config (TOML); default: the demo hall")
+    p.add_argument("--db", metavar="URL", default=None,
+                   help=f"SQLAlchemy URL or file path of the database; default: {DEFAULT_URL}")
+
+
+def _serve_arguments(p: argparse.ArgumentParser) -> None:
+    _common(p)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=port, default=8080)
+    p.add_argument("--secure-cookie", action="store_true",
+                   help="send the clerk console's session cookie over HTTPS only (the hub is "
+                        "behind a TLS proxy)")
+    p.add_argument("--threads", type=positive, default=40,
+                   help="worker threads for requests (default 40); event streams need none")
+    p.add_argument("--allow-demo-tokens", action="store_true",
+                   help="serve beyond loopback even though the config uses the public demo tokens")
+    p.add_argument("--buttons", action="store_true",
+                   help="also drive the call keys and LEDs wired to this Pi ([[gpio.buttons]] "
+                        "without a device)")
+    add_pin_factory(p)
+
+
+def serve(args) -> int:
+    from .bootstrap import serve as serve_hub
+    from .wsgi import DemoTokensExposed, check_exposure, limit_malloc_arenas
+
+    limit_malloc_arenas()  # before any thread starts
+    config = load_config(args.config)
+    try:
+        check_exposure(config, args.host, args.allow_demo_tokens)
+    except DemoTokensExposed as exc:
+        raise CommandError(str(exc), EXIT_CONFIG) from None
+    # Migrate in a child process: Alembic then never loads into the long-running hub. The
+    # child says what went wrong itself, in serve's name.
+    db = args.db or DEFAULT_URL
+    migrate_child = [sys.executable, "-m", "hallcall", "migrate", "--db", db, "--for", "serve"]
+    if args.config:
+        migrate_child += ["--config", args.config]
+    if args.verbose:
+        migrate_child.append("--verbose")
+    # Ctrl-C reaches the child too: let it alone stop and say so, not both of us. (A handler,
+    # not SIG_IGN, which the child would inherit and so never hear Ctrl-C at all.)
+    previous = signal.signal(signal.SIGINT, lambda _signum, _frame: None)
+    try:
+        status = subprocess.run(migrate_child).returncode
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if status != 0:
+        return status if status > 0 else EXIT_RUNTIME
+    try:
+        serve_hub(config, db, args.host, args.port, args.threads,
+                  secure_cookie=args.secure_cookie, buttons=args.buttons,
+                  pin_factory=args.pin_factory)
+    except ModuleNotFoundError as exc:
+        if args.buttons and (exc.name or "").split(".")[0] == "gpiozero":
+            raise CommandError(missing_extra(exc, "buttons"), EXIT_CONFIG) from None
+        raise
+    return 0
+
+
+def _migrate_arguments(p: argparse.ArgumentParser) -> None:
+    _common(p)
+    # The command whose errors these are: serve runs migrate as a child process.
+    p.add_argument("--for", dest="on_behalf_of", help=argparse.SUPPRESS)
+
+
+def migrate(args) -> int:
+    from .bootstrap import build_hub
+
+    # Starting the hub on a store that may create the file upgrades the schema.
+    build_hub(load_config(args.config), args.db or DEFAULT_URL, follow=False).stop()
+    return 0
+
+
+def _backup_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", required=True, metavar="URL",
+                   help="SQLAlchemy URL or file path of the hub's database")
+    p.add_argument("--to", required=True, metavar="DIR", help="the folder of backups")
+    p.add_argument("--keep-days", type=positive, default=7, metavar="N",
+                   help="remove backups older than N days (default 7)")
+
+
+def backup(args) -> int:
+    from .store.backup import backup as back_up
+
+    result = back_up(args.db, args.to, args.keep_days)  # a BackupError is told by explain
+    print(f"backed up {result.tickets} tickets to {result.path} ({result.size // 1024} KiB, "
+          f"integrity ok)")
+    for path in result.removed:
+        print(f"removed {path}")
+    return 0
+
+
+def _check_config_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", nargs="?", help="the TOML file; default: the demo hall")
+
+
+def check_config(args) -> int:
+    config = load_config(args.file)
+    print(f"{config.source}: OK — {len(config.departments)} departments, "
+          f"{len(config.services)} services, {len(config.windows)} windows, "
+          f"{len(config.devices)} devices, {len(config.clerks)} clerks")
+    return 0
+
+
+def close_day(args) -> int:
+    from .bootstrap import build_hub
+
+    # The file must exist at this code's schema; closing the day writes, as does the roll-over.
+    hub = build_hub(load_config(args.config), args.db or DEFAULT_URL, follow=False, create=False)
+    try:
+        result = hub.close_day()
+    finally:
+        hub.stop()
+    # As the roll-over at the day's start does: only waiting tickets are cancelled; a citizen
+    # called or being served stays at the window until the clerk ends the visit.
+    print(f"closed hall day {result.day}: {result.cancelled} waiting ticket(s) cancelled; "
+          f"{result.at_windows} ticket(s) called or being served stay at their windows "
+          "until the clerk ends them")
+    return 0
+
+
+def _stats_arguments(p: argparse.ArgumentParser) -> None:
+    _common(p)
+    p.add_argument("--date", type=date.fromisoformat, default=None, help="YYYY-MM-DD; default: today")
+    p.add_argument("--output", "-o", metavar="FILE", help="write here instead of standard output")
+
+
+STATS_COLUMNS = ["kind", "id", "name_zh", "name_en", "issued", "called", "served", "no_show",
+                 "transferred", "cancelled", "waiting", "avg_wait_s", "max_wait_s",
+                 "avg_service_s", "rating_satisfied", "rating_basic", "rating_unsatisfied"]
+
+
+def stats(args) -> int:
+    from .bootstrap import build_hub
+    from .web.serialize import stats_json
+
+    # Only reads: never creates, migrates or writes the file, not even a roll-over.
+    hub = build_hub(load_config(args.config), args.db or DEFAULT_URL, create=False, read_only=True)
+    try:
+        day = stats_json(hub.stats(args.date))  # the rows of GET /api/stats
+    finally:
+        hub.stop()
+    text = io.StringIO(newline="")
+    writer = csv.writer(text)
+    writer.writerow(["day"] + STATS_COLUMNS)
+    for kind in ("services", "windows"):
+        for row in day[kind]:
+            flat = {"kind": kind[:-1], "name_zh": row["name"]["zh"], "name_en": row["name"]["en"],
+                    **{f"rating_{k}": v for k, v in row["ratings"].items()}, **row}
+            writer.writerow([day["day"]] + ["" if flat.get(c) is None else flat[c]
+                                            for c in STATS_COLUMNS])
+    if not args.output:
+        sys.stdout.write(text.getvalue())
+        return 0
+    path = os.path.abspath(args.output)
+    try:
+        with open(path, "w", newline="", encoding="utf-8-sig") as out:
+            out.write(text.getvalue())
+    except OSError as exc:
+        # A full disk leaves half a file that a spreadsheet would open without a word.
+        if not isinstance(exc, (FileNotFoundError, IsADirectoryError, PermissionError)):
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+        raise CommandError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return 0
+
+
+def _hash_password_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--iterations", type=int, default=ITERATIONS,
+                   help=f"PBKDF2 iterations ({MIN_ITERATIONS}-{MAX_ITERATIONS}; default {ITERATIONS})")
+
+
+def hash_password(args) -> int:
+    """Asks twice at a terminal; reads one line when piped (`echo … | hallcall hash-password`)."""
+    import getpass
+
+    if not MIN_ITERATIONS <= args.iterations <= MAX_ITERATIONS:
+        raise CommandError(f"--iterations must be {MIN_ITERATIONS} to {MAX_ITERATIONS}", EXIT_CONFIG)
+    if sys.stdin.isatty():
+        password = getpass.getpass("New password: ")
+        if password != getpass.getpass("Again: "):
+            raise CommandError("the two passwords differ; nothing was hashed")
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise CommandError("the password is empty")
+    if len(password) < 8:
+        print("hallcall hash-password: warning: a password this short is easy to guess", file=sys.stderr)
+    print(make_hash(password, f"pbkdf2:sha256:{args.iterations}"))
+    return 0
+
+
+# -- the hub's errors in the user's words ---------------------------------------------------------
+
+# SQLite's primary result codes whose cause is the disk or the folder, in the user's words.
+SQLITE_HINTS = {8: "cannot write it (read-only file, folder or file system?)",
+                10: "the disk failed to read or write it (a failing SD card?)",
+                13: "the disk is full", 14: "cannot open it (its folder missing or not writable?)",
+                26: "it is not an SQLite database"}
+SQLITE_NAMES = {"SQLITE_READONLY": 8, "SQLITE_IOERR": 10, "SQLITE_FULL": 13, "SQLITE_CANTOPEN": 14}
+
+
+def explain(exc: Exception, args) -> tuple[int, str] | None:
+    """The exit status and line for an error of the hub's database, server or backup."""
+    from .store.backup import BackupError
+    from .store.db import DatabaseUnavailable
+    from .store.errors import StorageUnavailable
+    from .wsgi import CannotListen
+
+    if isinstance(exc, (DatabaseUnavailable, CannotListen, BackupError)):
+        return getattr(exc, "status", EXIT_RUNTIME), str(exc)
+    if isinstance(exc, StorageUnavailable) or _sqlite_error(exc) is not None:
+        return EXIT_RUNTIME, f"the database {_db_path(args)}: {_storage_words(exc, args)}"
+    return None
+
+
+def _storage_words(exc: Exception, args) -> str:
+    error = _sqlite_error(exc)
+    if error is not None and getattr(error, "sqlite_errorcode", None) is not None:
+        code = error.sqlite_errorcode & 0xFF  # an extended code keeps its primary one below
+    else:  # the store's StorageUnavailable keeps SQLite's name of it, e.g. SQLITE_IOERR_WRITE
+        code = SQLITE_NAMES.get("_".join(getattr(exc, "reason", "").split("_")[:2]))
+    if code in (10, 13, 14) and _no_space_left(args):
+        # A full disk shows as whichever step met it first: often the -shm file's growth, an
+        # I/O error, which would send the technician looking for a failing card.
+        return SQLITE_HINTS[13]
+    return SQLITE_HINTS.get(code) or str(error or exc)
+
+
+def _no_space_left(args) -> bool:
+    from .store.db import database_file
+
+    try:
+        folder = database_file(getattr(args, "db", None) or DEFAULT_URL).parent
+        while not folder.exists():
+            folder = folder.parent
+        return os.statvfs(folder).f_bavail == 0
+    except Exception:  # noqa: BLE001 - only a better word for an error being told already
+        return False
+
+
+def _sqlite_error(exc: BaseException) -> sqlite3.Error | None:
+    """The driver's error behind an exception, following SQLAlchemy's wrapping and `from`."""
+    while exc is not None:
+        if isinstance(exc, sqlite3.Error):
+            return exc
+        exc = getattr(exc, "orig", None) or exc.__cause__
+    return None
+
+
+def _db_path(args) -> str:
+    from .store.db import database_file
+
+    try:
+        return str(database_file(getattr(args, "db", None) or DEFAULT_URL) or "in memory")
+    except Exception:  # noqa: BLE001 - only naming it; the error being told is another
+        return str(args.db)
+
+
+COMMANDS = [
+    Command("serve", "run the hub (HTTP API, event stream, web pages)", _serve_arguments, serve,
+            explain=explain),
+    Command("migrate", "create or upgrade the database schema and exit", _migrate_arguments,
+            migrate, explain=explain),
+    Command("backup", "copy the live database into a folder, checked, and remove the old copies",
+            _backup_arguments, backup, explain=explain),
+    Command("check-config", "validate a hall config and exit", _check_config_arguments,
+            check_config),
+    Command("close-day", "close the current hall day: cancel waiting tickets (those at a window "
+                         "stay)", _common, close_day, explain=explain),
+    Command("stats", "export a day's statistics as CSV", _stats_arguments, stats, explain=explain),
+    Command("hash-password", "hash a clerk's password for the hall config ([[clerks]] "
+                             "password_hash)", _hash_password_arguments, hash_password),
+]
