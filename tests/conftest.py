@@ -67,3 +67,20 @@ def app(make_app):
 def client(app):
     return app.test_client()
 
+
+@pytest.fixture
+def live_hub(tmp_path):
+    """live_hub(hall=None, name="hall.db", port=0, clock=None) -> a LiveHub (tests/live_hub.py):
+    a real hub on loopback over a file in tmp_path; a second call on the same name and port is
+    the same hall restarted. Every one still running is stopped at the end."""
+    from live_hub import LiveHub
+
+    hubs = []
+
+    def start(hall=None, name="hall.db", port=0, clock=None):
+        hubs.append(LiveHub(f"sqlite:///{tmp_path}/{name}", hall, port, clock))
+        return hubs[-1]
+
+    yield start
+    for h in hubs:
+        h.stop()
