@@ -4,7 +4,7 @@ pygame.mixer (SDL's dummy audio driver here); and how many were spoken whole at 
 
     python bench/announcer.py [--calls 5]
 
-Budget (DESIGN.md): an announcement starts within 300 ms of the call when its phrase is cached,
+Budget (docs/design.md): an announcement starts within 300 ms of the call when its phrase is cached,
 1 s when not.
 """
 from __future__ import annotations

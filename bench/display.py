@@ -4,7 +4,7 @@ running (SDL's dummy video driver), and the board's memory.
     python bench/display.py [--frames 600] [--size 1920x1080] [--fps 0]
 
 --fps 0 draws as fast as it can (the frame rate the board could reach); --fps 60 paces it as
-`run()` does, so CPU share is the load at 60 fps. Budget (DESIGN.md): 1920x1080 at 60 fps using
+`run()` does, so CPU share is the load at 60 fps. Budget (docs/design.md): 1920x1080 at 60 fps using
 under a quarter of one core; display under 120 MB RSS.
 """
 from __future__ import annotations

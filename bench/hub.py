@@ -1,4 +1,4 @@
-"""Benchmark of the hub against DESIGN.md's budgets: issuing, call fan-out to 100 displays, memory.
+"""Benchmark of the hub against the budgets of docs/design.md: issuing, call fan-out to 100 displays, memory.
 
     python bench/hub.py [--clients 100] [--seconds 20] [--kiosks 5] [--windows 44] [--flat-out]
 
@@ -341,7 +341,7 @@ def main() -> int:
           f"processes, {args.kiosks} kiosks ({mode}), {len(windows)} windows calling every "
           f"~{args.call_every:g} s, {elapsed:.1f} s, hub with {args.threads} threads, "
           f"{os.cpu_count()} cores")
-    print(f"  {'':<34}{'p50':>9}{'p99':>9}{'max':>9}   budget (DESIGN.md)")
+    print(f"  {'':<34}{'p50':>9}{'p99':>9}{'max':>9}   budget (docs/design.md)")
     at_hub = [t["app"] for t in load.issues_at_hub if "app" in t]
     print(row("issue at the hub, ms", at_hub,
               f"p99 < 5, max < 20: {verdict(pct(at_hub, 99) * 1000, BUDGETS['issue_p99'])}"

@@ -3,7 +3,7 @@ byte handed to the printer, with the hub on loopback in its own process, and the
 
     python bench/kiosk.py [--touches 50] [--mode text|image] [--printer dummy:|file:///tmp/x]
 
-Budgets (DESIGN.md): touch to first printed line under 300 ms; kiosk under 120 MB. The last
+Budgets (docs/design.md): touch to first printed line under 300 ms; kiosk under 120 MB. The last
 byte bounds the first line from above.
 """
 from __future__ import annotations

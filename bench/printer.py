@@ -3,7 +3,7 @@ a printer receives.
 
     python bench/printer.py [--runs 200]
 
-The budget it serves (DESIGN.md): touch to first printed line under 300 ms with the hub on the LAN.
+The budget it serves (docs/design.md): touch to first printed line under 300 ms with the hub on the LAN.
 """
 from __future__ import annotations
 

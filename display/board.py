@@ -5,7 +5,7 @@ screen above one window: its name and current number, flashing on a call.
 
 `step()` takes what the hub sent and draws one frame, so tests drive it frame by frame; `run()`
 loops it. Only the marquee band is redrawn on frames where nothing else changed (about twice as
-fast as full redraws, DESIGN.md)."""
+fast as full redraws, docs/design.md)."""
 from __future__ import annotations
 
 import logging

@@ -1,7 +1,7 @@
 """Finding a font with the Simplified Chinese glyph forms, for every device that draws text.
 
 Noto Sans CJK ships all regions in one .ttc file and its first face is the Japanese variant, whose
-glyphs differ from what a Chinese reader expects (DESIGN.md); the Simplified Chinese face is
+glyphs differ from what a Chinese reader expects (docs/design.md); the Simplified Chinese face is
 index 2. WenQuanYi Zen Hei, a common alternative on Raspberry Pi OS, is Simplified Chinese at 0.
 """
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The JSON API of API.md."""
+"""The JSON API, described by openapi.json beside this module (the guide: docs/api.md)."""
 from __future__ import annotations
 
 import json

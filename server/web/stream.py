@@ -10,7 +10,7 @@ from .errors import bad_request
 
 bp = Blueprint("stream", __name__, url_prefix="/api")
 
-# API.md promises a comment line at least every 15 s; a little less leaves room for scheduling.
+# The API promises a comment line at least every 15 s; a little less leaves room for scheduling.
 HEARTBEAT_S = 10.0
 # Our cheroot gateway puts the request here, so the stream can hand its socket to the fan-out
 # writer (server/fanout.py). Under any other WSGI server each stream keeps its own thread.

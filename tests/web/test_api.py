@@ -1,4 +1,4 @@
-"""The HTTP API through Flask's test client: every endpoint, every error code of API.md."""
+"""The HTTP API through Flask's test client: every endpoint, every error code of docs/api.md."""
 from __future__ import annotations
 
 import json

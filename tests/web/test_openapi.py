@@ -9,6 +9,7 @@ import pytest
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from helpers import ADMIN, BUTTONS, DISPLAY, KIOSK
+from hallcall.events import ALL_TYPES
 from hallcall.server import __version__
 from hallcall.server.engine.rules import WINDOW_ACTIONS
 
@@ -74,6 +75,12 @@ def test_each_window_action_has_its_own_operation(doc):
     documented = {m.group(1) for p in doc["paths"]
                   if (m := re.fullmatch(r"/api/windows/\{window_id\}/([a-z-]+)", p))}
     assert documented == set(WINDOW_ACTIONS)
+
+
+def test_every_event_type_of_the_hub_is_documented(doc):
+    event = doc["components"]["schemas"]["Event"]
+    assert set(event["properties"]["type"]["enum"]) == set(ALL_TYPES)
+    assert {part["properties"]["type"]["const"] for part in event["oneOf"]} == set(ALL_TYPES)
 
 
 # -- the document as OpenAPI 3.1 --------------------------------------------------------------
