@@ -55,16 +55,15 @@ class LocalLink:
 
     def act(self, window_id: str, action: str, body: dict | None = None) -> dict:
         from hallcall.server.engine.model import DomainError
-        from hallcall.server.serialize import ticket_dict
+        from hallcall.server.web.serialize import act_json
 
         body = body or {}
         try:
-            ticket, window = self.hub.act(window_id, action, rating=body.get("rating"),
-                                          requeue=bool(body.get("requeue")),
-                                          service=body.get("service"))
+            result = self.hub.act(window_id, action, rating=body.get("rating"),
+                                  requeue=bool(body.get("requeue")), service=body.get("service"))
         except DomainError as exc:
             raise ActionFailed(exc.code, exc.message) from None
-        return {"ticket": ticket_dict(ticket) if ticket else None, "window": window}
+        return act_json(result)  # what the API would answer
 
     def feed(self, inbox: queue.Queue) -> "LocalFeed":
         return LocalFeed(self.hub, inbox)
@@ -87,8 +86,10 @@ class LocalFeed:
         self._thread.start()
 
     def _follow(self) -> None:
+        from hallcall.server.web.serialize import hall_json
+
         bus = self.hub.bus
-        snapshot = self.hub.snapshot()
+        snapshot = hall_json(self.hub.snapshot())  # as GET /api/hall gives it
         seq = snapshot["last_event"]
         self.inbox.put(("hall", snapshot))
         while not self.stop.is_set():

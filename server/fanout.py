@@ -19,11 +19,17 @@ import time
 from collections.abc import Callable
 
 from .bus import EventBus
+from .store import StoredEvent
 
 log = logging.getLogger(__name__)
 
 MAX_PENDING = 512 * 1024  # bytes a stalled client may owe before it is dropped
 KEEP_ALIVE = b": keep-alive\n\n"
+
+
+def sse_frames(events: list[StoredEvent]) -> bytes:
+    """Events as Server-Sent Events frames; the data is the stored wire form, byte for byte."""
+    return b"".join(f"id: {e.seq}\nevent: {e.type}\ndata: {e.data}\n\n".encode() for e in events)
 
 
 class StreamClient:
@@ -131,7 +137,8 @@ class Fanout:
     def _deliver(self, arriving: list[StreamClient]) -> None:
         fresh = self.bus.events_after(self._seq)
         if fresh:
-            payload = b"".join(e.frame for e in fresh)
+            # Encoded once, however many clients it is sent to.
+            payload = sse_frames(fresh)
             chunked = b"%x\r\n%s\r\n" % (len(payload), payload)
             for client in list(self._clients.values()):
                 if client.after < fresh[0].seq:
@@ -139,7 +146,7 @@ class Fanout:
                 else:  # it caught up from the store past some of these: never send one twice
                     rest = [e for e in fresh if e.seq > client.after]
                     if rest:
-                        self._send(client, client.frame(b"".join(e.frame for e in rest)))
+                        self._send(client, client.frame(sse_frames(rest)))
                 client.after = fresh[-1].seq
             self._seq = fresh[-1].seq
         for client in arriving:
@@ -152,7 +159,7 @@ class Fanout:
             self._sel.register(client.sock, selectors.EVENT_READ, client)
             missed = [e for e in self.bus.events_after(client.after) if e.seq <= self._seq]
             if missed:
-                self._send(client, client.frame(b"".join(e.frame for e in missed)))
+                self._send(client, client.frame(sse_frames(missed)))
             client.after = max(client.after, self._seq)
 
     def _send(self, client: StreamClient, data: bytes) -> None:

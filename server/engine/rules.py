@@ -265,6 +265,13 @@ WINDOW_ACTIONS = ("call-next", "recall", "start", "finish", "no-show", "transfer
                   *WINDOW_STATUS_ACTIONS)
 
 
+def require_action(action: str) -> None:
+    """The window actions there are (the API asks before it asks who is calling)."""
+    if action not in WINDOW_ACTIONS:
+        raise DomainError("not_found", f"Unknown window action {action!r}", "不支持该操作",
+                          status=404)
+
+
 def window_action(action: str, window: Window, state: WindowState, current: Ticket | None,
                   waiting: list[Ticket], now: datetime, *, rating: str | None = None,
                   requeue: bool = False, target: Service | None = None,
@@ -272,6 +279,7 @@ def window_action(action: str, window: Window, state: WindowState, current: Tick
     """One clerk action at a window, by its API name. `waiting` matters only to call-next,
     `last_done` (the ticket this window finished last) only to rate, `day` (today's hall day)
     to no-show with requeue and transfer."""
+    require_action(action)
     if action == "call-next":
         return call_next(window, state, current, waiting, now)
     if action == "recall":
@@ -287,6 +295,28 @@ def window_action(action: str, window: Window, state: WindowState, current: Tick
     if action == "rate":
         return rate(state, current, last_done, rating, now)
     return set_status(state, WINDOW_STATUS_ACTIONS[action], current, now)
+
+
+def allowed_actions(window: Window, state: WindowState, current: Ticket | None,
+                    waiting: list[Ticket], targets: list[Service], last_done: Ticket | None,
+                    now: datetime, day: str) -> tuple[str, ...]:
+    """The window actions that the rules above accept at this window now and that would change
+    something (call-next with nobody to call or finish, pausing a paused window: nothing).
+    Found by trying each rule on the state, so there is no second statement of them to keep in
+    step. `targets`: the services a ticket may be transferred to; transfer fits if one does."""
+    allowed = []
+    for action in WINDOW_ACTIONS:
+        for target in targets if action == "transfer" else [None]:
+            try:
+                out = window_action(action, window, state, current, waiting, now,
+                                    rating=RATINGS[0] if action == "rate" else None,
+                                    target=target, last_done=last_done, day=day)
+            except DomainError:
+                continue
+            if out.events:
+                allowed.append(action)
+                break
+    return tuple(allowed)
 
 
 def cancel(ticket: Ticket, now: datetime) -> Outcome:

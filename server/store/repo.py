@@ -11,11 +11,9 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from functools import cached_property
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 from importlib import resources
 
@@ -24,13 +22,14 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
-from ..config.model import HallConfig
+from ..config.model import HallConfig, Window
 from ..engine.model import DONE, OPEN_STATES, WAITING, Outcome, Ticket, WindowState
 from .. import timing
-from ..serialize import event_dict
 from . import schema
 from .db import SchemaMismatch, database_path, make_engine
 from .errors import StorageHealth, StorageUnavailable, storage_failure
+from .events import EventEncoder, StoredEvent
+from .interface import Transfer
 
 T = schema.tickets
 PROBE_KEY = "storage_probe"  # hall_state key of Store.probe's write
@@ -84,18 +83,6 @@ LAST_EVENT_AT = select(E.c.at).order_by(E.c.seq.desc()).limit(1)
 EVENTS_AFTER = select(E.c.seq, E.c.type, E.c.data).where(E.c.seq > _p("seq")).order_by(E.c.seq).limit(_p("limit"))
 
 
-@dataclass(frozen=True)
-class StoredEvent:
-    seq: int
-    type: str
-    data: str  # JSON, exactly as the event stream sends it
-
-    @cached_property
-    def frame(self) -> bytes:
-        """The event as an SSE frame, encoded once however many clients it is sent to."""
-        return f"id: {self.seq}\nevent: {self.type}\ndata: {self.data}\n\n".encode()
-
-
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _US = timedelta(microseconds=1)
 
@@ -106,10 +93,12 @@ def _ts(dt: datetime | None) -> int | None:
 
 
 class Tx:
-    """One transaction's view of the store."""
+    """One transaction's view of the store (see interface.HallTx), under the hall config the
+    hub read it with: its time zone for the times read, its names for the events written."""
 
-    def __init__(self, conn: Connection, config: HallConfig, tz: tzinfo):
-        self.conn, self.config, self.tz = conn, config, tz
+    def __init__(self, conn: Connection, config: HallConfig, encode_event: EventEncoder):
+        self.conn, self.config, self.encode_event = conn, config, encode_event
+        self.tz = ZoneInfo(config.timezone)  # ZoneInfo keeps one instance per key
         self.written: list[StoredEvent] = []
 
     # -- tickets --------------------------------------------------------------------------
@@ -219,6 +208,14 @@ class Tx:
         return {r.id: WindowState(r.id, r.status, r.current)
                 for r in self.conn.execute(select(schema.windows))}
 
+    def add_windows(self, windows: Iterable[Window]) -> None:
+        """Give windows new to the hall config their row (in the status the config gives them)."""
+        existing = {r[0] for r in self.conn.execute(select(W.c.id))}
+        new = [{"id": w.id, "status": w.status, "current": None}
+               for w in windows if w.id not in existing]
+        if new:
+            self.conn.execute(W.insert(), new)
+
     # -- idempotency and hall state --------------------------------------------------------
 
     def idempotent(self, device: str, key: str) -> tuple[str, str] | None:
@@ -262,17 +259,18 @@ class Tx:
     def events_after(self, seq: int, limit: int = 1000) -> list[StoredEvent]:
         return [StoredEvent(*r) for r in self.conn.execute(EVENTS_AFTER, {"seq": seq, "limit": limit})]
 
-    def latest_events(self, day: str, types, limit: int) -> list[dict]:
+    def latest_events(self, day: str, types, limit: int) -> list[StoredEvent]:
         """The newest events of some types on a hall day, newest first."""
-        rows = self.conn.execute(select(E.c.data).where(and_(E.c.day == day, E.c.type.in_(types)))
-                                 .order_by(E.c.seq.desc()).limit(limit))
-        return [json.loads(r[0]) for r in rows]
+        return [StoredEvent(*r) for r in self.conn.execute(
+            select(E.c.seq, E.c.type, E.c.data).where(and_(E.c.day == day, E.c.type.in_(types)))
+            .order_by(E.c.seq.desc()).limit(limit))]
 
-    def events_of_day(self, day: str, types) -> list[dict]:
-        e = schema.events
-        rows = self.conn.execute(select(e.c.data).where(and_(e.c.day == day, e.c.type.in_(types)))
-                                 .order_by(e.c.seq))
-        return [json.loads(r[0]) for r in rows]
+    def transfers_of_day(self, day: str) -> list[Transfer]:
+        # Read back from the events' wire form: old databases hold transfers nowhere else.
+        rows = self.conn.execute(select(E.c.data).where(and_(
+            E.c.day == day, E.c.type == "ticket.transferred")).order_by(E.c.seq))
+        return [Transfer(d.get("from_service"), (d.get("window") or {}).get("id"))
+                for d in (json.loads(r[0]) for r in rows)]
 
     # -- writing an outcome ---------------------------------------------------------------
 
@@ -293,18 +291,20 @@ class Tx:
             rows = []
             for event in outcome.events:
                 seq += 1
-                data = json.dumps(event_dict(self.config, seq, event), ensure_ascii=False,
-                                  separators=(",", ":"))
+                data = self.encode_event(self.config, seq, event)
                 rows.append(dict(seq=seq, type=event.type, at=_ts(event.at), day=day, data=data))
                 self.written.append(StoredEvent(seq, event.type, data))
             self.conn.execute(schema.events.insert(), rows)
 
 
 class Store:
-    def __init__(self, config: HallConfig, url: str, create: bool = True, read_only: bool = False):
-        """create=False: the file must exist (see make_engine); read_only: never written."""
-        self.config = config
-        self.tz: tzinfo = ZoneInfo(config.timezone)
+    """The SQLite store (see interface.HallStore)."""
+
+    def __init__(self, url: str, encode_event: EventEncoder, create: bool = True,
+                 read_only: bool = False):
+        """encode_event: an event's wire form (the web edge's); create=False: the file must
+        exist (see make_engine); read_only: never written."""
+        self.encode_event = encode_event
         self.engine = make_engine(url, create=create, read_only=read_only)
         self._write_lock = threading.Lock()
         # Whether writes (and, apart, WAL checkpoints) work; each logs a fault once, not per call.
@@ -319,10 +319,10 @@ class Store:
         self.engine.dispose()
 
     @classmethod
-    def open_existing(cls, config: HallConfig, url: str, read_only: bool = True) -> Store:
+    def open_existing(cls, url: str, encode_event: EventEncoder, read_only: bool = True) -> Store:
         """The store of a hub's database that must already exist at this code's schema, for the
         commands that read it (or close its day): never creates a file, never migrates."""
-        store = cls(config, url, create=False, read_only=read_only)
+        store = cls(url, encode_event, create=False, read_only=read_only)
         try:
             found, tables = store._revision()
             if found != HEAD_REVISION:
@@ -347,7 +347,7 @@ class Store:
         return self._revision()[0] == HEAD_REVISION
 
     def upgrade(self) -> None:
-        """Bring the schema to the head revision and add windows new to the config."""
+        """Bring the schema to the head revision."""
         if not self.at_head():
             from alembic import command
             from alembic.config import Config
@@ -359,15 +359,9 @@ class Store:
                 with conn.begin():
                     cfg.attributes["connection"] = conn
                     command.upgrade(cfg, "head")
-        with self.write() as tx:
-            existing = {r[0] for r in tx.conn.execute(select(schema.windows.c.id))}
-            new = [{"id": w.id, "status": w.status, "current": None}
-                   for w in self.config.windows if w.id not in existing]
-            if new:
-                tx.conn.execute(schema.windows.insert(), new)
 
     @contextmanager
-    def write(self) -> Iterator[Tx]:
+    def write(self, config: HallConfig) -> Iterator[Tx]:
         """One write transaction. A storage failure anywhere in it (opening, a statement, the
         commit) becomes `StorageUnavailable`, with nothing of the transaction kept."""
         asked = time.perf_counter()
@@ -377,7 +371,7 @@ class Store:
                 with self.engine.connect().execution_options(write=True) as conn:
                     transaction = conn.begin()
                     try:
-                        tx = Tx(conn, self.config, self.tz)
+                        tx = Tx(conn, config, self.encode_event)
                         yield tx
                         committing = time.perf_counter()
                         transaction.commit()
@@ -402,10 +396,10 @@ class Store:
             if tx.written and self.on_commit is not None:
                 self.on_commit(tx.written)
 
-    def probe(self) -> None:
+    def probe(self, config: HallConfig) -> None:
         """A small real write, so a storage fault is seen to clear even while no one writes
         (the hub's follower calls it while writes fail)."""
-        with self.write() as tx:
+        with self.write(config) as tx:
             tx.set_state(PROBE_KEY, datetime.now(timezone.utc).isoformat(timespec="seconds"))
 
     def checkpoint(self) -> None:
@@ -426,10 +420,10 @@ class Store:
         self.checkpoint_health.succeeded()
 
     @contextmanager
-    def read(self) -> Iterator[Tx]:
+    def read(self, config: HallConfig) -> Iterator[Tx]:
         with self.engine.connect() as conn:
             with conn.begin():
-                yield Tx(conn, self.config, self.tz)
+                yield Tx(conn, config, self.encode_event)
 
     @contextmanager
     def locked(self) -> Iterator[None]:

@@ -8,11 +8,13 @@ from flask import Blueprint, current_app, jsonify, request
 
 from .. import __version__
 from ..config.model import Text
-from ..engine.model import RATINGS
-from ..hub import WINDOW_ACTIONS, Hub
-from ..serialize import ticket_dict
+from ..engine import rules
+from ..hub import Hub
 from .auth import ACT_ON_WINDOWS, ADMIN, ISSUE, READ_STATS, require
 from .errors import ApiError, bad_request
+from .serialize import (
+    act_json, device_json, hall_json, stats_json, ticket_view_json, window_view_json,
+)
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -74,15 +76,14 @@ def health():
 
 @bp.get("/hall")
 def hall():
-    return jsonify(hub().snapshot())
+    return jsonify(hall_json(hub().snapshot()))
 
 
 @bp.post("/tickets")
 def issue_ticket():
     device = require(ISSUE)
     body = json_body({"service": str, "priority": str, "lang": str}, required=("service",))
-    priority = choice(body, "priority", ("normal", "green"), "normal")
-    lang = choice(body, "lang", current_app.config["HALL"].languages)
+    lang = choice(body, "lang", hub().config.languages)
     key = request.headers.get("Idempotency-Key")
     if key is not None and not (0 < len(key) <= 200 and key.isprintable()):
         raise bad_request("Idempotency-Key must be 1 to 200 printable characters",
@@ -91,47 +92,44 @@ def issue_ticket():
     if wait is not None:
         raise ApiError(429, "rate_limited", f"Too many tickets from {device.id}; try again shortly",
                        "取号过于频繁，请稍后再试", {"Retry-After": str(max(1, round(wait)))})
-    view, created = hub().issue(body["service"], priority, lang, device.id, key)
-    return jsonify(view.as_dict(with_token=True)), 201 if created else 200
+    view, created = hub().issue(body["service"], body.get("priority") or "normal", lang,
+                                device.id, key)
+    return jsonify(ticket_view_json(view)), 201 if created else 200
 
 
 @bp.get("/tickets/<token>")
 def ticket_status(token: str):
-    return jsonify(hub().ticket_status(token).as_dict(with_token=True))
+    return jsonify(ticket_view_json(hub().ticket_status(token)))
 
 
 @bp.post("/tickets/<token>/cancel")
 def cancel_ticket(token: str):
     # Public like the status page: the unguessable token is the citizen's proof of ownership.
     json_body({})
-    return jsonify(hub().cancel_ticket(token).as_dict(with_token=True))
+    return jsonify(ticket_view_json(hub().cancel_ticket(token)))
 
 
 @bp.get("/windows/<window_id>")
 def window_view(window_id: str):
     """One window as its clerk console shows it: state, line and today's figures."""
-    if current_app.config["HALL"].window(window_id) is None:
-        raise ApiError(404, "not_found", f"Unknown window {window_id!r}", "没有该窗口")
+    hub().window(window_id)  # an unknown window is told before who is asking
     require(ACT_ON_WINDOWS, window_id)
-    return jsonify(hub().window_view(window_id))
+    return jsonify(window_view_json(hub().window_view(window_id)))
 
 
 @bp.post("/windows/<window_id>/<action>")
 def window_action(window_id: str, action: str):
-    if action not in WINDOW_ACTIONS:
-        raise ApiError(404, "not_found", f"Unknown window action {action!r}", "不支持该操作")
-    if current_app.config["HALL"].window(window_id) is None:
-        raise ApiError(404, "not_found", f"Unknown window {window_id!r}", "没有该窗口")
+    # What does not exist is told before who is asking; the rules themselves are the hub's.
+    rules.require_action(action)
+    hub().window(window_id)
     require(ACT_ON_WINDOWS, window_id)
     fields = {"finish": {"rating": str}, "rate": {"rating": str}, "no-show": {"requeue": bool},
               "transfer": {"service": str}}.get(action, {})
     required = {"transfer": ("service",), "rate": ("rating",)}.get(action, ())
     body = json_body(fields, required=required)
-    if action in ("finish", "rate"):
-        choice(body, "rating", RATINGS)
-    ticket, window = hub().act(window_id, action, rating=body.get("rating"),
-                               requeue=bool(body.get("requeue")), service=body.get("service"))
-    return jsonify(ticket=ticket_dict(ticket) if ticket else None, window=window)
+    return jsonify(act_json(hub().act(window_id, action, rating=body.get("rating"),
+                                      requeue=bool(body.get("requeue")),
+                                      service=body.get("service"))))
 
 
 @bp.get("/stats")
@@ -146,7 +144,7 @@ def stats():
                 raise ValueError
         except ValueError:
             raise bad_request(f"date must be YYYY-MM-DD, not {raw!r}", "日期格式应为 YYYY-MM-DD") from None
-    return jsonify(hub().stats(day))
+    return jsonify(stats_json(hub().stats(day)))
 
 
 @bp.get("/devices/self")
@@ -157,7 +155,7 @@ def device_self():
             "windows": list(device.windows) if device.windows is not None else None,
             "exit_pin": device.exit_pin}
     if device.role == "buttons":  # the keys and LEDs its Pi drives
-        view["gpio"] = current_app.config["HALL"].gpio.wiring(device.id)
+        view["gpio"] = hub().config.gpio.wiring(device.id)
     return jsonify(device=view)
 
 
@@ -187,7 +185,7 @@ def device_status():
         if len(body["message"]) > 200:
             raise bad_request("message must be at most 200 characters", "状态说明过长")
         status["message"] = body["message"]
-    return jsonify(device=hub().report_status(device, status))
+    return jsonify(device=device_json(hub().report_status(device, status)))
 
 
 @bp.put("/notices")
@@ -201,4 +199,4 @@ def put_notices():
             raise bad_request(f"notices[{i}] must be an object with non-empty 'zh' and 'en'",
                               "公告必须同时包含中文和英文")
         notices.append(Text(item["zh"], item["en"]))
-    return jsonify(notices=hub().set_notices(notices))
+    return jsonify(notices=[n.as_dict() for n in hub().set_notices(notices)])

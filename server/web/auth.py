@@ -27,7 +27,7 @@ def current_device() -> Device | None:
     if scheme.lower() != "bearer" or not token.strip():
         return None
     token = token.strip().encode()
-    for device in current_app.config["HALL"].devices:
+    for device in current_app.config["HUB"].config.devices:
         # Compare every token in constant time: the response time must not leak a prefix.
         if hmac.compare_digest(device.token.encode(), token):
             g.device = device

@@ -70,7 +70,7 @@ def current_clerk() -> Clerk | None:
     clerk = None
     clerk_id = session.get("clerk")
     if clerk_id is not None:
-        clerk = current_app.config["HALL"].clerk(clerk_id)
+        clerk = _hub().config.clerk(clerk_id)
         signed_in = session.get("at", 0)
         if (clerk is None
                 or not hmac.compare_digest(session.get("pw", ""), _fingerprint(clerk))

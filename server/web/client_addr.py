@@ -44,7 +44,7 @@ def resolve(peer: str, forwarded_for: list[str], proxies) -> str:
 def client_address() -> str:
     """This request's client address (once per request)."""
     if "client_addr" not in g:
-        proxies = current_app.config["HALL"].trusted_proxies
+        proxies = current_app.config["HUB"].config.trusted_proxies
         g.client_addr = resolve(request.remote_addr or "", request.headers.getlist("X-Forwarded-For"),
                                 proxies)
     return g.client_addr

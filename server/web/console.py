@@ -31,7 +31,7 @@ SIGNED_OUT = ("您已退出登录", "You have signed out")
 
 
 def _hall() -> HallConfig:
-    return current_app.config["HALL"]
+    return current_app.config["HUB"].config
 
 
 @bp.after_request

@@ -79,7 +79,7 @@ def error_page(status: int, page=None, headers=None, box_id: str = "error"):
     icon, title, text = page or _PAGES.get(status, _OTHER_PAGE)
     try:
         body = render_template("error.html", status=status, icon=icon, title=title, text=text,
-                               hall_name=current_app.config["HALL"].name, box_id=box_id)
+                               hall_name=current_app.config["HUB"].config.name, box_id=box_id)
         mimetype = "text/html"
     except Exception:  # a broken template must not turn a 404 into a traceback
         log.exception("the error page could not be rendered")

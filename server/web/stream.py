@@ -5,6 +5,7 @@ import socket
 
 from flask import Blueprint, Response, current_app, request
 
+from ..fanout import sse_frames
 from ..hub import Hub
 from .errors import bad_request
 
@@ -51,7 +52,7 @@ def events():
             if not backlog:
                 return
             seq = backlog[-1].seq
-            yield b"".join(e.frame for e in backlog)
+            yield sse_frames(backlog)
 
     def generate():
         nonlocal seq
@@ -66,7 +67,7 @@ def events():
                 yield b": keep-alive\n\n"
                 continue
             seq = fresh[-1].seq
-            yield b"".join(e.frame for e in fresh)
+            yield sse_frames(fresh)
 
     environ = request.environ
 

@@ -74,7 +74,7 @@ def ocr_finds(app, rect, tmp_path, name, wanted) -> bool:
 def call(hub, window, service="company-name", issue=True):
     if issue:
         hub.hub.issue(service)
-    ticket, _ = hub.hub.act(window, "call-next")
+    ticket = hub.hub.act(window, "call-next").ticket
     return ticket.number
 
 

@@ -1,21 +1,23 @@
 """Property-based tests: random days of issuing, calling and clerk actions, with roll-overs
-and a wall clock that NTP steps back or forward, keep the queue's invariants. The same state machine runs against the pure engine (many examples) and against the
-real hub on a SQLite file (fewer, slower examples), so the store is held to the same rules."""
+and a wall clock that NTP steps back or forward, keep the queue's invariants. The same state
+machine drives the real hub over the in-memory store (many examples) and over a SQLite file
+(fewer, slower examples), so both stores are held to the same rules."""
 from __future__ import annotations
 
 import json
-import uuid
 from collections import defaultdict
-from datetime import timedelta
 
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from helpers import FakeClock, small_hall
-from hallcall.server.engine import rules
-from hallcall.server.engine.model import AT_WINDOW, WAITING, DomainError, Ticket, WindowState
+from hallcall.server.engine.model import AT_WINDOW, WAITING, DomainError
+from hallcall.server.hub import Hub
+from hallcall.server.store import Store
+from hallcall.server.store.memory import MemoryStore
+from hallcall.server.web.serialize import event_json
 
 HALL = small_hall()
 SERVICES = [s.id for s in HALL.services]
@@ -24,99 +26,34 @@ ACTIONS = ["call-next", "recall", "start", "finish", "no-show", "no-show-requeue
            "pause", "resume"]
 
 
-class MemoryHall:
-    """The engine with dicts for a store: the smallest faithful host of the rules. It takes the
-    wall clock as it comes, steps back included, so the rules alone are held to keeping each
-    ticket's times in order and the hall day moving forward."""
-
-    holds_clock = False  # queue order across a step back is the host's to keep (the hub does)
-
-    def __init__(self, clock):
-        self.clock = clock
-        self.tickets: dict[str, Ticket] = {}
-        self.windows = {w.id: WindowState(w.id, w.status) for w in HALL.windows}
-        self.day = None
-        self.resets: list[tuple[str, str]] = []  # (closed day, new day) of each roll-over
-
-    def _apply(self, out):
-        for t in out.tickets:
-            self.tickets[t.id] = t
-        for w in out.windows:
-            self.windows[w.id] = w
-        return out
-
-    def _today(self, now):
-        day = rules.current_day(now, HALL.day_starts_at, self.day)
-        if self.day is not None and day != self.day:
-            self._apply(rules.close_day(self.day, day, list(self.tickets.values()),
-                                        list(self.windows.values()), now))
-            self.resets.append((self.day, day))
-        self.day = day
-        return day
-
-    def current_day(self):
-        return self.day
-
-    def issue(self, service, priority):
-        now = self.clock()
-        day = self._today(now)
-        mine = [t.seq_no for t in self.tickets.values() if t.day == day and t.origin_service == service]
-        out = rules.issue(HALL.service(service), day=day, now=now, last_seq_no=max(mine, default=0),
-                          issued_today=len(mine), ticket_id=uuid.uuid4().hex, token=uuid.uuid4().hex,
-                          priority=priority)
-        return self._apply(out).ticket
-
-    def act(self, window_id, action, service=None, requeue=False):
-        now = self.clock()
-        day = self._today(now)
-        state = self.windows[window_id]
-        current = self.tickets.get(state.current) if state.current else None
-        window = HALL.window(window_id)
-        waiting = [t for t in self.tickets.values() if t.status == WAITING and t.day == day]
-        out = rules.window_action(action, window, state, current, waiting, now,
-                                  requeue=requeue, target=HALL.service(service) if service else None,
-                                  day=day)
-        return self._apply(out).ticket
-
-    def all_tickets(self):
-        return list(self.tickets.values())
-
-    def window_states(self):
-        return dict(self.windows)
-
-
 class HubHall:
-    """The real hub (engine + SQLite store), driven through its use-case methods."""
+    """The real hub, driven through its use-case methods, on the store it is given."""
 
-    holds_clock = True
-
-    def __init__(self, clock, db_url):
-        from hallcall.server.hub import Hub
-        from hallcall.server.store import Store
-        self.hub = Hub(HALL, Store(HALL, db_url), clock=clock)
+    def __init__(self, clock, store):
+        self.hub = Hub(HALL, store, clock=clock)
         self.hub.start(follow=False)
 
     def issue(self, service, priority):
         return self.hub.issue(service, priority)[0].ticket
 
     def act(self, window_id, action, service=None, requeue=False):
-        return self.hub.act(window_id, action, service=service, requeue=requeue)[0]
+        return self.hub.act(window_id, action, service=service, requeue=requeue).ticket
 
     def all_tickets(self):
-        with self.hub.store.read() as tx:
+        with self.hub.store.read(HALL) as tx:
             return tx.all_tickets()
 
     def window_states(self):
-        with self.hub.store.read() as tx:
+        with self.hub.store.read(HALL) as tx:
             return tx.window_states()
 
     def current_day(self):
-        with self.hub.store.read() as tx:
+        with self.hub.store.read(HALL) as tx:
             return tx.state("day")
 
     @property
     def resets(self):
-        with self.hub.store.read() as tx:
+        with self.hub.store.read(HALL) as tx:
             return [(d["closed_day"], d["day"]) for d in map(json.loads, (
                 e.data for e in tx.events_after(0, 1_000_000) if e.type == "day.reset"))]
 
@@ -149,7 +86,10 @@ class QueueMachine(RuleBasedStateMachine):
         self.acknowledged: dict[str, str] = {}  # id -> number of every ticket issued
 
     def make_hall(self):
-        return MemoryHall(self.clock)
+        return HubHall(self.clock, MemoryStore(event_json))
+
+    def teardown(self):
+        self.hall.close()
 
     @rule(service=st.sampled_from(SERVICES), green=st.booleans())
     def issue(self, service, green):
@@ -202,8 +142,6 @@ class QueueMachine(RuleBasedStateMachine):
 
     @invariant()
     def a_later_number_never_queues_ahead_of_an_earlier_one(self):
-        if not self.hall.holds_clock:
-            return
         by_queue = defaultdict(list)
         for t in self.hall.all_tickets():
             if t.calls == 0 and t.transfers == 0:  # still where the kiosk put it
@@ -257,8 +195,9 @@ class QueueMachine(RuleBasedStateMachine):
             assert numbers.get(tid) == number
 
 
-TestEngineProperties = QueueMachine.TestCase
-TestEngineProperties.settings = settings(max_examples=150, stateful_step_count=60, deadline=None)
+TestHubOnMemoryProperties = QueueMachine.TestCase
+TestHubOnMemoryProperties.settings = settings(max_examples=150, stateful_step_count=60,
+                                              deadline=None)
 
 
 class HubQueueMachine(QueueMachine):
@@ -266,10 +205,8 @@ class HubQueueMachine(QueueMachine):
 
     def make_hall(self):
         HubQueueMachine.db_counter += 1
-        return HubHall(self.clock, f"sqlite:///{self.tmp}/prop{HubQueueMachine.db_counter}.db")
-
-    def teardown(self):
-        self.hall.close()
+        url = f"sqlite:///{self.tmp}/prop{HubQueueMachine.db_counter}.db"
+        return HubHall(self.clock, Store(url, event_json))
 
 
 @pytest.fixture
@@ -278,7 +215,7 @@ def hub_machine(tmp_path):
     return HubQueueMachine
 
 
-def test_hub_keeps_the_same_invariants(hub_machine):
+def test_hub_on_sqlite_keeps_the_same_invariants(hub_machine):
     from hypothesis.stateful import run_state_machine_as_test
     run_state_machine_as_test(hub_machine, settings=settings(
         max_examples=12, stateful_step_count=40, deadline=None,

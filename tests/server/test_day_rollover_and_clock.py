@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from helpers import ADMIN, BUTTONS, KIOSK, SHANGHAI
+from hallcall.server.answers import DayClosed
 
 SERVICE = "company-name"  # served by windows 1-4 in the demo hall
 OLD, NEW = "2026-11-26", "2026-11-27"
@@ -44,13 +45,13 @@ def window(client, wid):
 
 
 def events(app, type_=None):
-    with app.config["HUB"].store.read() as tx:
+    with app.config["HUB"].store.read(app.config["HUB"].config) as tx:
         return [json.loads(e.data) for e in tx.events_after(0, 100_000)
                 if type_ is None or e.type == type_]
 
 
 def all_tickets(app):
-    with app.config["HUB"].store.read() as tx:
+    with app.config["HUB"].store.read(app.config["HUB"].config) as tx:
         return tx.all_tickets()
 
 
@@ -97,7 +98,7 @@ def test_citizens_at_the_windows_stay_over_the_roll_over_and_count_for_their_day
     w1, w2 = window(c, "1"), window(c, "2")
     assert (w1["current"]["id"], w1["current"]["status"], w1["current"]["day"]) == (a1["id"], "called", OLD)
     assert (w2["current"]["id"], w2["current"]["status"]) == (a2["id"], "serving")
-    assert app.config["HUB"].window_view("2")["window"]["current"]["id"] == a2["id"]
+    assert app.config["HUB"].window_view("2").window.current.id == a2["id"]
     # Only the waiting citizen was cancelled, and the phone page's JSON says why.
     gone = ticket(c, a3["token"])
     assert (gone["status"], gone["cancel_reason"]) == ("cancelled", "day_closed")
@@ -134,7 +135,7 @@ def test_a_kept_ticket_cannot_be_requeued_or_transferred_into_the_closed_day(bef
 
 def test_close_day_by_hand_keeps_the_citizens_at_the_windows(before_four, clock):
     app, c, (a1, a2, a3) = before_four
-    assert app.config["HUB"].close_day() == {"day": OLD, "cancelled": 1, "at_windows": 2}
+    assert app.config["HUB"].close_day() == DayClosed(day=OLD, cancelled=1, at_windows=2)
     assert ticket(c, a3["token"])["cancel_reason"] == "day_closed"
     assert window(c, "2")["current"]["id"] == a2["id"]
     assert issue(c)["number"] == "A004"  # the same hall day goes on numbering
@@ -200,7 +201,7 @@ def test_clock_back_ten_minutes_mid_day_keeps_queue_order_and_figures_non_negati
     assert s["served"] == 2
     assert s["avg_wait_s"] >= 0 and s["max_wait_s"] >= 0 and s["avg_service_s"] >= 0
     assert_times_never_run_backwards(app)
-    with app.config["HUB"].store.read() as tx:
+    with app.config["HUB"].store.read(app.config["HUB"].config) as tx:
         seqs_at = [(e.seq, json.loads(e.data)["at"]) for e in tx.events_after(0, 1000)]
     assert [a for _, a in seqs_at] == sorted(a for _, a in seqs_at)  # the log's times only grow
 

@@ -92,7 +92,7 @@ def test_issuing_on_a_full_disk_is_refused_and_recovers_without_a_restart(
     assert hall.json["last_event"] == hub.bus.last_seq  # the bus heard of no event never stored
     assert client.get("/api/health").json["storage"] == "unavailable"
     assert client.get("/api/health").json["status"] == "ok"  # the process serves: reads work
-    with hub.store.read() as tx:
+    with hub.store.read(hub.config) as tx:
         assert tx.last_seq() == hub.bus.last_seq
 
     small_disk.free()
@@ -168,15 +168,16 @@ def test_a_checkpoint_on_a_full_disk_fails_and_catches_up_once_space_is_free(dis
 
 
 def test_the_probe_sees_the_fault_clear_while_no_one_writes(disk_app, small_disk):  # noqa: F811
-    client, store = disk_app.test_client(), disk_app.config["HUB"].store
+    client, hub = disk_app.test_client(), disk_app.config["HUB"]
+    store = hub.store
     issue(client)
     small_disk.fill(0)
     issue_until_refused(client, {})
     with pytest.raises(StorageUnavailable):
-        store.probe()
+        store.probe(hub.config)
     assert client.get("/api/health").json["storage"] == "unavailable"
     small_disk.free()
-    store.probe()
+    store.probe(hub.config)
     assert client.get("/api/health").json["storage"] == "ok"
 
 

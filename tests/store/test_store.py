@@ -9,13 +9,14 @@ from concurrent.futures import ThreadPoolExecutor
 from helpers import small_hall
 from hallcall.server.hub import Hub
 from hallcall.server.store import Store
+from hallcall.server.web.serialize import event_json, hall_json
 from hallcall.server.store.repo import HEAD_REVISION
 
 HALL = small_hall()
 
 
 def open_hub(url, follow=False, clock=None):
-    hub = Hub(HALL, Store(HALL, url), clock=clock)
+    hub = Hub(HALL, Store(url, event_json), clock=clock)
     hub.start(follow=follow)
     return hub
 
@@ -42,7 +43,7 @@ def test_schema_comes_from_alembic_and_head_matches(db_url, tmp_path):
 def test_connections_commit_durably(db_url):
     hub = open_hub(db_url)
     try:
-        with hub.store.read() as tx:
+        with hub.store.read(hub.config) as tx:
             assert tx.conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
             assert tx.conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
     finally:
@@ -57,7 +58,7 @@ def test_restart_keeps_state_and_continues_numbering(db_url):
     hub = open_hub(db_url)
     try:
         assert hub.issue("a")[0].ticket.number == "A004"
-        assert hub.snapshot()["windows"][0]["current"]["number"] == numbers[0]
+        assert hall_json(hub.snapshot())["windows"][0]["current"]["number"] == numbers[0]
     finally:
         hub.stop()
 
@@ -69,14 +70,14 @@ def test_two_hubs_on_one_file_never_duplicate(db_url):
         def work(i):
             hub = hubs[i % 2]
             got = [hub.issue("a")[0].ticket.number for _ in range(10)]
-            called = [hub.act(w, "call-next")[0] for w in ("1", "2")]
+            called = [hub.act(w, "call-next").ticket for w in ("1", "2")]
             return got, [c.id for c in called if c]
 
         with ThreadPoolExecutor(8) as pool:
             results = list(pool.map(work, range(8)))
         numbers = [n for got, _ in results for n in got]
         assert sorted(numbers) == [f"A{i:03d}" for i in range(1, 81)]
-        with hubs[0].store.read() as tx:
+        with hubs[0].store.read(hubs[0].config) as tx:
             tickets = tx.all_tickets()
         called_ever = [t for t in tickets if t.called_at is not None]
         # every call handed out a distinct ticket
@@ -111,7 +112,7 @@ def test_events_are_numbered_in_commit_order_and_reach_other_hubs(db_url):
         stop.set()
         t.join()
         assert seen == sorted(seen) and len(seen) == len(set(seen)) == 6
-        with a.store.read() as tx:
+        with a.store.read(a.config) as tx:
             assert [e.seq for e in tx.events_after(0)] == list(range(1, 7))
     finally:
         a.stop()
@@ -149,9 +150,9 @@ def test_sql_queue_answers_match_the_engine(tmp_path_factory, specs):
                 service=service, origin_service=service, priority="green" if green else "normal",
                 status=status, issued_at=at, queued_at=at, token=f"tok{i}",
                 window="1" if status == "called" else None))
-        with hub.store.write() as tx:
+        with hub.store.write(hub.config) as tx:
             tx.apply(Outcome(tickets=tickets), "2026-11-26")
-        with hub.store.read() as tx:
+        with hub.store.read(hub.config) as tx:
             loaded = tx.all_tickets()
             assert sorted(loaded, key=lambda t: t.id) == tickets
             for t in loaded:
@@ -184,10 +185,10 @@ def test_upgrade_from_the_first_schema_keeps_the_data(tmp_path):
     hub = open_hub(url)
     try:
         hub.issue("a")
-        with hub.store.read() as tx:
+        with hub.store.read(hub.config) as tx:
             assert tx.conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == HEAD_REVISION
             assert tx.device_statuses() == {}
-        assert hub.snapshot()["services"][0]["issued_today"] == 1
+        assert hall_json(hub.snapshot())["services"][0]["issued_today"] == 1
     finally:
         hub.stop()
 
@@ -226,7 +227,7 @@ def test_upgrade_to_0003_gives_old_cancelled_tickets_the_reason_their_events_rec
     engine.dispose()
     hub = open_hub(url)
     try:
-        with hub.store.read() as tx:
+        with hub.store.read(hub.config) as tx:
             got = {t.id: t.cancel_reason for t in tx.all_tickets()}
         assert got == {"t1": "day_closed", "t2": "citizen", "t3": None, "t4": None}
     finally:

@@ -459,3 +459,20 @@ def test_the_hub_keeps_clerks_with_the_demo_password_on_loopback(demo_config):
     own_passwords = replace(own_tokens, clerks=(
         replace(demo_config.clerk("w3"), password_hash=make_hash("our own pass")),))
     check_exposure(own_passwords, "0.0.0.0", False)
+
+
+def test_window_view_says_which_actions_fit_now(client):
+    """The console shows only these; each state of the window gives its own."""
+    def allowed():
+        return client.get("/api/windows/1", headers=BUTTONS).json["allowed_actions"]
+
+    assert allowed() == ["pause", "close"]  # open, nobody waiting: nothing to call
+    issue(client, "company-name")
+    assert allowed() == ["call-next", "pause", "close"]
+    client.post("/api/windows/1/call-next", headers=BUTTONS)
+    assert allowed() == ["call-next", "recall", "start", "finish", "no-show", "transfer", "rate",
+                         "pause"]  # a window with a citizen cannot close
+    client.post("/api/windows/1/start", headers=BUTTONS)
+    assert allowed() == ["call-next", "finish", "transfer", "rate", "pause"]
+    client.post("/api/windows/1/pause", headers=BUTTONS)
+    assert allowed() == ["resume"]  # paused with a citizen at the window

@@ -52,19 +52,11 @@
     return view && view.window.status !== "open" ? "resume" : "pause";
   }
 
-  /* Whether an action fits the window's state (the hub decides; this only spares a refusal). */
+  /* Whether an action fits the window now: the hub says, by its rules (allowed_actions of
+     GET /api/windows/<id>), so this page keeps no copy of them. Until the refetch after an
+     action the list is the one before it: a press it lets through is refused by the hub. */
   function fits(action) {
-    if (!view) return false;
-    var status = view.window.status, cur = current(), open = status === "open";
-    switch (action) {
-      case "call-next": return open && (view.waiting > 0 || !!cur);
-      case "recall": case "start": case "no-show": return open && !!cur && cur.status === "called";
-      case "finish": return open && !!cur;
-      case "transfer": return open && !!cur && transferTargets(cur).length > 0;
-      case "pause": return status === "open";
-      case "resume": return status !== "open";
-    }
-    return false;
+    return !!view && view.allowed_actions.indexOf(action) >= 0;
   }
 
   function allowed(action) { return !busy && fits(action); }

@@ -1,0 +1,39 @@
+"""The hall config is the hub's to replace while it runs: the API shows the new one at once."""
+from __future__ import annotations
+
+from helpers import auth, small_hall, small_hall_data
+from hallcall.server.config import parse_config
+
+ADMIN = auth("admin-token-1")
+
+
+def test_a_replaced_config_shows_in_the_api_without_a_restart(make_app):
+    app = make_app(HALL=small_hall())
+    client = app.test_client()
+    waiting = client.post("/api/tickets", json={"service": "a"}, headers=ADMIN).json["ticket"]
+    assert client.get("/api/windows/4", headers=ADMIN).status_code == 404
+
+    data = small_hall_data()
+    data["services"][0]["name"] = {"zh": "新甲", "en": "New alpha"}
+    data["windows"].append({"id": "4", "name": {"zh": "四号窗口", "en": "Window 4"},
+                            "services": ["a"]})
+    app.config["HUB"].replace_config(parse_config(data))
+
+    hall = client.get("/api/hall").json
+    assert hall["services"][0]["name"] == {"zh": "新甲", "en": "New alpha"}
+    assert [w["id"] for w in hall["windows"]] == ["1", "2", "3", "4"]
+    # The new window works at once, on the queue as it was: nothing was lost in the swap.
+    called = client.post("/api/windows/4/call-next", headers=ADMIN).json
+    assert called["ticket"]["id"] == waiting["id"]
+    assert called["window"]["name"] == {"zh": "四号窗口", "en": "Window 4"}
+    assert client.get("/api/windows/4", headers=ADMIN).json["window"]["current"]["id"] == waiting["id"]
+
+
+def test_a_device_dropped_from_the_config_is_refused_at_once(make_app):
+    app = make_app(HALL=small_hall())
+    client = app.test_client()
+    assert client.post("/api/tickets", json={"service": "a"}, headers=ADMIN).status_code == 201
+    data = small_hall_data()
+    data["devices"] = [d for d in data["devices"] if d["id"] != "adm"]
+    app.config["HUB"].replace_config(parse_config(data))
+    assert client.post("/api/tickets", json={"service": "a"}, headers=ADMIN).status_code == 401
