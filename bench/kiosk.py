@@ -10,19 +10,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 import time
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-sys.path.append(str(REPO / "tests"))
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
-from benchlib import percentiles, rss_mb, start_hub  # noqa: E402
-from kiosk_support import KioskClock, step_until, touch  # noqa: E402
+from benchlib import percentiles, rss_mb, start_hub, step_until  # noqa: E402
 
 
 def main() -> None:
@@ -33,15 +27,16 @@ def main() -> None:
     parser.add_argument("--size", default="1920x1080")
     args = parser.parse_args()
     from hallcall.kiosk.app import KioskApp
+    from hallcall.kiosk.driving import MovableClock, touch
 
     size = tuple(int(v) for v in args.size.split("x"))
-    clock = KioskClock()
+    clock = MovableClock()
     with tempfile.TemporaryDirectory() as tmp:
         hub, url = start_hub(f"{tmp}/hall.db")
         app = KioskApp(url, "demo-kiosk", args.printer, size=size, windowed=True, printer_mode=args.mode,
                        clock=clock)
         try:
-            step_until(app, lambda: app.hall is not None and app.printer is not None, timeout=20)
+            step_until(app, lambda: app.state.hall is not None and app.state.printer is not None, timeout=20)
             printed_at = []
             real_print = app.printing.printer.print_ticket
 
@@ -52,23 +47,23 @@ def main() -> None:
 
             app.printing.printer.print_ticket = timed_print
             on_screen, printed = [], []
-            services = [s["id"] for s in app.hall["services"]]
+            services = [s["id"] for s in app.state.hall["services"]]
             for i in range(args.touches):
                 service = services[i % len(services)]
-                app.show_service(service)
+                app.state.show_service(service)
                 clock.advance(1)  # past the touch guard of the menu shown a moment ago
                 app.step()
                 touched = time.perf_counter()
-                touch(app, app.service_rect(service))
-                while app.screen_name != "result":
+                touch(app.service_rect(service))
+                while app.state.screen != "result":
                     app.step()
                 on_screen.append(time.perf_counter() - touched)
-                while app.result["printed"] is None:
+                while app.state.result.printed is None:
                     app.step()
                     time.sleep(0.0005)
-                assert app.result["printed"], f"not printed: {app.result['problem']}"
+                assert app.state.result.printed, f"not printed: {app.state.result.problem}"
                 printed.append(printed_at[-1] - touched)
-                app.go("menu")
+                app.state.go("menu")  # as a touch on the result would
             print(f"hallcall kiosk benchmark: {args.touches} touches, {args.mode} mode, {args.printer} "
                   f"printer, {args.size}, hub on loopback (its own process)")
             print(f"  touch -> number on the screen:            {percentiles(on_screen)}")

@@ -67,7 +67,7 @@ def run(out: Path, db: str | None = None, port: int | None = None) -> dict:
                            [config.gpio.wiring(None), config.gpio.wiring("buttons-1")]).start()
         app = KioskApp(url, "demo-kiosk", f"file://{out / 'printer.escpos'}", size=(1280, 800),
                        windowed=True)
-        wait_for(lambda: app.hall is not None and not app.offline and keys.online,
+        wait_for(lambda: app.state.hall is not None and not app.state.offline and keys.online,
                  "the kiosk and the keys to reach the hub", step=app.step)
 
         for i, (service, window) in enumerate(CITIZENS, 1):
@@ -118,28 +118,28 @@ def take_number(app, service: str, shot: Path) -> str:
     """Touch the service on the kiosk's menu as a citizen would; the number it printed."""
     import pygame
 
-    from hallcall.kiosk.app import TOUCH_GUARD_S
+    from hallcall.kiosk.state import TOUCH_GUARD_S
 
-    app.show_service(service)
+    app.state.show_service(service)
     app.step()
     time.sleep(TOUCH_GUARD_S + 0.1)  # a touch right after the screen changed is ignored
     app.step()
     rect = app.service_rect(service)
     for kind in (pygame.MOUSEBUTTONDOWN, pygame.MOUSEBUTTONUP):
         pygame.event.post(pygame.event.Event(kind, pos=rect.center, button=1))
-    wait_for(lambda: app.screen_name == "result" and app.result.get("printed") is not None,
+    wait_for(lambda: app.state.screen == "result" and app.state.result.printed is not None,
              f"a ticket for {service}", step=app.step)
-    if not app.result["printed"]:
-        raise DemoFailed(f"the ticket for {service} was not printed: {app.result.get('problem')}")
+    if not app.state.result.printed:
+        raise DemoFailed(f"the ticket for {service} was not printed: {app.state.result.problem}")
     shot.parent.mkdir(parents=True, exist_ok=True)
     pygame.image.save(app.screen, str(shot))
-    number = app.result["issued"]["ticket"]["number"]
+    number = app.state.result.issued["ticket"]["number"]
     # Back to the menu for the next citizen, as the result screen does by itself after a while.
     center = (app.size[0] // 2, app.size[1] // 2)
     time.sleep(TOUCH_GUARD_S + 0.1)
     for kind in (pygame.MOUSEBUTTONDOWN, pygame.MOUSEBUTTONUP):
         pygame.event.post(pygame.event.Event(kind, pos=center, button=1))
-    wait_for(lambda: app.screen_name == "menu", "the kiosk's menu", step=app.step)
+    wait_for(lambda: app.state.screen == "menu", "the kiosk's menu", step=app.step)
     return number
 
 

@@ -32,8 +32,11 @@ class StoppableStream(EventStream):
 
 class HubFeed:
     def __init__(self, url: str, inbox: queue.Queue, retry_s: float = 1.0, timeout: float = 20.0,
-                 name: str = "display"):
+                 name: str = "display", refresh_s: float | None = None):
         self.url, self.inbox, self.retry_s, self.timeout = url, inbox, retry_s, timeout
+        # A fresh snapshot at least this often, events or not (None: only after events): what
+        # changes with the clock alone, such as a service opening at 08:30, sends no event.
+        self.refresh_s = refresh_s
         self.stop = threading.Event()
         self.dirty = threading.Event()  # an event came: the counts may have changed
         self.stream: EventStream | None = None
@@ -92,7 +95,7 @@ class HubFeed:
         client = HubClient(self.url, timeout=5)
         try:
             while not self.stop.is_set():
-                self.dirty.wait()
+                self.dirty.wait(self.refresh_s)
                 if self.stop.is_set():
                     return
                 self.dirty.clear()

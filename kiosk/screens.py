@@ -1,5 +1,6 @@
-"""Drawing the kiosk's screens from its state: large, high-contrast, calm. Sizes are multiples of
-the layout's unit, so the same code serves 1920x1080, 1080x1920 and 800x480."""
+"""Drawing the kiosk's screens from its state (state.Kiosk, read, never changed) at its layout:
+large, high-contrast, calm. Sizes are multiples of the layout's unit, so the same code serves
+1920x1080, 1080x1920 and 800x480."""
 from __future__ import annotations
 
 import pygame
@@ -9,35 +10,37 @@ from hallcall.hallclient.i18n import N_
 from . import hall as halls
 from .draw import (ACCENT, BRAND, BRAND_SOFT, DANGER, DISABLED, GREEN, INK, LINE, MUTED, PAPER,
                    SHADED, SUBTITLE, WARNING, WARNING_SOFT, WHITE, Painter)
+from .layout import Layout
+from .state import Kiosk
 
 
-def draw_screen(app, paint: Painter) -> None:
+def draw_screen(k: Kiosk, L: Layout, paint: Painter) -> None:
     paint.surface.fill(PAPER)
-    header(app, paint)
-    SCREENS[app.screen_name](app, paint)
+    header(k, L, paint)
+    SCREENS[k.screen](k, L, paint)
 
 
-def header(app, paint: Painter) -> None:
-    L, u = app.layout, app.layout.unit
+def header(k: Kiosk, L: Layout, paint: Painter) -> None:
+    u = L.unit
     pygame.draw.rect(paint.surface, BRAND, L.header)
     margin = max(L.pad * 2, round(u * 0.7))
     inner = L.header.inflate(-2 * margin, -L.pad)
     clock_w = max(round(u * 4.2), inner.width // 5)
     clock = pygame.Rect(inner.right - clock_w, inner.top, clock_w, inner.height)
-    now = app.hall_now()
+    now = k.hall_now()
     date_size = max(13, round(u * 0.55))
     time_h = paint.line_height(round(u * 1.35), True)
     date_h = paint.line_height(date_size)
     top = clock.centery - (time_h + date_h) // 2
     paint.text(now.strftime("%H:%M"), pygame.Rect(clock.left, top, clock.width, time_h), u * 1.35,
                WHITE, "right", True)
-    day = app.t(halls.DAY_NAMES[now.weekday()])
-    paint.text(app.t("{month}/{day} {weekday}").format(month=now.month, day=now.day, weekday=day),
+    day = k.t(halls.DAY_NAMES[now.weekday()])
+    paint.text(k.t("{month}/{day} {weekday}").format(month=now.month, day=now.day, weekday=day),
                pygame.Rect(clock.left, top + time_h, clock.width, date_h), date_size, SUBTITLE, "right")
-    if not app.hall:
+    if not k.hall:
         return
     title = pygame.Rect(inner.left, inner.top, clock.left - inner.left - margin, inner.height)
-    name, other = app.name(app.hall["hall"]["name"]), app.other(app.hall["hall"]["name"])
+    name, other = k.name(k.hall["hall"]["name"]), k.other(k.hall["hall"]["name"])
     other_size = max(13, round(u * 0.55))
     name_h = paint.line_height(round(u * 1.1), True)
     other_h = paint.line_height(other_size) if other else 0
@@ -50,42 +53,42 @@ def header(app, paint: Painter) -> None:
 
 # -- the menu ------------------------------------------------------------------------------
 
-def menu(app, paint: Painter) -> None:
-    L, u = app.layout, app.layout.unit
-    if not app.hall:
+def menu(k: Kiosk, L: Layout, paint: Painter) -> None:
+    u = L.unit
+    if not k.hall:
         area = pygame.Rect(0, L.header.bottom, L.size[0], L.band.top - L.header.bottom)
-        paint.text(app.t("Connecting to the ticket system..."), area, u * 1.3, MUTED)
-        band(app, paint)
-        footer(app, paint)
+        paint.text(k.t("Connecting to the ticket system..."), area, u * 1.3, MUTED)
+        band(k, L, paint)
+        footer(k, L, paint)
         return
-    nav(app, paint)
-    for rect, s in zip(L.cells, app.page_services()):
-        service_button(app, paint, rect, s)
-    band(app, paint)
-    footer(app, paint)
+    nav(k, L, paint)
+    for rect, s in zip(L.cells, k.page_services()):
+        service_button(k, L, paint, rect, s)
+    band(k, L, paint)
+    footer(k, L, paint)
 
 
-def nav(app, paint: Painter) -> None:
-    L, u = app.layout, app.layout.unit
-    deps = app.departments()
+def nav(k: Kiosk, L: Layout, paint: Painter) -> None:
+    u = L.unit
+    deps = k.departments()
     if not L.nav or len(deps) < 2:
         return
     # One size for every department, so none looks more important than another.
     base = u * (1.0 if L.nav_side else 0.9)
     boxes = [r.inflate(-2 * L.pad, -L.pad // 2) for r in L.nav]
-    size = min(paint.fit(app.name(d["name"]), b, base, True, 2, u * 0.6)[0] for d, b in zip(deps, boxes))
+    size = min(paint.fit(k.name(d["name"]), b, base, True, 2, u * 0.6)[0] for d, b in zip(deps, boxes))
     for i, (rect, box, dep) in enumerate(zip(L.nav, boxes, deps)):
-        chosen = i == app.department
+        chosen = i == k.department
         paint.box(rect, BRAND if chosen else WHITE, None if chosen else LINE)
         if chosen and L.nav_side:  # a marker that reads without colour, too
             pygame.draw.rect(paint.surface, ACCENT, (rect.left, rect.top + 8, 6, rect.height - 16),
                              border_radius=3)
-        paint.block(app.name(dep["name"]), box, size, WHITE if chosen else INK, True,
+        paint.block(k.name(dep["name"]), box, size, WHITE if chosen else INK, True,
                     "left" if L.nav_side else "center", 2, size)
 
 
-def service_button(app, paint: Painter, rect: pygame.Rect, s: dict) -> None:
-    L, u = app.layout, app.layout.unit
+def service_button(k: Kiosk, L: Layout, paint: Painter, rect: pygame.Rect, s: dict) -> None:
+    u = L.unit
     state = halls.state(s)
     paint.box(rect, WHITE if state == "open" else SHADED, LINE)
     if state == "open":  # the touchable ones carry the hall's colour on their edge
@@ -95,7 +98,7 @@ def service_button(app, paint: Painter, rect: pygame.Rect, s: dict) -> None:
     status_size, sub_size, name_size = round(u * 0.8), max(13, round(u * 0.56)), round(u * 1.1)
     status_h = paint.line_height(status_size, True)
     sub_h = paint.line_height(sub_size)
-    name, other = app.name(s["name"]), app.other(s["name"])
+    name, other = k.name(s["name"]), k.other(s["name"])
     # The name in the other language, small, if the name still fits above it.
     show_other = bool(other)
     for show_other in ((True, False) if other else (False,)):
@@ -118,81 +121,80 @@ def service_button(app, paint: Painter, rect: pygame.Rect, s: dict) -> None:
     paint.text(s.get("prefix", ""), badge, u * 0.7, BRAND if state == "open" else MUTED, bold=True)
     status.width -= badge.width + u // 2
     if state == "closed":
-        used = paint.text(app.t("Not open now"), status, status_size, DANGER, "left", True)
-        hours = halls.hours_text(s, app.t)
+        used = paint.text(k.t("Not open now"), status, status_size, DANGER, "left", True)
+        hours = halls.hours_text(s, k.t)
         if hours:
             rest = pygame.Rect(used.right + u // 2, status.top, status.right - used.right - u // 2, status_h)
             paint.text(hours, rest, status_size * 0.8, MUTED, "left", min_size=status_size * 0.6)
     elif state == "full":
-        paint.text(app.t("Full for today"), status, status_size, DANGER, "left", True)
+        paint.text(k.t("Full for today"), status, status_size, DANGER, "left", True)
     else:
-        paint.text(app.t("Waiting: {n}").format(n=s.get("waiting", 0)), status, status_size, GREEN,
+        paint.text(k.t("Waiting: {n}").format(n=s.get("waiting", 0)), status, status_size, GREEN,
                    "left", True)
 
 
-def band(app, paint: Painter) -> None:
+def band(k: Kiosk, L: Layout, paint: Painter) -> None:
     """One line above the footer: a warning when something is wrong, else the hall's notices."""
-    L, u = app.layout, app.layout.unit
+    u = L.unit
     rect = L.band
     inner = rect.inflate(-2 * max(L.pad * 2, u // 2), 0)
-    if app.offline:
+    if k.offline:
         pygame.draw.rect(paint.surface, DANGER, rect)
-        paint.text(app.t("Reconnecting to the ticket system... please wait a moment."), inner, u * 0.8,
+        paint.text(k.t("Reconnecting to the ticket system... please wait a moment."), inner, u * 0.8,
                    WHITE, bold=True)
-    elif app.storage_down():
+    elif k.storage_down():
         pygame.draw.rect(paint.surface, WARNING_SOFT, rect)
-        paint.text(app.t("Tickets cannot be issued just now; please wait a moment or ask staff."),
+        paint.text(k.t("Tickets cannot be issued just now; please wait a moment or ask staff."),
                    inner, u * 0.8, WARNING, bold=True)
-    elif not app.printer_ok():
+    elif not k.printer_ok():
         pygame.draw.rect(paint.surface, WARNING_SOFT, rect)
-        paint.text(app.t("The printer is not available: you can still take a number and note it down."),
+        paint.text(k.t("The printer is not available: you can still take a number and note it down."),
                    inner, u * 0.8, WARNING, bold=True)
-    elif app.hall and app.hall.get("notices"):
-        notices = app.hall["notices"]
+    elif k.hall and k.hall.get("notices"):
+        notices = k.hall["notices"]
         pygame.draw.rect(paint.surface, BRAND_SOFT, rect)
-        paint.text(app.name(notices[app.notice_index() % len(notices)]), inner, u * 0.72, BRAND)
+        paint.text(k.name(notices[k.notice_index() % len(notices)]), inner, u * 0.72, BRAND)
 
 
-def footer(app, paint: Painter) -> None:
-    L, u = app.layout, app.layout.unit
+def footer(k: Kiosk, L: Layout, paint: Painter) -> None:
+    u = L.unit
     pygame.draw.rect(paint.surface, WHITE, L.footer)
     pygame.draw.line(paint.surface, LINE, L.footer.topleft, L.footer.topright, 2)
-    pages = app.pages()
-    if app.hall and pages > 1:
-        for rect, label, active in ((L.prev, app.t("‹ Previous"), app.page > 0),
-                                    (L.next, app.t("Next ›"), app.page < pages - 1)):
+    pages = k.pages()
+    if k.hall and pages > 1:
+        for rect, label, active in ((L.prev, k.t("‹ Previous"), k.page > 0),
+                                    (L.next, k.t("Next ›"), k.page < pages - 1)):
             paint.box(rect, WHITE if active else PAPER, BRAND if active else DISABLED, width=3)
             paint.text(label, rect.inflate(-u // 2, 0), u * 0.9, BRAND if active else LINE, bold=active)
-        paint.text(app.t("Page {page} of {pages}").format(page=app.page + 1, pages=pages),
+        paint.text(k.t("Page {page} of {pages}").format(page=k.page + 1, pages=pages),
                    L.page_label, u * 0.85, INK, bold=True)
-    elif app.hall:
+    elif k.hall:
         hint = pygame.Rect(L.prev.left, L.footer.top, L.lang.left - L.prev.left - L.pad, L.footer.height)
-        paint.text(app.t("Touch the service you need to take a number."), hint, u * 0.85, MUTED, "left")
-    if len(app.languages()) > 1:
+        paint.text(k.t("Touch the service you need to take a number."), hint, u * 0.85, MUTED, "left")
+    if len(k.languages()) > 1:
         paint.box(L.lang, ACCENT)
-        paint.text("English" if app.lang == "zh" else "中文", L.lang.inflate(-u // 2, 0), u * 1.0,
+        paint.text("English" if k.lang == "zh" else "中文", L.lang.inflate(-u // 2, 0), u * 1.0,
                    WHITE, bold=True)
 
 
 # -- taking a number -----------------------------------------------------------------------
 
-def card(app, paint: Painter, border=LINE) -> pygame.Rect:
-    L = app.layout
+def card(k: Kiosk, L: Layout, paint: Painter, border=LINE) -> pygame.Rect:
     paint.box(L.content, WHITE, border, width=3)
     return L.content.inflate(-2 * max(L.pad * 2, L.unit), -2 * max(L.pad * 2, L.unit))
 
 
-def issuing(app, paint: Painter) -> None:
-    u = app.layout.unit
-    inner = card(app, paint)
-    name = app.name((app.chosen or {}).get("name"))
-    if app.offline:
-        line = app.t("Connecting to the ticket system... please wait.")
+def issuing(k: Kiosk, L: Layout, paint: Painter) -> None:
+    u = L.unit
+    inner = card(k, L, paint)
+    name = k.name((k.chosen or {}).get("name"))
+    if k.offline:
+        line = k.t("Connecting to the ticket system... please wait.")
     else:
-        line = app.t("Taking your number...")
+        line = k.t("Taking your number...")
     rows = [(name, u * 1.3, MUTED, True), (line, u * 1.6, INK, True)]
-    if app.offline:
-        rows.append((app.t("Please wait here; there is no need to touch again."), u, MUTED, False))
+    if k.offline:
+        rows.append((k.t("Please wait here; there is no need to touch again."), u, MUTED, False))
     step = [round(paint.line_height(size, bold) * 1.3) for _, size, _, bold in rows]
     y = inner.centery - sum(step) // 2
     for (value, size, color, bold), h in zip(rows, step):
@@ -200,17 +202,17 @@ def issuing(app, paint: Painter) -> None:
         y += h
 
 
-def confirm(app, paint: Painter) -> None:
-    L, u = app.layout, app.layout.unit
-    inner = card(app, paint, WARNING)
+def confirm(k: Kiosk, L: Layout, paint: Painter) -> None:
+    u = L.unit
+    inner = card(k, L, paint, WARNING)
     inner.height = L.confirm_yes.top - inner.top - u
     y = inner.top
-    name = app.name((app.chosen or {}).get("name"))
+    name = k.name((k.chosen or {}).get("name"))
     paint.text(name, pygame.Rect(inner.left, y, inner.width, u * 1.8), u * 1.2, BRAND, bold=True)
     y += u * 2.4
-    head = app.both("The printer cannot print a ticket right now.")
-    body = app.both("You can still take a number: it will be shown on the screen for you to note down.")
-    mine, theirs = (0, 1) if app.lang == "zh" else (1, 0)
+    head = k.both("The printer cannot print a ticket right now.")
+    body = k.both("You can still take a number: it will be shown on the screen for you to note down.")
+    mine, theirs = (0, 1) if k.lang == "zh" else (1, 0)
     y += paint.paragraph(head[mine], pygame.Rect(inner.left, y, inner.width, u * 4.5), u * 1.5, WARNING,
                          True, "center", 2)
     y += u // 2
@@ -221,16 +223,16 @@ def confirm(app, paint: Painter) -> None:
                     pygame.Rect(inner.left, y + u // 2, inner.width, inner.bottom - y - u // 2),
                     u * 0.7, MUTED, False, "center", 2)
     paint.box(L.confirm_yes, BRAND)
-    paint.text(app.t("Take a number"), L.confirm_yes.inflate(-u, 0), u * 1.15, WHITE, bold=True)
+    paint.text(k.t("Take a number"), L.confirm_yes.inflate(-u, 0), u * 1.15, WHITE, bold=True)
     paint.box(L.confirm_no, WHITE, BRAND, width=3)
-    paint.text(app.t("Back"), L.confirm_no.inflate(-u, 0), u * 1.05, BRAND, bold=True)
+    paint.text(k.t("Back"), L.confirm_no.inflate(-u, 0), u * 1.05, BRAND, bold=True)
 
 
-def result(app, paint: Painter) -> None:
-    L, u = app.layout, app.layout.unit
-    issued = app.result["issued"]
+def result(k: Kiosk, L: Layout, paint: Painter) -> None:
+    u = L.unit
+    issued = k.result.issued
     ticket = issued["ticket"]
-    service = halls.find(app.hall, ticket["service"]) or {"name": {"zh": ticket["service"]}, "materials": []}
+    service = halls.find(k.hall, ticket["service"]) or {"name": {"zh": ticket["service"]}, "materials": []}
     area = L.content
     if L.portrait:
         left = pygame.Rect(area.left, area.top, area.width, area.height * 56 // 100)
@@ -241,7 +243,7 @@ def result(app, paint: Painter) -> None:
 
     paint.box(left, WHITE, LINE, width=3)
     inner = left.inflate(-2 * u, -2 * max(L.pad, u // 2))
-    printed, problem = app.result["printed"], app.result["problem"]
+    printed, problem = k.result.printed, k.result.problem
     # Not printed: the note is in both languages, so it needs room for a second line.
     status_h = max(round(u * (3.2 if printed is False else 2.2)), 44)
     status = pygame.Rect(inner.left, inner.bottom - status_h, inner.width, status_h)
@@ -253,26 +255,26 @@ def result(app, paint: Painter) -> None:
         box = pygame.Rect(inner.left, y, inner.width, round(h * u * 1.25 * scale))
         y = box.bottom
         if kind == "label":
-            paint.text(app.t("Your number"), box, u * 0.95, MUTED)
+            paint.text(k.t("Your number"), box, u * 0.95, MUTED)
         elif kind == "number":
             paint.text(ticket["number"], box, box.height * 0.95, BRAND, bold=True)
         elif kind == "service":
-            paint.text(app.name(service["name"]), box, u * 1.15, INK, bold=True)
+            paint.text(k.name(service["name"]), box, u * 1.15, INK, bold=True)
         elif kind == "ahead":
             ahead = issued.get("ahead") or 0
-            line = (app.tn("{n} person ahead of you", "{n} people ahead of you", ahead).format(n=ahead)
-                    if ahead else app.t("You are next"))
+            line = (k.tn("{n} person ahead of you", "{n} people ahead of you", ahead).format(n=ahead)
+                    if ahead else k.t("You are next"))
             paint.text(line, box, u * 1.3, INK, bold=True)
         elif kind == "wait" and (issued.get("ahead") or 0):
             minutes = max(1, round((issued.get("estimated_wait_s") or 0) / 60))
-            paint.text(app.t("Estimated wait: about {m} min").format(m=minutes), box, u * 0.95, MUTED)
+            paint.text(k.t("Estimated wait: about {m} min").format(m=minutes), box, u * 0.95, MUTED)
     if printed is None:
-        note, fill, ink = app.t("Printing your ticket..."), BRAND_SOFT, BRAND
+        note, fill, ink = k.t("Printing your ticket..."), BRAND_SOFT, BRAND
     elif printed:
-        note, fill, ink = app.t("Please take your ticket below."), GREEN, WHITE
+        note, fill, ink = k.t("Please take your ticket below."), GREEN, WHITE
     else:
-        zh, en = app.both(NOT_PRINTED.get(problem, NOT_PRINTED["failed"]))
-        mine, theirs = (zh, en) if app.lang == "zh" else (en, zh)
+        zh, en = k.both(NOT_PRINTED.get(problem, NOT_PRINTED["failed"]))
+        mine, theirs = (zh, en) if k.lang == "zh" else (en, zh)
         paint.box(status, DANGER)
         inner = status.inflate(-u, -L.pad // 2)
         top = pygame.Rect(inner.left, inner.top, inner.width, inner.height * 11 // 20)
@@ -288,12 +290,12 @@ def result(app, paint: Painter) -> None:
     paint.box(right, WHITE, LINE, width=3)
     inner = right.inflate(-2 * u, -2 * max(L.pad, u // 2))
     head = pygame.Rect(inner.left, inner.top, inner.width, round(u * 1.9))
-    paint.text(app.t("Please have these documents ready:"), head, u * 1.1, INK, "left", True)
+    paint.text(k.t("Please have these documents ready:"), head, u * 1.1, INK, "left", True)
     pygame.draw.line(paint.surface, LINE, (inner.left, head.bottom), (inner.right, head.bottom), 2)
     y = head.bottom + u // 2
     materials = service.get("materials") or []
     if not materials:
-        paint.text(app.t("No documents are needed."), pygame.Rect(inner.left, y, inner.width, u * 1.6),
+        paint.text(k.t("No documents are needed."), pygame.Rect(inner.left, y, inner.width, u * 1.6),
                    u, MUTED, "left")
     size = u * (0.95 if len(materials) <= 6 else 0.8)
     for i, m in enumerate(materials, 1):
@@ -302,8 +304,8 @@ def result(app, paint: Painter) -> None:
             break
         number = pygame.Rect(inner.left, y, round(u * 1.2), int(paint.line_height(round(size)) * 1.2))
         paint.text(f"{i}.", number, size, BRAND, "left", True)
-        y += paint.paragraph(app.name(m), room, size, INK, False, "left", 3) + u // 3
-    back(app, paint, app.t("Back to the menu"))
+        y += paint.paragraph(k.name(m), room, size, INK, False, "left", 3) + u // 3
+    back(k, L, paint, k.t("Back to the menu"))
 
 
 # Why a number is shown but not printed (Printing.print_issued's problem), to be noted down.
@@ -314,21 +316,21 @@ NOT_PRINTED = {
 }
 
 
-def back(app, paint: Painter, label: str) -> None:
-    L, u = app.layout, app.layout.unit
-    seconds = max(0, int(app.until - app.clock()))
+def back(k: Kiosk, L: Layout, paint: Painter, label: str) -> None:
+    u = L.unit
+    seconds = k.seconds_left()
     paint.box(L.back, WHITE, BRAND, width=3)
     paint.text(f"{label} ({seconds})", L.back.inflate(-u // 2, 0), u * 0.95, BRAND, bold=True)
 
 
-def message(app, paint: Painter) -> None:
-    L, u = app.layout, app.layout.unit
-    zh, en = app.message
-    inner = card(app, paint, ACCENT)
+def message(k: Kiosk, L: Layout, paint: Painter) -> None:
+    u = L.unit
+    zh, en = k.message
+    inner = card(k, L, paint, ACCENT)
     pygame.draw.rect(paint.surface, ACCENT, (L.content.left, L.content.top, L.content.width, max(8, u // 4)),
                      border_top_left_radius=16, border_top_right_radius=16)
-    first, second = (zh, en) if app.lang == "zh" else (en, zh)
-    title = app.name(app.message_title) if app.message_title else ""
+    first, second = (zh, en) if k.lang == "zh" else (en, zh)
+    title = k.name(k.message_title) if k.message_title else ""
     big, small = round(u * 1.45), round(u * 0.9)
     first_lines = paint.lines(first, inner.width, big, True)[:4]
     second_lines = paint.lines(second, inner.width, small)[:4]
@@ -344,26 +346,26 @@ def message(app, paint: Painter) -> None:
     y += u
     paint.paragraph(second, pygame.Rect(inner.left, y, inner.width, inner.bottom - y), small, MUTED,
                     False, "left", 4)
-    back(app, paint, app.t("Back to the menu"))
+    back(k, L, paint, k.t("Back to the menu"))
 
 
-def pin(app, paint: Painter) -> None:
-    L, u = app.layout, app.layout.unit
+def pin(k: Kiosk, L: Layout, paint: Painter) -> None:
+    u = L.unit
     title = L.pin_title
     mid = title.centery
-    paint.text(app.t("Staff PIN"), pygame.Rect(title.left, mid - u * 3, title.width, u * 2), u * 1.4, INK,
+    paint.text(k.t("Staff PIN"), pygame.Rect(title.left, mid - u * 3, title.width, u * 2), u * 1.4, INK,
                bold=True)
-    paint.text("●  " * len(app.pin) if app.pin else "—", pygame.Rect(title.left, mid - u, title.width, u * 2),
+    paint.text("●  " * len(k.pin) if k.pin else "—", pygame.Rect(title.left, mid - u, title.width, u * 2),
                u * 1.2, INK)
-    if app.pin_wrong:
-        paint.text(app.t("Wrong PIN. Try again."), pygame.Rect(title.left, mid + u, title.width, u * 1.6),
+    if k.pin_wrong:
+        paint.text(k.t("Wrong PIN. Try again."), pygame.Rect(title.left, mid + u, title.width, u * 1.6),
                    u, DANGER, bold=True)
-    elif not app.exit_pin:
-        paint.text(app.t("The PIN is not known yet: the hub has not answered."),
+    elif not k.exit_pin:
+        paint.text(k.t("The PIN is not known yet: the hub has not answered."),
                    pygame.Rect(title.left, mid + u, title.width, u * 1.6), u * 0.8, MUTED)
     for key, rect in L.keypad:
         paint.box(rect, WHITE, LINE)
-        label = {"C": app.t("Cancel"), "✓": "OK"}.get(key, key)
+        label = {"C": k.t("Cancel"), "✓": "OK"}.get(key, key)
         paint.text(label, rect.inflate(-L.pad, 0), u * (1.5 if len(label) == 1 else 1.0), INK, bold=True)
 
 

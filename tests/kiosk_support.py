@@ -1,6 +1,6 @@
 """For kiosk tests: a proxy that loses the hub's answers on purpose, a hub whose disk is full,
-halls of any size, and stepping a headless kiosk with posted touches. The hub itself is
-live_hub.LiveHub."""
+halls of any size, stepping a headless kiosk and saving what it shows. The hub itself is
+live_hub.LiveHub; the touches and the movable clock are hallcall.kiosk.driving's."""
 from __future__ import annotations
 
 import os
@@ -135,45 +135,21 @@ def _prefix(i: int) -> str:
     return letters[i] if i < len(letters) else letters[i // len(letters) - 1] + letters[i % len(letters)]
 
 
-class KioskClock:
-    """Real time plus a jump the caller chooses: past the touch guard, past a screen's timeout."""
-
-    def __init__(self):
-        self.offset = 0.0
-
-    def __call__(self) -> float:
-        return time.monotonic() + self.offset
-
-    def advance(self, seconds: float) -> None:
-        self.offset += seconds
-
-
 def step_until(app, predicate, timeout=8.0):
+    """Step a device's loop (a kiosk's or a board's) until `predicate()` holds."""
     deadline = time.monotonic() + timeout
     while not predicate():
-        assert time.monotonic() < deadline, \
-            f"kiosk stuck on {app.screen_name}: {getattr(app, 'message', None)}"
+        assert time.monotonic() < deadline, f"stuck: {_where(app)}"
         app.step()
         time.sleep(0.005)
     app.step()
 
 
-def touch(app, rect, twice=False):
-    """A press and release at the middle of `rect`, as a mouse (SDL's own events for a touch on
-    a touch screen are fingers, see finger())."""
-    import pygame
-    for _ in range(2 if twice else 1):
-        pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=rect.center, button=1))
-        pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=rect.center, button=1))
-
-
-def finger(app, rect):
-    """A finger on the touch screen: SDL gives its position as a fraction of the window."""
-    import pygame
-    x, y = rect.centerx / app.size[0], rect.centery / app.size[1]
-    for kind in (pygame.FINGERDOWN, pygame.FINGERUP):
-        pygame.event.post(pygame.event.Event(kind, touch_id=1, finger_id=0, x=x, y=y, dx=0.0, dy=0.0,
-                                             pressure=1.0))
+def _where(app) -> str:
+    state = getattr(app, "state", None)
+    if hasattr(state, "screen"):  # a kiosk
+        return f"kiosk on {state.screen}: {state.message}"
+    return type(app).__name__
 
 
 def shot(app, name, tmp_path=None):

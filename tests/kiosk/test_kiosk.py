@@ -9,7 +9,8 @@ import socket
 import pytest
 
 from helpers import small_hall_data
-from kiosk_support import LossyProxy, finger, hall_data, step_until, touch
+from kiosk_support import LossyProxy, hall_data, step_until
+from hallcall.kiosk.driving import finger, touch
 from hallcall.server.config import parse_config
 
 SIZES = [(1920, 1080), (1080, 1920), (800, 480)]
@@ -17,8 +18,8 @@ SIZES = [(1920, 1080), (1080, 1920), (800, 480)]
 
 def ready(app, service="company-name"):
     """The menu with the hall and the printer's state known, turned to `service`'s page."""
-    step_until(app, lambda: app.hall is not None and app.printer is not None)
-    app.show_service(service)
+    step_until(app, lambda: app.state.hall is not None and app.state.printer is not None)
+    app.state.show_service(service)
     app.step()
     return app.service_rect(service)
 
@@ -33,11 +34,11 @@ def test_one_touch_gives_one_printed_ticket(live_hub, make_kiosk, snap, size):
     app = make_kiosk(hub.url, size=size)
     rect = ready(app)
     snap(app, f"menu-{size[0]}x{size[1]}")
-    finger(app, rect)
-    step_until(app, lambda: app.screen_name == "result" and app.result["printed"] is not None)
+    finger(app.size, rect)
+    step_until(app, lambda: app.state.screen == "result" and app.state.result.printed is not None)
     snap(app, f"result-{size[0]}x{size[1]}")
-    number = app.result["issued"]["ticket"]["number"]
-    assert number == "A001" and app.result["printed"] is True
+    number = app.state.result.issued["ticket"]["number"]
+    assert number == "A001" and app.state.result.printed is True
     assert hub.service("company-name")["issued_today"] == 1
     printed = app.printing.printed
     assert printed.count(b"A001") == 1 and printed.rstrip().endswith(b"\x1dV\x00")  # then cut
@@ -47,19 +48,19 @@ def test_a_double_touch_or_a_bounce_still_makes_one_ticket(live_hub, make_kiosk,
     hub = live_hub()
     app = make_kiosk(hub.url)
     rect = ready(app)
-    touch(app, rect, twice=True)  # two presses before the kiosk looks
-    step_until(app, lambda: app.screen_name == "result" and app.result["printed"] is not None)
-    touch(app, app.layout.back)  # a bounce as the result appears: the result stays
+    touch(rect, twice=True)  # two presses before the kiosk looks
+    step_until(app, lambda: app.state.screen == "result" and app.state.result.printed is not None)
+    touch(app.layout.back)  # a bounce as the result appears: the result stays
     app.step()
-    assert app.screen_name == "result"
+    assert app.state.screen == "result"
     kiosk_clock.advance(1)
-    touch(app, rect)  # a deliberate touch later goes back to the menu …
+    touch(rect)  # a deliberate touch later goes back to the menu …
     app.step()
-    assert app.screen_name == "menu"
-    touch(app, rect)  # … and its bounce does not take a second number
+    assert app.state.screen == "menu"
+    touch(rect)  # … and its bounce does not take a second number
     for _ in range(5):
         app.step()
-    assert app.screen_name == "menu" and app.job is None
+    assert app.state.screen == "menu" and app.state.job is None
     assert hub.service("company-name")["issued_today"] == 1
     assert printed_numbers(app, "A001") == 1 and b"A002" not in app.printing.printed
 
@@ -69,11 +70,11 @@ def test_a_lost_answer_is_retried_with_the_same_key(live_hub, make_kiosk):
     proxy = LossyProxy(hub.port, lose=3)  # the hub issues; the kiosk hears nothing, three times
     try:
         app = make_kiosk(proxy.url)
-        touch(app, ready(app))
-        step_until(app, lambda: app.screen_name == "result" and app.result["printed"] is not None,
+        touch(ready(app))
+        step_until(app, lambda: app.state.screen == "result" and app.state.result.printed is not None,
                    timeout=15)
         assert proxy.lost == 3
-        assert app.result["issued"]["ticket"]["number"] == "A001"
+        assert app.state.result.issued["ticket"]["number"] == "A001"
         assert hub.service("company-name")["issued_today"] == 1
         assert printed_numbers(app, "A001") == 1
     finally:
@@ -86,7 +87,7 @@ def test_the_waiting_counts_follow_the_hall(live_hub, make_kiosk):
     ready(app)
     for _ in range(2):
         hub.hub.issue("company-name")  # tickets from another kiosk
-    waiting = lambda: next(s for s in app.hall["services"] if s["id"] == "company-name")["waiting"]  # noqa: E731
+    waiting = lambda: next(s for s in app.state.hall["services"] if s["id"] == "company-name")["waiting"]  # noqa: E731
     step_until(app, lambda: waiting() == 2, timeout=5)
 
 
@@ -94,20 +95,20 @@ def test_paper_out_asks_once_shows_the_number_and_tells_the_hub(live_hub, make_k
     hub = live_hub()
     app = make_kiosk(hub.url, printer="dummy:?paper=out")
     rect = ready(app)
-    assert not app.printer.can_print
+    assert not app.state.printer.can_print
     snap(app, "paper-out-menu")
     device = next(d for d in hub.hub.snapshot()["devices"] if d["id"] == "kiosk-1")
     assert device["status"]["printer"]["paper"] == "out"  # staff see it before anyone touches
-    touch(app, rect)
+    touch(rect)
     app.step()
-    assert app.screen_name == "confirm"  # printing is unavailable: one more touch to take a number
+    assert app.state.screen == "confirm"  # printing is unavailable: one more touch to take a number
     snap(app, "paper-out-confirm")
     kiosk_clock.advance(1)
-    touch(app, app.layout.confirm_yes)
-    step_until(app, lambda: app.screen_name == "result" and app.result["printed"] is not None)
+    touch(app.layout.confirm_yes)
+    step_until(app, lambda: app.state.screen == "result" and app.state.result.printed is not None)
     snap(app, "paper-out-result")
-    assert app.result["printed"] is False and app.result["problem"] == "paper_out"
-    assert app.result["issued"]["ticket"]["number"] == "A001"  # on screen to note down
+    assert app.state.result.printed is False and app.state.result.problem == "paper_out"
+    assert app.state.result.issued["ticket"]["number"] == "A001"  # on screen to note down
     assert app.printing.printed == b""
     assert hub.service("company-name")["issued_today"] == 1
 
@@ -115,17 +116,17 @@ def test_paper_out_asks_once_shows_the_number_and_tells_the_hub(live_hub, make_k
 def test_daily_limit_shows_the_hubs_reason(live_hub, make_kiosk, snap, kiosk_clock):
     hub = live_hub(hall=parse_config(hall_data(services=2, daily_limit=1)))
     app = make_kiosk(hub.url)
-    touch(app, ready(app, "s0"))
-    step_until(app, lambda: app.screen_name == "result")
+    touch(ready(app, "s0"))
+    step_until(app, lambda: app.state.screen == "result")
     kiosk_clock.advance(1)
-    touch(app, app.layout.back)
-    step_until(app, lambda: app.screen_name == "menu" and app.hall["services"][0]["issued_today"] == 1)
+    touch(app.layout.back)
+    step_until(app, lambda: app.state.screen == "menu" and app.state.hall["services"][0]["issued_today"] == 1)
     snap(app, "daily-limit-menu")  # shown as full, not hidden
     kiosk_clock.advance(1)
-    touch(app, app.service_rect("s0"))
-    step_until(app, lambda: app.screen_name == "message")
+    touch(app.service_rect("s0"))
+    step_until(app, lambda: app.state.screen == "message")
     snap(app, "daily-limit")
-    zh, en = app.message
+    zh, en = app.state.message
     assert zh.startswith("该业务今日号源已满") and "Service number 1 has issued its 1 tickets" in en
     assert hub.service("s0")["issued_today"] == 1
 
@@ -141,10 +142,10 @@ def test_a_closed_service_says_when_it_opens(live_hub, make_kiosk, snap):
     app = make_kiosk(hub.url, lang="en", size=(800, 480))
     rect = ready(app, "c")
     snap(app, "closed-menu-800x480")
-    touch(app, rect)  # the hub is asked all the same: the menu's copy may be old
-    step_until(app, lambda: app.screen_name == "message")
+    touch(rect)  # the hub is asked all the same: the menu's copy may be old
+    step_until(app, lambda: app.state.screen == "message")
     snap(app, "closed-service-800x480")
-    zh, en = app.message
+    zh, en = app.state.message
     assert "Gamma is not open now" in en and "Mon to Fri 08:30-12:00, 13:30-17:30" in en
     assert zh.startswith("该业务当前不在办理时间内") and "周一至周五 08:30-12:00, 13:30-17:30" in zh
     assert hub.service("c")["issued_today"] == 0
@@ -155,12 +156,13 @@ def test_hub_down_is_explained_and_nothing_is_issued(live_hub, make_kiosk, snap)
     app = make_kiosk(hub.url, retry_s=1.0, size=(1080, 1920))
     rect = ready(app)
     hub.stop()
-    touch(app, rect)
-    step_until(app, lambda: app.offline and app.screen_name == "issuing")
+    touch(rect)
+    step_until(app, lambda: app.state.offline and app.state.screen == "issuing")
     snap(app, "hub-down-retrying")
-    step_until(app, lambda: app.screen_name == "message")
+    step_until(app, lambda: app.state.screen == "message")
     snap(app, "hub-down")
-    assert "无法连接取号系统" in app.message[0] and "No ticket was taken" in app.message[1]
+    zh, en = app.state.message
+    assert "无法连接取号系统" in zh and "No ticket was taken" in en
     assert app.printing.printed == b""
 
 
@@ -169,13 +171,13 @@ def test_the_kiosk_recovers_when_the_hub_comes_back(live_hub, make_kiosk, snap, 
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     app = make_kiosk(f"http://127.0.0.1:{port}")
-    step_until(app, lambda: app.offline)
+    step_until(app, lambda: app.state.offline)
     snap(app, "offline")
-    assert app.hall is None and app.screen_name == "menu"
+    assert app.state.hall is None and app.state.screen == "menu"
     hub = live_hub(port=port)  # the hub is back, at the same address
-    step_until(app, lambda: app.hall is not None and not app.offline, timeout=10)
-    touch(app, ready(app))
-    step_until(app, lambda: app.screen_name == "result")
+    step_until(app, lambda: app.state.hall is not None and not app.state.offline, timeout=10)
+    touch(ready(app))
+    step_until(app, lambda: app.state.screen == "result")
     assert hub.service("company-name")["issued_today"] == 1
 
 
@@ -185,24 +187,24 @@ def test_115_services_page_clearly_and_the_menu_resets_when_idle(live_hub, make_
     ready(app, "s0")
     seen = []
     for i, tab in enumerate(app.layout.nav):
-        touch(app, tab)
+        touch(tab)
         app.step()
-        assert app.department == i and app.page == 0
+        assert app.state.department == i and app.state.page == 0
         while True:
-            seen += [s["id"] for s in app.page_services()]
-            if app.page == app.pages() - 1:
+            seen += [s["id"] for s in app.state.page_services()]
+            if app.state.page == app.state.pages() - 1:
                 break
-            touch(app, app.layout.next)
+            touch(app.layout.next)
             app.step()
         if i == 0:
             snap(app, "115-services-last-page-800x480")
     assert sorted(seen) == sorted(f"s{i}" for i in range(115))  # each once, none lost
-    touch(app, app.layout.lang)
+    touch(app.layout.lang)
     app.step()
-    assert app.lang == "en"
+    assert app.state.lang == "en"
     kiosk_clock.advance(120)  # nobody touched it for two minutes: ready for the next citizen
     app.step()
-    assert (app.lang, app.department, app.page) == ("zh", 0, 0)
+    assert (app.state.lang, app.state.department, app.state.page) == ("zh", 0, 0)
 
 
 def test_an_error_shows_an_apology_and_the_kiosk_goes_on(live_hub, make_kiosk, snap, kiosk_clock,
@@ -211,21 +213,21 @@ def test_an_error_shows_an_apology_and_the_kiosk_goes_on(live_hub, make_kiosk, s
     hub = live_hub()
     app = make_kiosk(hub.url)
     rect = ready(app)
-    monkeypatch.setitem(screens.SCREENS, "menu", lambda app, paint: 1 / 0)  # a bug in the menu
+    monkeypatch.setitem(screens.SCREENS, "menu", lambda *_: 1 / 0)  # a bug in the menu
     with caplog.at_level(logging.ERROR, logger="hallcall.kiosk.app"):
-        touch(app, app.layout.lang)  # the menu must be drawn again
+        touch(app.layout.lang)  # the menu must be drawn again
         app.step()
         app.step()
-    assert app.screen_name == "message" and "抱歉" in app.message[0]
+    assert app.state.screen == "message" and "抱歉" in app.state.message[0]
     assert "ZeroDivisionError" in caplog.text  # logged for the staff, never shown
     snap(app, "apology")
     monkeypatch.undo()
     kiosk_clock.advance(1)
-    touch(app, app.layout.back)
+    touch(app.layout.back)
     app.step()
     kiosk_clock.advance(1)
-    touch(app, rect)
-    step_until(app, lambda: app.screen_name == "result")
+    touch(rect)
+    step_until(app, lambda: app.state.screen == "result")
 
 
 def test_staff_leave_only_with_the_pin(live_hub, make_kiosk, snap, kiosk_clock):
@@ -233,27 +235,27 @@ def test_staff_leave_only_with_the_pin(live_hub, make_kiosk, snap, kiosk_clock):
     hub = live_hub()
     app = make_kiosk(hub.url)
     ready(app)
-    step_until(app, lambda: app.exit_pin is not None)
+    step_until(app, lambda: app.state.exit_pin is not None)
     corner = app.layout.staff_corner.center
     pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=corner, button=1))
     app.step()
     kiosk_clock.advance(2)
     app.step()
-    assert app.screen_name == "menu"  # not held long enough yet
+    assert app.state.screen == "menu"  # not held long enough yet
     kiosk_clock.advance(1.5)
     app.step()
-    assert app.screen_name == "pin"
+    assert app.state.screen == "pin"
     kiosk_clock.advance(1)
     keys = dict(app.layout.keypad)
     for digit in "1111✓":
-        touch(app, keys[digit])
+        touch(keys[digit])
     app.step()
-    assert app.running and app.pin_wrong
+    assert app.running and app.state.pin_wrong
     for digit in "2468":
-        touch(app, keys[digit])
+        touch(keys[digit])
     app.step()
     snap(app, "staff-pin")
-    touch(app, keys["✓"])
+    touch(keys["✓"])
     app.step()
     assert not app.running
 
@@ -270,26 +272,26 @@ def test_paper_running_out_mid_ticket_shows_the_number_and_warns_the_next_citize
     hub = live_hub()
     app = make_kiosk(hub.url, printer=printer, size=size)
     rect = ready(app)
-    assert app.printer.can_print  # the roll's end cannot be seen before printing
-    touch(app, rect)
-    step_until(app, lambda: app.screen_name == "result" and app.result["printed"] is not None)
+    assert app.state.printer.can_print  # the roll's end cannot be seen before printing
+    touch(rect)
+    step_until(app, lambda: app.state.screen == "result" and app.state.result.printed is not None)
     snap(app, f"paper-ran-out-mid-ticket-{size[0]}x{size[1]}")
-    assert app.result["printed"] is False and app.result["problem"] == "incomplete"
-    assert app.result["issued"]["ticket"]["number"] == "A001"  # on screen to note down
+    assert app.state.result.printed is False and app.state.result.problem == "incomplete"
+    assert app.state.result.issued["ticket"]["number"] == "A001"  # on screen to note down
     assert len(app.printing.printed) == 300  # the part that reached the paper, printed once
     assert kiosk_printer_status(hub)["paper"] == "out"
     kiosk_clock.advance(1)
-    touch(app, app.layout.back)
+    touch(app.layout.back)
     app.step()
-    assert app.screen_name == "menu" and not app.printer_ok()  # the menu says printing is off
+    assert app.state.screen == "menu" and not app.state.printer_ok()  # the menu says printing is off
     kiosk_clock.advance(1)
-    touch(app, rect)
+    touch(rect)
     app.step()
-    assert app.screen_name == "confirm"  # the next citizen is told before a number is taken
+    assert app.state.screen == "confirm"  # the next citizen is told before a number is taken
     kiosk_clock.advance(1)
-    touch(app, app.layout.confirm_yes)
-    step_until(app, lambda: app.screen_name == "result" and app.result["printed"] is not None)
-    assert app.result["problem"] == "paper_out" and app.result["issued"]["ticket"]["number"] == "A002"
+    touch(app.layout.confirm_yes)
+    step_until(app, lambda: app.state.screen == "result" and app.state.result.printed is not None)
+    assert app.state.result.problem == "paper_out" and app.state.result.issued["ticket"]["number"] == "A002"
     assert len(app.printing.printed) == 300  # neither ticket was sent to the printer again
     assert hub.service("company-name")["issued_today"] == 2  # one number per touch, no more
 
@@ -302,25 +304,25 @@ def test_a_hub_that_cannot_save_is_explained_and_the_same_touch_keeps_its_key(
     disk = StorageFull(hub, saved=saved)
     app = make_kiosk(hub.url, lang="en")  # the default 20 s of retries would outlast step_until
     rect = ready(app)
-    touch(app, rect)
-    step_until(app, lambda: app.screen_name == "message")
+    touch(rect)
+    step_until(app, lambda: app.state.screen == "message")
     snap(app, f"storage-unavailable-{'saved' if saved else 'nothing'}")
-    assert app.message == ("暂时无法取号，请稍候再试或联系工作人员。",
+    assert app.state.message == ("暂时无法取号，请稍候再试或联系工作人员。",
                            "Tickets cannot be issued just now; please wait a moment or ask staff.")
     assert len(disk.keys) == 1  # told at once: not retried while the disk stays full
-    assert not app.offline  # the hub answered: it is not "reconnecting"
+    assert not app.state.offline  # the hub answered: it is not "reconnecting"
     assert app.printing.printed == b""
     kiosk_clock.advance(1)
-    touch(app, app.layout.back)
+    touch(app.layout.back)
     app.step()
-    assert app.screen_name == "menu" and app.storage_down()  # the next citizen reads it first
+    assert app.state.screen == "menu" and app.state.storage_down()  # the next citizen reads it first
     snap(app, "storage-unavailable-menu")
     disk.full = False  # staff freed some space
     kiosk_clock.advance(1)
-    touch(app, rect)
-    step_until(app, lambda: app.screen_name == "result" and app.result["printed"] is not None)
+    touch(rect)
+    step_until(app, lambda: app.state.screen == "result" and app.state.result.printed is not None)
     assert disk.keys[1] == disk.keys[0]  # the same touch again: the same key
-    assert app.result["issued"]["ticket"]["number"] == "A001" and not app.storage_down()
+    assert app.state.result.issued["ticket"]["number"] == "A001" and not app.state.storage_down()
     assert hub.service("company-name")["issued_today"] == 1
     assert printed_numbers(app, "A001") == 1
 
@@ -345,17 +347,17 @@ def test_the_hubs_own_storage_error_reaches_the_citizen_as_words(live_hub, make_
     monkeypatch.setattr(hub.hub, "issue", disk_full)
     app = make_kiosk(hub.url)
     rect = ready(app)
-    touch(app, rect)
-    step_until(app, lambda: app.screen_name == "message")
-    assert app.message[0] == "暂时无法取号，请稍候再试或联系工作人员。" and len(keys) == 1
+    touch(rect)
+    step_until(app, lambda: app.state.screen == "message")
+    assert app.state.message[0] == "暂时无法取号，请稍候再试或联系工作人员。" and len(keys) == 1
     monkeypatch.setattr(hub.hub, "issue", lambda *a, **kw: (keys.append(key_of(a, kw)), real_issue(*a, **kw))[1])
     kiosk_clock.advance(1)
-    touch(app, app.layout.back)
+    touch(app.layout.back)
     app.step()
     kiosk_clock.advance(1)
-    touch(app, rect)
-    step_until(app, lambda: app.screen_name == "result")
-    assert keys[0] and keys[1] == keys[0] and app.result["issued"]["ticket"]["number"] == "A001"
+    touch(rect)
+    step_until(app, lambda: app.state.screen == "result")
+    assert keys[0] and keys[1] == keys[0] and app.state.result.issued["ticket"]["number"] == "A001"
 
 
 def test_the_printer_is_asked_again_soon_after_a_job_not_only_every_15_s():
