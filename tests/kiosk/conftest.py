@@ -1,4 +1,5 @@
-"""Fixtures for the kiosk tests: real hubs on loopback, kiosks on a clock the test can move."""
+"""Fixtures for the kiosk tests: kiosks on a clock the test can move (their real hubs on loopback
+are the shared `live_hub`)."""
 from __future__ import annotations
 
 from functools import partial
@@ -7,20 +8,6 @@ import pytest
 
 from kiosk_support import shot
 from hallcall.kiosk.driving import MovableClock
-from live_hub import LiveHub
-
-
-@pytest.fixture
-def live_hub(tmp_path):
-    hubs = []
-
-    def start(hall=None, name="hall.db", port=0, clock=None):
-        hubs.append(LiveHub(f"sqlite:///{tmp_path}/{name}", hall, port, clock))
-        return hubs[-1]
-
-    yield start
-    for h in hubs:
-        h.stop()
 
 
 @pytest.fixture
