@@ -12,6 +12,7 @@ from helpers import small_hall_data
 from kiosk_support import LossyProxy, hall_data, step_until
 from hallcall.kiosk.driving import finger, touch
 from hallcall.server.config import parse_config
+from hallcall.server.web.serialize import hall_json
 
 SIZES = [(1920, 1080), (1080, 1920), (800, 480)]
 
@@ -97,7 +98,7 @@ def test_paper_out_asks_once_shows_the_number_and_tells_the_hub(live_hub, make_k
     rect = ready(app)
     assert not app.state.printer.can_print
     snap(app, "paper-out-menu")
-    device = next(d for d in hub.hub.snapshot()["devices"] if d["id"] == "kiosk-1")
+    device = next(d for d in hall_json(hub.hub.snapshot())["devices"] if d["id"] == "kiosk-1")
     assert device["status"]["printer"]["paper"] == "out"  # staff see it before anyone touches
     touch(rect)
     app.step()
@@ -261,7 +262,7 @@ def test_staff_leave_only_with_the_pin(live_hub, make_kiosk, snap, kiosk_clock):
 
 
 def kiosk_printer_status(hub) -> dict:
-    return next(d for d in hub.hub.snapshot()["devices"] if d["id"] == "kiosk-1")["status"]["printer"]
+    return next(d for d in hall_json(hub.hub.snapshot())["devices"] if d["id"] == "kiosk-1")["status"]["printer"]
 
 
 @pytest.mark.parametrize("printer,size", [("dummy:?out_after=300", (1920, 1080)),
