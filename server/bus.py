@@ -13,8 +13,8 @@ from .store import StoredEvent
 
 
 class EventBus:
-    # About 1 KB an event with its encoded frame: 1024 cover several minutes of a busy hall,
-    # more than a display's reconnect takes, without spending the hub's memory budget.
+    # About 1 KB an event (its JSON; frames are made per batch as it is sent): 1024 cover several
+    # minutes of a busy hall, more than a display's reconnect takes, within the memory budget.
     def __init__(self, capacity: int = 1024):
         self._cond = threading.Condition()
         self._events: deque[StoredEvent] = deque(maxlen=capacity)

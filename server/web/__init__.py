@@ -34,10 +34,10 @@ def create_app(hub: Hub, settings: dict | None = None) -> Flask:
     app.json.sort_keys = False
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.config.update(settings)
-    # HALL: what the routes read the hall config from until they read hub.config.
-    app.config.update(HALL=hub.config, HUB=hub, RATE_LIMITER=RateLimiter(),
+    # The hall config is the hub's (hub.config), never copied here: the hub may replace it.
+    app.config.update(HUB=hub, RATE_LIMITER=RateLimiter(),
                       LOGIN_THROTTLE=LoginThrottle(settings.get("MONOTONIC_CLOCK", time.monotonic)))
-    clerk_session.init_app(app, hub, settings)
+    clerk_session.init_app(app, settings)
 
     from . import api, apidoc, console, pages, stream
     app.register_blueprint(api.bp)

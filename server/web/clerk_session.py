@@ -13,6 +13,7 @@ import secrets
 from datetime import timedelta
 
 from flask import Flask, current_app, g, session
+from flask.sessions import SecureCookieSessionInterface
 
 from ..config.model import Clerk
 from ..hub import Hub
@@ -23,8 +24,24 @@ CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 
 
-def init_app(app: Flask, hub: Hub, settings: dict) -> None:
-    app.secret_key = hub.session_secret()
+def signing_key(app: Flask) -> str:
+    """The key of the console's cookies, fetched from the store on first use: building the app
+    does no I/O. Two first requests at once both read the same stored key."""
+    if not app.secret_key:
+        app.secret_key = app.config["HUB"].session_secret()
+    return app.secret_key
+
+
+class HubKeyedSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, signed with `signing_key`."""
+
+    def get_signing_serializer(self, app: Flask):
+        signing_key(app)
+        return super().get_signing_serializer(app)
+
+
+def init_app(app: Flask, settings: dict) -> None:
+    app.session_interface = HubKeyedSessions()
     defaults = {
         "SESSION_COOKIE_NAME": COOKIE_NAME,
         "SESSION_COOKIE_HTTPONLY": True,
@@ -59,7 +76,7 @@ def csrf_ok(sent: str | None) -> bool:
 
 def _fingerprint(clerk: Clerk) -> str:
     # Keyed, so the cookie (readable by its holder) tells nothing about the hash itself.
-    key = current_app.secret_key.encode()
+    key = signing_key(current_app).encode()
     return hmac.new(key, clerk.password_hash.encode(), hashlib.sha256).hexdigest()[:32]
 
 

@@ -375,3 +375,18 @@ def test_a_device_reads_its_own_settings(client):
         ("3", 17, 22), ("4", 23, 25)]
     assert_error(client.get("/api/devices/self"), 401, "unauthorized")
     assert "2468" not in json.dumps(hall_state(client))
+
+
+def test_building_the_app_reads_and_writes_nothing(make_hub):
+    """create_app only wires routes over a built hub: no store access until a request comes."""
+    from hallcall.server.web import create_app
+
+    hub = make_hub()
+    touched = []
+    real_read, real_write = hub.store.read, hub.store.write
+    hub.store.read = lambda *a, **kw: touched.append("read") or real_read(*a, **kw)
+    hub.store.write = lambda *a, **kw: touched.append("write") or real_write(*a, **kw)
+    app = create_app(hub)
+    assert touched == []
+    assert app.test_client().get("/api/hall").status_code == 200
+    assert touched  # the same hub, reached by the first request

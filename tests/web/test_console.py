@@ -347,17 +347,17 @@ def test_the_session_survives_a_hub_restart_on_the_same_database(make_app, tmp_p
     first.config["HUB"].stop()
 
     second = make_app()  # a restart, or a second hub process on the same file
-    assert second.secret_key == first.secret_key and len(second.secret_key) == 64
     c2 = second.test_client()
     c2.set_cookie(COOKIE, cookie)
     assert c2.get("/api/windows/3").status_code == 200
+    assert second.secret_key == first.secret_key and len(second.secret_key) == 64
     assert c2.post("/api/windows/3/pause", headers={"X-CSRF-Token": csrf}).status_code == 200
 
     elsewhere = make_app(DATABASE=f"sqlite:///{tmp_path}/other.db")  # another hall's hub
-    assert elsewhere.secret_key != first.secret_key
     c3 = elsewhere.test_client()
     c3.set_cookie(COOKIE, cookie)
     assert_error(c3.get("/api/windows/3"), 401, "unauthorized")
+    assert elsewhere.secret_key != first.secret_key
 
 
 def test_a_clerk_of_several_windows_chooses_one(make_app):
