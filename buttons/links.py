@@ -1,17 +1,17 @@
 """How the keys reach the hub: over HTTP from a Pi by the windows, or by direct calls when the
 keys are wired to the hub's own Pi. Both give the agent the same two things: `act` (one window
-action, tried once) and a feed of ("hall", snapshot) / ("event", dict) messages with `online`."""
+action, tried once) and a feed of ("hall", snapshot) / ("event", dict) messages with `online`
+(hallclient.feed's, over HTTP or over the hub itself). The keys show no waiting counts, so their
+feed takes no snapshots after the first: the events say all an LED shows."""
 from __future__ import annotations
 
 import json
-import logging
 import queue
 import threading
+from collections.abc import Iterator
 
 from hallcall.hallclient import HubClient, HubError
-from hallcall.hallclient.feed import HubFeed
-
-log = logging.getLogger(__name__)
+from hallcall.hallclient.feed import Feed, HubFeed
 
 ACT_TIMEOUT_S = 3.0  # a press that gets no answer in this time is reported as failed
 
@@ -41,7 +41,7 @@ class HttpLink:
             self.client.close()
 
     def feed(self, inbox: queue.Queue) -> HubFeed:
-        return HubFeed(self.url, inbox, name="buttons")
+        return HubFeed(self.url, inbox, name="buttons", refresh=False)
 
     def close(self) -> None:
         self.client.close()
@@ -65,50 +65,42 @@ class LocalLink:
             raise ActionFailed(exc.code, exc.message) from None
         return act_json(result)  # what the API would answer
 
-    def feed(self, inbox: queue.Queue) -> "LocalFeed":
-        return LocalFeed(self.hub, inbox)
+    def feed(self, inbox: queue.Queue) -> Feed:
+        return Feed(HubSource(self.hub), inbox, name="buttons", refresh=False)
 
     def close(self) -> None:
         pass
 
 
-class LocalFeed:
-    """The hub's own event bus, delivered like HubFeed delivers the stream."""
+class HubSource:
+    """The hub in this process as a feed's source (hallclient.feed): its snapshot, and its
+    event bus, or its store for what the bus no longer holds."""
 
-    online = True  # the hub is this process
+    connected = True  # the hub is this process
 
-    def __init__(self, hub, inbox: queue.Queue):
-        self.hub, self.inbox = hub, inbox
-        self.stop = threading.Event()
-        self._thread = threading.Thread(target=self._follow, name="buttons-events", daemon=True)
+    def __init__(self, hub):
+        self.hub = hub
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def _follow(self) -> None:
+    def snapshot(self) -> dict:
         from hallcall.server.web.serialize import hall_json
 
-        bus = self.hub.bus
-        snapshot = hall_json(self.hub.snapshot())  # as GET /api/hall gives it
-        seq = snapshot["last_event"]
-        self.inbox.put(("hall", snapshot))
-        while not self.stop.is_set():
-            try:
-                if bus.covers(seq):
-                    events = bus.wait_after(seq, 1.0)
-                    if events is None:  # the hub is shutting down
-                        return
-                else:
-                    events = self.hub.events_after(seq)
-            except Exception:
-                log.exception("buttons: reading the hub's events")
-                self.stop.wait(1.0)
-                continue
-            for e in events:
-                seq = e.seq
-                self.inbox.put(("event", json.loads(e.data)))
+        return hall_json(self.hub.snapshot())  # as GET /api/hall gives it
 
-    def close(self) -> None:
-        self.stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=2)
+    def events_after(self, seq: int, stop: threading.Event) -> Iterator[dict]:
+        bus = self.hub.bus
+        while not stop.is_set():
+            if bus.covers(seq):
+                stored = bus.wait_after(seq, 1.0)
+                if stored is None:  # the hub is shutting down
+                    return
+            else:
+                stored = self.hub.events_after(seq)
+            for e in stored:
+                seq = e.seq
+                yield json.loads(e.data)
+
+    def interrupt(self) -> None:
+        pass  # the bus's wait ends within a second, and `stop` is seen then
+
+    def release(self) -> None:
+        pass

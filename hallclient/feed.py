@@ -1,18 +1,47 @@
 """A device's live copy of the hall, kept in background threads so a screen or a key never waits
-on the network: a snapshot, then the event stream (resumed with Last-Event-ID after any drop, so
-no call is skipped or repeated), and fresh snapshots for what the events do not carry. Everything
-reaches the device's loop through one queue as ("hall", snapshot) or ("event", dict)."""
+on the hub: a snapshot, then every event after it (resumed after the last one received whenever
+the link drops, so no call is skipped or repeated), and fresh snapshots for what the events do
+not carry. Everything reaches the device's loop through one queue as ("hall", snapshot) or
+("event", dict).
+
+The protocol is written once, in `Feed`; where the hall comes from is its source: the hub over
+HTTP (`HttpSource`, for every device on the LAN) or the hub in the same process
+(hallcall.buttons.links.HubSource, for keys wired to the hub's own Pi)."""
 from __future__ import annotations
 
 import logging
 import queue
 import threading
+from collections.abc import Iterator
+from typing import Protocol
 
 from hallcall.hallclient import EventStream, HubClient
 
 log = logging.getLogger(__name__)
 
 REFRESH_S = 0.5  # snapshots (waiting counts) at most this often
+
+
+class FeedSource(Protocol):
+    """Where a feed reads the hall from."""
+
+    @property
+    def connected(self) -> bool:
+        """Whether events reach the feed now."""
+
+    def snapshot(self) -> dict:
+        """The hall as GET /api/hall gives it (its `last_event` is where its events start);
+        raises while the hub cannot be reached. Called from the feed's two threads."""
+
+    def events_after(self, seq: int, stop: threading.Event) -> Iterator[dict]:
+        """Every event after `seq`, as /api/events sends them, until `stop` is set (or the hub
+        ends). May raise: the feed then asks again after the last event it received."""
+
+    def interrupt(self) -> None:
+        """Wake a reader blocked in `events_after`, once `stop` is set."""
+
+    def release(self) -> None:
+        """Let go of what the calling thread holds (its connection to the hub)."""
 
 
 class StoppableStream(EventStream):
@@ -30,69 +59,109 @@ class StoppableStream(EventStream):
         super().connect()
 
 
-class HubFeed:
-    def __init__(self, url: str, inbox: queue.Queue, retry_s: float = 1.0, timeout: float = 20.0,
-                 name: str = "display", refresh_s: float | None = None):
-        self.url, self.inbox, self.retry_s, self.timeout = url, inbox, retry_s, timeout
-        # A fresh snapshot at least this often, events or not (None: only after events): what
-        # changes with the clock alone, such as a service opening at 08:30, sends no event.
-        self.refresh_s = refresh_s
-        self.stop = threading.Event()
-        self.dirty = threading.Event()  # an event came: the counts may have changed
-        self.stream: EventStream | None = None
-        self.snapshot_ok = False
-        self._threads = [threading.Thread(target=self._follow, name=f"{name}-events", daemon=True),
-                         threading.Thread(target=self._refresh, name=f"{name}-snapshots",
-                                          daemon=True)]
+class HttpSource:
+    """The hub over its HTTP API: GET /api/hall, and /api/events resumed with Last-Event-ID.
+    The stream's read times out when the hub's 15 s heartbeat stops (a dead link), and it
+    reconnects."""
 
-    def start(self) -> None:
-        for t in self._threads:
-            t.start()
+    def __init__(self, url: str, timeout: float = 20.0, retry_s: float = 1.0):
+        self.url, self.timeout, self.retry_s = url, timeout, retry_s
+        self.stream: StoppableStream | None = None
+        self._client = HubClient(url, timeout=5)  # a connection per thread
 
     @property
-    def online(self) -> bool:
-        """Whether the stream is connected now (a dead link is noticed by the hub's 15 s heartbeat
-        missing: the read times out and the stream reconnects)."""
-        return self.snapshot_ok and self.stream is not None and self.stream.connected
+    def connected(self) -> bool:
+        return self.stream is not None and self.stream.connected
 
-    def _follow(self) -> None:
-        client = HubClient(self.url, timeout=5)
+    def snapshot(self) -> dict:
         try:
-            while not self.stop.is_set():
-                try:
-                    snap = client.hall()
-                    break
-                except Exception as exc:
-                    log.info("hub unreachable: %s", exc)
-                    self.stop.wait(self.retry_s)
-            else:
-                return
-        finally:
-            client.close()
-        self.snapshot_ok = True
-        self.inbox.put(("hall", snap))
-        self.stream = StoppableStream(self.url, after=snap["last_event"], timeout=self.timeout,
-                              reconnect=True, retry_s=self.retry_s, stop=self.stop)
+            return self._client.hall()
+        except Exception:
+            self._client.close()  # the next try opens a fresh connection
+            raise
+
+    def events_after(self, seq: int, stop: threading.Event) -> Iterator[dict]:
+        self.stream = StoppableStream(self.url, after=seq, timeout=self.timeout, reconnect=True,
+                                      retry_s=self.retry_s, stop=stop)
         try:
-            while not self.stop.is_set():
-                try:
-                    for event in self.stream.events():
-                        if self.stop.is_set():
-                            return
-                        self.inbox.put(("event", event.data))
-                        self.dirty.set()
-                except Exception:
-                    if self.stop.is_set():
-                        return
-                    # The stream keeps its position: the next connection resumes after it.
-                    log.exception("event stream")
-                    self.stream.close()
-                    self.stop.wait(self.retry_s)
+            for event in self.stream.events():
+                yield event.data
         finally:
             self.stream.close()
 
+    def interrupt(self) -> None:
+        if self.stream is not None:
+            self.stream.reconnect = False
+            self.stream.close()
+
+    def release(self) -> None:
+        self._client.close()
+
+
+class Feed:
+    """The hall from `source` into `inbox`. `refresh`: also a fresh snapshot after events (at most
+    every REFRESH_S), for the counts a screen shows; `refresh_s`: and at least this often, events
+    or not (what changes with the clock alone, such as a service opening at 08:30, sends no
+    event). `retry_s`: the wait before asking an unreachable hub again."""
+
+    def __init__(self, source: FeedSource, inbox: queue.Queue, *, name: str, retry_s: float = 1.0,
+                 refresh: bool = True, refresh_s: float | None = None):
+        self.source, self.inbox, self.name = source, inbox, name
+        self.retry_s, self.refresh_s = retry_s, refresh_s
+        self.stop = threading.Event()
+        self.dirty = threading.Event()  # an event came: the counts may have changed
+        self.snapshot_ok = False
+        self._follower = threading.Thread(target=self._follow, name=f"{name}-events", daemon=True)
+        # Started once the first snapshot is in, so no refresh ever comes before it.
+        self._refresher = (threading.Thread(target=self._refresh, name=f"{name}-snapshots",
+                                            daemon=True) if refresh else None)
+
+    def start(self) -> None:
+        self._follower.start()
+
+    @property
+    def online(self) -> bool:
+        """Whether the hall is known and its events reach this device now."""
+        return self.snapshot_ok and self.source.connected
+
+    def _first_snapshot(self) -> dict | None:
+        try:
+            while not self.stop.is_set():
+                try:
+                    return self.source.snapshot()
+                except Exception as exc:
+                    log.info("%s: hub unreachable: %s", self.name, exc)
+                    self.stop.wait(self.retry_s)
+            return None
+        finally:
+            self.source.release()  # later snapshots are the refresher's
+
+    def _follow(self) -> None:
+        snap = self._first_snapshot()
+        if snap is None:
+            return
+        seq = snap["last_event"]
+        self.snapshot_ok = True
+        self.inbox.put(("hall", snap))
+        if self._refresher is not None:
+            self._refresher.start()
+        while not self.stop.is_set():
+            try:
+                for event in self.source.events_after(seq, self.stop):
+                    if self.stop.is_set():
+                        return
+                    seq = event.get("seq", seq)
+                    self.inbox.put(("event", event))
+                    self.dirty.set()
+                return  # the hub in this process is shutting down
+            except Exception:
+                if self.stop.is_set():
+                    return
+                # Resumed after the last event received: nothing skipped, nothing twice.
+                log.exception("%s: event stream", self.name)
+                self.stop.wait(self.retry_s)
+
     def _refresh(self) -> None:
-        client = HubClient(self.url, timeout=5)
         try:
             while not self.stop.is_set():
                 self.dirty.wait(self.refresh_s)
@@ -100,22 +169,28 @@ class HubFeed:
                     return
                 self.dirty.clear()
                 try:
-                    self.inbox.put(("hall", client.hall()))
+                    self.inbox.put(("hall", self.source.snapshot()))
                 except Exception as exc:
-                    log.info("snapshot: %s", exc)
+                    log.info("%s: snapshot: %s", self.name, exc)
                     self.dirty.set()  # try again once the hub answers
-                    client.close()
                     self.stop.wait(self.retry_s)
                 self.stop.wait(REFRESH_S)
         finally:
-            client.close()
+            self.source.release()
 
     def close(self) -> None:
         self.stop.set()
         self.dirty.set()
-        if self.stream is not None:
-            self.stream.reconnect = False
-            self.stream.close()
-        for t in self._threads:
-            if t.is_alive():
+        self.source.interrupt()
+        for t in (self._follower, self._refresher):
+            if t is not None and t.is_alive():
                 t.join(timeout=3)
+
+
+class HubFeed(Feed):
+    """The hall from the hub at `url`, over HTTP."""
+
+    def __init__(self, url: str, inbox: queue.Queue, retry_s: float = 1.0, timeout: float = 20.0,
+                 name: str = "display", refresh: bool = True, refresh_s: float | None = None):
+        super().__init__(HttpSource(url, timeout=timeout, retry_s=retry_s), inbox, name=name,
+                         retry_s=retry_s, refresh=refresh, refresh_s=refresh_s)
