@@ -35,11 +35,11 @@ def main() -> None:
     size = tuple(int(v) for v in args.size.split("x"))
     import pygame
 
-    from hallcall.display.board import DisplayApp
+    from hallcall.display.bootstrap import build_board
 
     with tempfile.TemporaryDirectory() as tmp:
         hub, url = start_hub(f"{tmp}/hall.db")
-        app = DisplayApp(url, size, windowed=True)
+        app = build_board(url, size, windowed=True)
         try:
             step_until(app, lambda: app.hall is not None and not app.offline, timeout=30)
             admin = HubClient(url, "demo-admin")

@@ -14,18 +14,23 @@ import queue
 import signal
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import pygame
 
-from hallcall.hallclient.feed import HubFeed
+from hallcall.hallclient.feed import Feed
 from hallcall.hallclient.i18n import gettext_for
 
 from . import render
 from .layout import compute
 from .state import BoardState
+
+if TYPE_CHECKING:
+    from .announcer import Announcer
 
 log = logging.getLogger(__name__)
 
@@ -33,37 +38,26 @@ FLASH_PERIOD_S = 0.5  # the flashing call changes colour this often
 PAGE_S = 8.0  # panels with more items than rows turn a page this often
 
 
-def make_announcer(snapshot: dict, speak_to: str | None):
-    """The announcer with the hall's settings (languages, templates, voices, repeat)."""
-    from .announcer import Announcer
-    settings = snapshot.get("announcer") or {}
-    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "hallcall" / "speech"
-    return Announcer(cache, languages=settings.get("languages") or ("zh", "en"),
-                     templates=settings.get("templates"), voices=settings.get("voices"),
-                     repeat=settings.get("repeat") or 1, speak_to=Path(speak_to) if speak_to else None)
-
-
 class DisplayApp:
-    def __init__(self, hub_url: str, size=(1920, 1080), window: str | None = None,
-                 windowed: bool = False, announce: bool = False, speak_to: str | None = None,
-                 clock=time.monotonic, now=None, retry_s: float = 1.0, timeout: float = 20.0,
-                 shots_to: str | None = None):
+    def __init__(self, feed: Feed, size=(1920, 1080), window: str | None = None,
+                 windowed: bool = False, make_announcer: Callable[[dict], Announcer] | None = None,
+                 clock=time.monotonic, now=None, shots_to: str | None = None):
+        """`feed` (not started) puts the hall into its inbox; `make_announcer`, when given, makes
+        the announcer from the first snapshot (display/bootstrap.py wires both)."""
         pygame.init()
         flags = 0 if windowed else pygame.FULLSCREEN
         self.screen = pygame.display.set_mode(size, flags)
         pygame.display.set_caption("hallcall display")
         pygame.mouse.set_visible(windowed)
         self.size = size
-        self.hub_url = hub_url
         self.window = window
-        self.announce, self.speak_to = announce or bool(speak_to), speak_to
-        self.announcer = None  # made with the first snapshot, which carries its settings
+        self.make_announcer = make_announcer
+        self.announcer: Announcer | None = None  # made with the first snapshot: its settings
         self.clock = clock
         self._now = now
         self.layout = compute(size, window_mode=window is not None)
         self.state = BoardState(only_window=window)
-        self.inbox: queue.Queue = queue.Queue()
-        self.feed = HubFeed(hub_url, self.inbox, retry_s=retry_s, timeout=timeout)
+        self.feed, self.inbox = feed, feed.inbox
         self.feed.start()
         self.offline = False
         self.running = True
@@ -118,8 +112,8 @@ class DisplayApp:
                 break
             if kind == "hall":
                 self.state.apply_snapshot(value)
-                if self.announce and self.announcer is None:
-                    self.announcer = make_announcer(value, self.speak_to)
+                if self.make_announcer is not None and self.announcer is None:
+                    self.announcer = self.make_announcer(value)
             elif kind == "event":
                 new = self.state.apply_event(value, now)
                 # Only news is spoken: a call from the snapshot or a replayed event is history.

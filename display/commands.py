@@ -23,9 +23,9 @@ def display(args) -> int:
     except ValueError:
         raise CommandError(f"--size must look like 1920x1080, not {args.size!r}",
                            EXIT_CONFIG) from None
-    from .board import DisplayApp
-    app = DisplayApp(args.hub, (width, height), window=args.window, windowed=args.windowed,
-                     announce=args.announce, speak_to=args.speak_to, shots_to=args.screenshots)
+    from .bootstrap import build_board
+    app = build_board(args.hub, (width, height), window=args.window, windowed=args.windowed,
+                      announce=args.announce, speak_to=args.speak_to, shots_to=args.screenshots)
     app.run()
     return 0
 

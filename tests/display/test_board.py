@@ -31,13 +31,13 @@ class BoardClock:
 
 @pytest.fixture
 def make_display():
-    from hallcall.display.board import DisplayApp
+    from hallcall.display.bootstrap import build_board
     apps = []
 
     def make(url, **kw):
         kw.setdefault("windowed", True)
         kw.setdefault("clock", BoardClock())
-        apps.append(DisplayApp(url, retry_s=0.2, **kw))
+        apps.append(build_board(url, retry_s=0.2, **kw))
         return apps[-1]
 
     yield make
