@@ -18,6 +18,8 @@ from datetime import date, datetime, timedelta
 from statistics import fmean
 from zoneinfo import ZoneInfo
 
+from hallcall import events
+
 from .answers import (
     ActResult, DayClosed, DayFigures, DeviceStatus, Figures, HallView, TicketView, WindowNow,
     WindowView,
@@ -230,7 +232,7 @@ class Hub:
             out = rules.close_day(day, day, tx.open_tickets(), list(tx.window_states().values()),
                                   now)
             tx.apply(out, day)
-            cancelled = sum(1 for e in out.events if e.type == "ticket.cancelled")
+            cancelled = sum(1 for e in out.events if e.type == events.TICKET_CANCELLED)
             at_windows = sum(1 for t in tx.open_tickets() if t.status != WAITING)
         return DayClosed(day, cancelled, at_windows)
 
@@ -339,7 +341,7 @@ class Hub:
             states = tx.window_states()
             notices = tx.state("notices")
             currents = tx.current_tickets()
-            recent_calls = tx.latest_events(day, ("ticket.called", "ticket.recalled"), RECENT_CALLS)
+            recent_calls = tx.latest_events(day, events.CALL_TYPES, RECENT_CALLS)
             device_statuses = tx.device_statuses()
         windows = []
         for w in config.windows:
@@ -360,7 +362,7 @@ class Hub:
         with self.store.write(self.config) as tx:
             now, day = self._begin(tx)
             tx.set_state("notices", [n.as_dict() for n in notices])
-            tx.apply(Outcome(events=[rules.Event("notices.changed", now, None, None,
+            tx.apply(Outcome(events=[rules.Event(events.NOTICES_CHANGED, now, None, None,
                                                  {"notices": list(notices)})]), day)
         return tuple(notices)
 
@@ -373,7 +375,7 @@ class Hub:
             tx.set_device_status(device.id, status, now)
             view = DeviceStatus(device, status, now)
             if before is None or before[0] != status:
-                tx.apply(Outcome(events=[rules.Event("device.status", now, None, None,
+                tx.apply(Outcome(events=[rules.Event(events.DEVICE_STATUS, now, None, None,
                                                      {"device": view})]), day)
         return view
 

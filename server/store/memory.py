@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from hallcall import events
+
 from ..config.model import HallConfig, Window
 from ..engine import estimate
 from ..engine.model import DONE, OPEN_STATES, WAITING, Event, Outcome, Ticket, WindowState
@@ -203,7 +205,7 @@ class MemoryTx:
 
 
 def _transfer(event: Event) -> Transfer | None:
-    if event.type != "ticket.transferred":
+    if event.type != events.TICKET_TRANSFERRED:
         return None
     return Transfer(event.data.get("from_service"), event.window)
 

@@ -22,6 +22,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
+from hallcall import events
+
 from ..config.model import HallConfig, Window
 from ..engine.model import DONE, OPEN_STATES, WAITING, Outcome, Ticket, WindowState
 from .. import timing
@@ -268,7 +270,7 @@ class Tx:
     def transfers_of_day(self, day: str) -> list[Transfer]:
         # Read back from the events' wire form: old databases hold transfers nowhere else.
         rows = self.conn.execute(select(E.c.data).where(and_(
-            E.c.day == day, E.c.type == "ticket.transferred")).order_by(E.c.seq))
+            E.c.day == day, E.c.type == events.TICKET_TRANSFERRED)).order_by(E.c.seq))
         return [Transfer(d.get("from_service"), (d.get("window") or {}).get("id"))
                 for d in (json.loads(r[0]) for r in rows)]
 
