@@ -17,6 +17,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 from benchlib import percentiles, rss_mb, start_hub  # noqa: E402
+
 from hallcall.hallclient import EventStream, HubClient  # noqa: E402
 
 

@@ -19,8 +19,12 @@ REPO = Path(__file__).resolve().parents[1]
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
-from benchlib import rss_mb, start_hub  # noqa: E402
-from benchlib import step_until  # noqa: E402
+from benchlib import (  # noqa: E402
+    rss_mb,
+    start_hub,
+    step_until,  # noqa: E402
+)
+
 from hallcall.hallclient import HubClient  # noqa: E402
 
 

@@ -11,7 +11,6 @@ import argparse
 import statistics
 import time
 
-
 from hallcall.printer import open_printer  # noqa: E402
 from hallcall.printer.ticket import sample_ticket  # noqa: E402
 from hallcall.server.config import load_config  # noqa: E402

@@ -18,8 +18,7 @@ import os
 import select
 import sys
 
-from hallcall.command import EXIT_CONFIG, EXIT_INTERRUPTED, EXIT_RUNTIME, Command, CommandError, \
-    missing_extra
+from hallcall.command import EXIT_CONFIG, EXIT_INTERRUPTED, EXIT_RUNTIME, Command, CommandError, missing_extra
 from hallcall.server.config import ConfigError
 
 log = logging.getLogger("hallcall")

@@ -8,8 +8,24 @@ import pygame
 from hallcall.hallclient.i18n import N_
 
 from . import hall as halls
-from .draw import (ACCENT, BRAND, BRAND_SOFT, DANGER, DISABLED, GREEN, INK, LINE, MUTED, PAPER,
-                   SHADED, SUBTITLE, WARNING, WARNING_SOFT, WHITE, Painter)
+from .draw import (
+    ACCENT,
+    BRAND,
+    BRAND_SOFT,
+    DANGER,
+    DISABLED,
+    GREEN,
+    INK,
+    LINE,
+    MUTED,
+    PAPER,
+    SHADED,
+    SUBTITLE,
+    WARNING,
+    WARNING_SOFT,
+    WHITE,
+    Painter,
+)
 from .layout import Layout
 from .state import Kiosk
 

@@ -17,8 +17,16 @@ import subprocess
 import sys
 from datetime import date
 
-from hallcall.command import (EXIT_CONFIG, EXIT_RUNTIME, Command, CommandError,
-                              add_pin_factory, missing_extra, port, positive)
+from hallcall.command import (
+    EXIT_CONFIG,
+    EXIT_RUNTIME,
+    Command,
+    CommandError,
+    add_pin_factory,
+    missing_extra,
+    port,
+    positive,
+)
 
 from .config import load_config
 from .passwords import ITERATIONS, MAX_ITERATIONS, MIN_ITERATIONS, make_hash

@@ -21,7 +21,14 @@ from zoneinfo import ZoneInfo
 from hallcall import events
 
 from .answers import (
-    ActResult, DayClosed, DayFigures, DeviceStatus, Figures, HallView, TicketView, WindowNow,
+    ActResult,
+    DayClosed,
+    DayFigures,
+    DeviceStatus,
+    Figures,
+    HallView,
+    TicketView,
+    WindowNow,
     WindowView,
 )
 from .bus import EventBus

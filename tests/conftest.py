@@ -3,8 +3,8 @@ temp file."""
 from __future__ import annotations
 
 import pytest
-
 from helpers import FakeClock
+
 from hallcall.server.config import load_config
 
 

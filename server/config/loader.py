@@ -14,10 +14,24 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..passwords import hash_problem
-
 from .model import (
-    BUTTON_ACTIONS, CALL_ORDERS, ROLES, WEEKDAYS, WINDOW_STATUSES, Announcer, Clerk, Department,
-    Device, Gpio, GpioButton, HallConfig, Hours, Service, Span, Text, Window,
+    BUTTON_ACTIONS,
+    CALL_ORDERS,
+    ROLES,
+    WEEKDAYS,
+    WINDOW_STATUSES,
+    Announcer,
+    Clerk,
+    Department,
+    Device,
+    Gpio,
+    GpioButton,
+    HallConfig,
+    Hours,
+    Service,
+    Span,
+    Text,
+    Window,
 )
 
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")

@@ -12,8 +12,22 @@ from datetime import date, datetime, timedelta
 from ... import events
 from ..config.model import Service, Window
 from .model import (
-    AT_WINDOW, CALLED, CANCELLED, CITIZEN, DAY_CLOSED, DONE, NO_SHOW, PRIORITIES, RATINGS,
-    SERVING, WAITING, DomainError, Event, Outcome, Ticket, WindowState,
+    AT_WINDOW,
+    CALLED,
+    CANCELLED,
+    CITIZEN,
+    DAY_CLOSED,
+    DONE,
+    NO_SHOW,
+    PRIORITIES,
+    RATINGS,
+    SERVING,
+    WAITING,
+    DomainError,
+    Event,
+    Outcome,
+    Ticket,
+    WindowState,
 )
 
 MAX_SEQ_NO = 999  # numbers have three digits

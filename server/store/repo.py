@@ -14,8 +14,8 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
 from importlib import resources
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -24,9 +24,9 @@ from sqlalchemy.exc import DBAPIError
 
 from hallcall import events
 
+from .. import timing
 from ..config.model import HallConfig, Window
 from ..engine.model import DONE, OPEN_STATES, WAITING, Outcome, Ticket, WindowState
-from .. import timing
 from . import schema
 from .db import SchemaMismatch, database_path, make_engine
 from .errors import StorageHealth, StorageUnavailable, storage_failure

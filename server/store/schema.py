@@ -3,7 +3,7 @@
 The schema itself is created and changed only by the Alembic migrations in `migrations/`; this
 module must describe the head revision.
 """
-from sqlalchemy import Column, BigInteger, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, String, Table, Text
 
 metadata = MetaData()
 

@@ -13,7 +13,12 @@ from ..hub import Hub
 from .auth import ACT_ON_WINDOWS, ADMIN, ISSUE, READ_STATS, require
 from .errors import ApiError, bad_request
 from .serialize import (
-    act_json, device_json, hall_json, stats_json, ticket_view_json, window_view_json,
+    act_json,
+    device_json,
+    hall_json,
+    stats_json,
+    ticket_view_json,
+    window_view_json,
 )
 
 bp = Blueprint("api", __name__, url_prefix="/api")

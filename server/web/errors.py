@@ -9,7 +9,6 @@ from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
 from ..config.model import Text
-
 from ..engine.model import DomainError
 
 log = logging.getLogger(__name__)

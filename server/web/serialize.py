@@ -9,7 +9,13 @@ import json
 from datetime import datetime
 
 from ..answers import (
-    ActResult, DayFigures, DeviceStatus, Figures, HallView, TicketView, WindowNow,
+    ActResult,
+    DayFigures,
+    DeviceStatus,
+    Figures,
+    HallView,
+    TicketView,
+    WindowNow,
     WindowView,
 )
 from ..config.model import WEEKDAYS, HallConfig, Span, Text

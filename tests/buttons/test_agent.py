@@ -12,11 +12,11 @@ import pytest
 
 pytest.importorskip("gpiozero")
 from gpiozero.pins.mock import MockFactory  # noqa: E402
+from live_hub import LiveHub  # noqa: E402
 
 from hallcall.buttons import ButtonsAgent, HttpLink, start_local  # noqa: E402
 from hallcall.buttons.keys import SETTLE_S  # noqa: E402
 from hallcall.hallclient import EventStream, HubClient  # noqa: E402
-from live_hub import LiveHub  # noqa: E402
 
 CALL, NO_SHOW, LED = 17, 27, 22  # window 3's keys on buttons-1 in the demo hall
 WINDOW = "3"

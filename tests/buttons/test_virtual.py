@@ -11,10 +11,11 @@ pytest.importorskip("gpiozero")
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 pygame = pytest.importorskip("pygame")
 
+from live_hub import LiveHub  # noqa: E402
+
 from hallcall.buttons.keys import SETTLE_S  # noqa: E402
 from hallcall.buttons.virtual import KeyPanel, VirtualKeys, panel_labels  # noqa: E402
 from hallcall.hallclient import HubClient  # noqa: E402
-from live_hub import LiveHub  # noqa: E402
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ import sys
 from datetime import time
 
 import pytest
-
 from helpers import small_hall_data
+
 from hallcall.server.config import DEMO_TOKENS, ConfigError, load_config, parse_config
 
 

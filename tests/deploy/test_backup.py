@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-
 from real_server import REPO, RealServer
+
 from hallcall.server.store.backup import BackupError, backup, prune
 
 KIOSK = "demo-kiosk"

@@ -11,7 +11,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from deploy_support import DEPLOY
 
 VENV_HALLCALL = "/opt/hallcall/venv/bin/hallcall"

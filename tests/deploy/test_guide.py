@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from deploy_support import DEPLOY
+
 from hallcall.server.config import load_config
 
 # The 40-pin header of every Raspberry Pi since the B+ (Pi 4 and 5 included): BCM GPIO -> pin.

@@ -15,7 +15,6 @@ import tempfile
 from pathlib import Path
 
 import pytest
-
 from deploy_support import DEPLOY, REPO, install, installed_here
 
 HUB_URL = "http://192.168.1.10:8080"

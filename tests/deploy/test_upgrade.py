@@ -13,13 +13,13 @@ import uuid
 from collections import defaultdict
 
 import pytest
-
 import real_server
 from deploy_support import REPO, installed_here, upgrade
+from real_server import RealServer
+
 from hallcall.hallclient import HubClient
 from hallcall.kiosk.printing import Printing
 from hallcall.kiosk.workers import IssueJob
-from real_server import RealServer
 
 KIOSK = "demo-kiosk"
 SERVICES = {"company-name": "A", "company-setup": "B", "individual-business": "E"}

@@ -9,7 +9,6 @@ import socket
 from pathlib import Path
 
 import pytest
-
 from kiosk_support import step_until
 from ocr import read_region
 

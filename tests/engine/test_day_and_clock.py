@@ -4,8 +4,8 @@ day never goes back."""
 from datetime import datetime, time, timedelta
 
 import pytest
-
 from helpers import SHANGHAI, small_hall
+
 from hallcall.server.engine import rules
 from hallcall.server.engine.model import DomainError, Ticket, WindowState
 

@@ -1,6 +1,7 @@
 from datetime import datetime, timedelta
 
 from helpers import SHANGHAI
+
 from hallcall.server.engine import estimate
 from hallcall.server.engine.model import Ticket
 

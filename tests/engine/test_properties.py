@@ -8,11 +8,11 @@ import json
 from collections import defaultdict
 
 import pytest
+from helpers import FakeClock, small_hall
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from helpers import FakeClock, small_hall
 from hallcall.server.engine.model import AT_WINDOW, WAITING, DomainError
 from hallcall.server.hub import Hub
 from hallcall.server.store import Store

@@ -1,9 +1,10 @@
 """The clerk console's line: `call_order` lists tickets exactly as call-next would call them."""
 from datetime import datetime, timedelta
 
-from hypothesis import given, settings, strategies as st
-
 from helpers import SHANGHAI, small_hall
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from hallcall.server.engine import rules
 from hallcall.server.engine.model import Ticket
 from hallcall.server.engine.queue_order import call_order

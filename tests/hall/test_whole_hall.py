@@ -19,7 +19,6 @@ import wave
 from pathlib import Path
 
 import pytest
-
 from escpos_decode import decode
 from ocr import needs_tesseract, read_png, read_region
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from functools import partial
 
 import pytest
-
 from kiosk_support import shot
+
 from hallcall.kiosk.driving import MovableClock
 
 

@@ -7,9 +7,9 @@ import logging
 import socket
 
 import pytest
-
 from helpers import small_hall_data
 from kiosk_support import LossyProxy, hall_data, step_until
+
 from hallcall.kiosk.driving import finger, touch
 from hallcall.server.config import parse_config
 from hallcall.server.web.serialize import hall_json

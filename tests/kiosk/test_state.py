@@ -6,9 +6,23 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 
 from hallcall.kiosk import state as st
-from hallcall.kiosk.state import (Department, HallSnapshot, IssueFailed, Issued, Key, Kiosk, Link,
-                                  Printed, PrinterStatusChanged, Released, Retrying, Service,
-                                  StartIssue, Tick, Touched)
+from hallcall.kiosk.state import (
+    Department,
+    HallSnapshot,
+    Issued,
+    IssueFailed,
+    Key,
+    Kiosk,
+    Link,
+    Printed,
+    PrinterStatusChanged,
+    Released,
+    Retrying,
+    Service,
+    StartIssue,
+    Tick,
+    Touched,
+)
 
 WALL = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
 OK = SimpleNamespace(can_print=True)

@@ -12,10 +12,10 @@ import time
 import types
 
 import pytest
-
 from escpos_decode import decode
-from hallcall.printer import PrintError, open_printer
+
 from hallcall import cli
+from hallcall.printer import PrintError, open_printer
 
 
 class Timer:

@@ -3,11 +3,12 @@ service name read back from the printed raster by OCR."""
 from dataclasses import replace
 
 import pytest
-
 from escpos_decode import decode, raster_image
 from ocr import needs_tesseract, read_png
+
 from hallcall.printer import PrintError, image_mode, open_printer
 from hallcall.printer.layout import DOTS, Text, layout
+
 
 def ocr(image, tmp_path, lang) -> str:
     path = tmp_path / "raster.png"

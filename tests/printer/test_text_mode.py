@@ -2,8 +2,8 @@
 from dataclasses import replace
 
 import pytest
-
 from escpos_decode import decode
+
 from hallcall.printer import open_printer
 from hallcall.printer.layout import COLUMNS, Text, layout
 from hallcall.printer.ticket import sample_ticket

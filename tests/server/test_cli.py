@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from helpers import BUTTONS, KIOSK
+
 from hallcall.cli import main
 from hallcall.command import EXIT_CONFIG, EXIT_INTERRUPTED, EXIT_RUNTIME
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
-
 from helpers import ADMIN, BUTTONS, KIOSK, SHANGHAI
+
 from hallcall.server.answers import DayClosed
 
 SERVICE = "company-name"  # served by windows 1-4 in the demo hall

@@ -7,8 +7,8 @@ import time
 import uuid
 
 import pytest
-
 from disk_full_support import small_disk  # noqa: F401  (a fixture)
+
 from hallcall.hallclient import EventStream, HubError
 
 pytestmark = pytest.mark.slow

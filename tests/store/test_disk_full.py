@@ -9,9 +9,9 @@ import sqlite3
 import uuid
 
 import pytest
-
 from disk_full_support import small_disk  # noqa: F401  (a fixture)
 from helpers import ADMIN, BUTTONS, KIOSK
+
 from hallcall.server.store.errors import StorageHealth, StorageUnavailable, storage_failure
 
 SERVICE, PREFIX = "company-name", "A"  # served by windows 1-4 in the demo hall

@@ -7,10 +7,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from helpers import small_hall
+
 from hallcall.server.hub import Hub
 from hallcall.server.store import Store
-from hallcall.server.web.serialize import event_json, hall_json
 from hallcall.server.store.repo import HEAD_REVISION
+from hallcall.server.web.serialize import event_json, hall_json
 
 HALL = small_hall()
 
@@ -22,9 +23,10 @@ def open_hub(url, follow=False, clock=None):
 
 
 def test_schema_comes_from_alembic_and_head_matches(db_url, tmp_path):
+    from importlib import resources
+
     from alembic.config import Config
     from alembic.script import ScriptDirectory
-    from importlib import resources
 
     cfg = Config()
     cfg.set_main_option("script_location", str(resources.files("hallcall.server.store").joinpath("migrations")))
@@ -123,10 +125,10 @@ def test_events_are_numbered_in_commit_order_and_reach_other_hubs(db_url):
 
 from datetime import datetime, timedelta  # noqa: E402
 
+from helpers import SHANGHAI  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from helpers import SHANGHAI  # noqa: E402
 from hallcall.server.engine import estimate, rules  # noqa: E402
 from hallcall.server.engine.model import Outcome, Ticket  # noqa: E402
 
@@ -167,9 +169,10 @@ def test_sql_queue_answers_match_the_engine(tmp_path_factory, specs):
 
 def test_upgrade_from_the_first_schema_keeps_the_data(tmp_path):
     """A hall running revision 0001 upgrades in place: tickets survive, new tables appear."""
+    from importlib import resources
+
     from alembic import command
     from alembic.config import Config
-    from importlib import resources
 
     from hallcall.server.store import make_engine
 
@@ -196,10 +199,10 @@ def test_upgrade_from_the_first_schema_keeps_the_data(tmp_path):
 def test_upgrade_to_0003_gives_old_cancelled_tickets_the_reason_their_events_recorded(tmp_path):
     """Tickets cancelled before the cancel_reason column: the phone page can still say why."""
     import json
+    from importlib import resources
 
     from alembic import command
     from alembic.config import Config
-    from importlib import resources
 
     from hallcall.server.store import make_engine
 

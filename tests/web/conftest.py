@@ -3,10 +3,10 @@ device clients of that hub. Browser test modules skip themselves first (require_
 from __future__ import annotations
 
 import pytest
-
 from browser_support import CHROMIUM, CHROMIUM_ARGS
-from hallcall.hallclient import HubClient
 from real_server import RealServer
+
+from hallcall.hallclient import HubClient
 
 
 @pytest.fixture(scope="module")

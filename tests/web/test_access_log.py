@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 import pytest
-
 from helpers import ADMIN, BUTTONS, KIOSK
 
 from .test_console import COOKIE, login, signed_in

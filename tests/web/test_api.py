@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from helpers import ADMIN, BUTTONS, CONSOLE, DISPLAY, KIOSK, auth, small_hall
 
 SERVICE = "company-name"  # served by windows 1-4 in the demo hall

@@ -8,8 +8,8 @@ import json
 import threading
 
 import pytest
-
 from helpers import ADMIN
+
 from hallcall.server.web import MAX_BODY_BYTES
 from hallcall.server.wsgi import make_server
 

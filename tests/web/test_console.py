@@ -7,10 +7,11 @@ import json
 import re
 import subprocess
 import sys
+
 import pytest
+from helpers import BUTTONS, DISPLAY, KIOSK, auth, small_hall_data
 from werkzeug.security import check_password_hash
 
-from helpers import BUTTONS, DISPLAY, KIOSK, auth, small_hall_data
 from hallcall.server.config import ConfigError, demo_config_path, load_config, parse_config
 from hallcall.server.passwords import hash_problem, make_hash
 

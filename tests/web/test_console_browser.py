@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from browser_support import WAIT_MS, require_browser
 
 sync_api = require_browser()

@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import pytest
-
 from browser_support import WAIT_MS, require_browser
 from real_server import RealServer
 

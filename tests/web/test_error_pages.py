@@ -6,8 +6,8 @@ import logging
 from html import unescape
 
 import pytest
-
 from helpers import KIOSK
+
 from hallcall.server.engine.model import DomainError
 
 HALL_ZH, HALL_EN = "净月政务服务中心", "Jingyue Government Service Centre"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from helpers import auth, small_hall, small_hall_data
+
 from hallcall.server.config import parse_config
 
 ADMIN = auth("admin-token-1")

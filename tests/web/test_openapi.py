@@ -6,9 +6,9 @@ import json
 import re
 
 import pytest
+from helpers import ADMIN, BUTTONS, DISPLAY, KIOSK
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
-from helpers import ADMIN, BUTTONS, DISPLAY, KIOSK
 from hallcall.events import ALL_TYPES
 from hallcall.server import __version__
 from hallcall.server.engine.rules import WINDOW_ACTIONS

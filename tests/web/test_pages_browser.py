@@ -7,7 +7,6 @@ skipped when either is missing. One hub and one browser serve the whole module.
 from __future__ import annotations
 
 import pytest
-
 from browser_support import WAIT_MS, require_browser
 
 sync_api = require_browser()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from helpers import BUTTONS, KIOSK
+
 from hallcall.server.bus import EventBus
 
 
