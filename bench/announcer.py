@@ -33,7 +33,7 @@ def main() -> None:
         announcer = Announcer(Path(tmp) / "cache")
         try:
             seq = 0
-            for round_ in ("uncached", "cached"):
+            for _round in ("uncached", "cached"):
                 for i in range(args.calls):
                     seq += 1
                     # One at a time, so each start is measured from an idle announcer.
@@ -42,7 +42,8 @@ def main() -> None:
             spoken = announcer.spoken
             uncached = [s.started_after_s * 1000 for s in spoken[:args.calls]]
             cached = [s.started_after_s * 1000 for s in spoken[args.calls:]]
-            assert not any(s.cached for s in spoken[:args.calls]) and all(s.cached for s in spoken[args.calls:])
+            assert not any(s.cached for s in spoken[:args.calls])
+            assert all(s.cached for s in spoken[args.calls:])
             whole = sum(s.words for s in spoken)
             retried = sum(s.tries > 1 for s in spoken)
             print(f"hallcall announcer benchmark: {args.calls} calls each way, zh + en, espeak-ng, "

@@ -67,10 +67,11 @@ class HubProcess:
                 try:
                     probe.health()
                     return self
-                except HubError:
+                except HubError as err:
                     if self.proc.poll() is not None or time.monotonic() > deadline:
                         self.kill()
-                        raise RuntimeError("the hub did not start" + (f"; see {self.log}" if self.log else ""))
+                        see = f"; see {self.log}" if self.log else ""
+                        raise RuntimeError("the hub did not start" + see) from err
                     time.sleep(0.05)
         finally:
             probe.close()

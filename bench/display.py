@@ -71,8 +71,10 @@ def main() -> None:
             app.close()
             hub.terminate()
             hub.wait(10)
-    print(f"{args.frames} frames at {size[0]}x{size[1]} ({'unpaced' if not args.fps else f'paced {args.fps} fps'}): "
-          f"{'full redraw every frame: ' if args.full else ''}{args.frames / wall:.0f} fps, CPU {100 * cpu / wall:.0f}% of one core "
+    print(f"{args.frames} frames at {size[0]}x{size[1]} "
+          f"({'unpaced' if not args.fps else f'paced {args.fps} fps'}): "
+          f"{'full redraw every frame: ' if args.full else ''}{args.frames / wall:.0f} fps, "
+          f"CPU {100 * cpu / wall:.0f}% of one core "
           f"({1000 * cpu / args.frames:.2f} ms CPU a frame), {full} full redraws, "
           f"the rest marquee only; RSS {rss_mb():.0f} MB")
 

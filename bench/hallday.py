@@ -340,7 +340,8 @@ def open_windows(url: str, count: int) -> dict[str, list[str]]:
 def read_database(db: Path, after: int) -> dict:
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
-        tickets = conn.execute("SELECT id, day, origin_service, seq_no, number, status FROM tickets").fetchall()
+        tickets = conn.execute("SELECT id, day, origin_service, seq_no, number, status "
+                               "FROM tickets").fetchall()
         events = conn.execute("SELECT seq, type, data FROM events WHERE seq > ? ORDER BY seq",
                               (after,)).fetchall()
     finally:
@@ -370,7 +371,8 @@ def read_database(db: Path, after: int) -> dict:
             "last": events[-1][0] if events else after, "digest": digest.hexdigest(),
             "called_twice": called_twice, "called_keys": called_keys, "resets": resets,
             "day_closed": day_closed,
-            "at_windows": Counter(status[t] for t in at_windows), "numbers_twice": sum(n - 1 for n in numbers.values() if n > 1),
+            "at_windows": Counter(status[t] for t in at_windows),
+            "numbers_twice": sum(n - 1 for n in numbers.values() if n > 1),
             "days": Counter(t[1] for t in tickets)}
 
 
@@ -579,10 +581,11 @@ def main() -> int:
           f"called twice: {stored['called_twice']}   (tickets in the database no kiosk heard of: "
           f"{len(unacknowledged)}, keys given up: {hall.unanswered_keys}; acknowledged calls "
           f"missing from the database: {missing_calls})")
+    hung = sum(c["hung"] for c in collected)  # threads still alive, 0 or more per worker
     print(f"  displays: {len(exact)}/{len(displays)} hold exactly the database's {stored['events']} "
           f"events, in order; deliberate drops {sum(d['drops'] for d in displays)}, links broken "
           f"by the kills {sum(d['broken'] for d in displays)}"
-          + (f"; worker threads hung: {sum(c['hung'] for c in collected)}" if any(c['hung'] for c in collected) else ""))
+          + (f"; worker threads hung: {hung}" if hung else ""))
     resets = stored["resets"]
     print(f"  day roll-over at {hhmm} {HALL_TZ} (+{rollover_in:.0f} s into the load): "
           f"{len(resets)} day.reset "

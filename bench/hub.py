@@ -288,7 +288,8 @@ def main() -> int:
                    for i in range(args.workers)]
             first = 0
             for count in filter(None, per):
-                p = ctx.Process(target=display_worker, args=(url, first, count, ready, stop, results, args.nice_displays))
+                p = ctx.Process(target=display_worker,
+                                args=(url, first, count, ready, stop, results, args.nice_displays))
                 p.start()
                 workers.append(p)
                 first += count

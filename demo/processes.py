@@ -46,9 +46,9 @@ class Children:
                 try:
                     probe.health()
                     return url
-                except HubError:
+                except HubError as err:
                     if proc.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError(f"the hub did not start; see {self.logs / 'hub.log'}")
+                        raise RuntimeError(f"the hub did not start; see {self.logs / 'hub.log'}") from err
                     time.sleep(0.1)
         finally:
             probe.close()

@@ -33,7 +33,8 @@ def _unit(w: int, h: int) -> int:
 
 def _panel(rect: pygame.Rect, u: int, row_h: int, cols: int = 1) -> Panel:
     title = pygame.Rect(rect.left, rect.top, rect.width, round(u * 1.6))
-    body = pygame.Rect(rect.left + u // 2, title.bottom + u // 4, rect.width - u, rect.bottom - title.bottom - u // 2)
+    body = pygame.Rect(rect.left + u // 2, title.bottom + u // 4,
+                       rect.width - u, rect.bottom - title.bottom - u // 2)
     gap = max(4, u // 4)
     n_rows = max(1, (body.height + gap) // (row_h + gap))
     col_w = (body.width - (cols - 1) * gap) // cols
@@ -47,7 +48,8 @@ def compute(size: tuple[int, int], window_mode: bool = False) -> Layout:
     u = _unit(w, h)
     pad = max(6, u // 2)
     header = pygame.Rect(0, 0, w, max(round(h * 0.11), round(u * 2.4)))
-    marquee = pygame.Rect(0, h - max(round(h * 0.075), round(u * 1.7)), w, max(round(h * 0.075), round(u * 1.7)))
+    marquee_h = max(round(h * 0.075), round(u * 1.7))
+    marquee = pygame.Rect(0, h - marquee_h, w, marquee_h)
     body = pygame.Rect(pad, header.bottom + pad, w - 2 * pad, marquee.top - header.bottom - 2 * pad)
     if window_mode:
         hero = body.inflate(-pad, -pad)

@@ -140,12 +140,13 @@ def windows(app, surface) -> None:
     if not items:
         text(surface, "  ".join(app.both("No window is serving yet")), panel.rect.inflate(-u, -u * 3),
              u * 1.1, MUTED)
-    for rect, w in zip(panel.rows, items):
+    for rect, w in zip(panel.rows, items, strict=False):  # the last page may leave rows empty
         current = w["current"]
         flashing = app.flashing and app.flashing[1] == w["id"]
         box(surface, rect, TITLE if not flashing else RED, radius=u // 3)
         inner = rect.inflate(-u // 2, -u // 4)
-        text(surface, name(w["name"]), pygame.Rect(inner.left, inner.top, inner.width, inner.height * 36 // 100),
+        text(surface, name(w["name"]),
+             pygame.Rect(inner.left, inner.top, inner.width, inner.height * 36 // 100),
              u * 0.8, MUTED if not flashing else WHITE)
         text(surface, current["number"], pygame.Rect(inner.left, inner.top + inner.height * 36 // 100,
                                                      inner.width, inner.height * 64 // 100),
@@ -156,7 +157,7 @@ def recent(app, surface) -> None:
     panel, u = app.layout.recent, app.layout.unit
     calls = app.state.recent[:len(panel.rows)]
     panel_title(app, surface, panel, app.both("Recent calls"))
-    for i, (rect, call) in enumerate(zip(panel.rows, calls)):
+    for i, (rect, call) in enumerate(zip(panel.rows, calls, strict=False)):  # fewer calls than rows early on
         if i % 2 == 0:
             pygame.draw.rect(surface, (25, 50, 100), rect, border_radius=u // 4)
         inner = rect.inflate(-u // 2, 0)
@@ -164,7 +165,8 @@ def recent(app, surface) -> None:
         text(surface, call["ticket"]["number"], pygame.Rect(inner.left, inner.top, inner.width * 24 // 100,
                                                             inner.height), u * 1.05, GOLD, "left", True)
         text(surface, name(window), pygame.Rect(inner.left + inner.width * 25 // 100, inner.top,
-                                                inner.width * 30 // 100, inner.height), u * 0.95, WHITE, "left")
+                                                inner.width * 30 // 100, inner.height),
+             u * 0.95, WHITE, "left")
         text(surface, name(window, "en"), pygame.Rect(inner.left + inner.width * 56 // 100, inner.top,
                                                       inner.width * 28 // 100, inner.height),
              u * 0.75, MUTED, "left")
@@ -177,8 +179,9 @@ def waiting(app, surface) -> None:
     items, page, pages = paged(app, app.state.waiting(), len(panel.rows))
     panel_title(app, surface, panel, app.both("Waiting"), page, pages)
     if not items:
-        text(surface, "  ".join(app.both("Nobody is waiting")), panel.rect.inflate(-u, -u * 3), u * 1.0, MUTED)
-    for rect, s in zip(panel.rows, items):
+        text(surface, "  ".join(app.both("Nobody is waiting")), panel.rect.inflate(-u, -u * 3),
+             u * 1.0, MUTED)
+    for rect, s in zip(panel.rows, items, strict=False):  # the last page may leave rows empty
         inner = rect.inflate(-u // 4, 0)
         count_w = u * 3
         text(surface, f"{s['prefix']} {name(s['name'])}",
@@ -215,7 +218,8 @@ def window_screen(app, surface) -> None:
     text(surface, current["number"], number, number.height * 1.0, ink, bold=True)
     zh, en = app.both("Ticket {number}, please come to this window")
     text(surface, zh.format(number=current["number"]),
-         pygame.Rect(inner.left, inner.top + h * 78 // 100, inner.width, h * 12 // 100), u * 1.5, ink, bold=True)
+         pygame.Rect(inner.left, inner.top + h * 78 // 100, inner.width, h * 12 // 100),
+         u * 1.5, ink, bold=True)
     text(surface, en.format(number=current["number"]),
          pygame.Rect(inner.left, inner.top + h * 90 // 100, inner.width, h * 10 // 100), u * 1.0, second)
 

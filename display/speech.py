@@ -35,7 +35,8 @@ def spoken_window(name: str, lang: str) -> str:
     return name
 
 
-def sentences(number: str, window_name: dict, languages, templates: dict | None = None) -> list[tuple[str, str]]:
+def sentences(number: str, window_name: dict, languages,
+              templates: dict | None = None) -> list[tuple[str, str]]:
     """[(lang, sentence)] for one call, in the configured languages' order."""
     templates = {**DEFAULT_TEMPLATES, **(templates or {})}
     return [(lang, templates[lang].format(number=spoken_number(number, lang),

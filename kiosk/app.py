@@ -79,7 +79,8 @@ class KioskApp:
 
     def service_rect(self, service_id: str) -> pygame.Rect | None:
         """Where a service's button is now (tests touch it there)."""
-        for rect, s in zip(self.layout.cells, self.state.page_services()):
+        # The last page may leave cells empty.
+        for rect, s in zip(self.layout.cells, self.state.page_services(), strict=False):
             if s["id"] == service_id:
                 return rect
         return None
@@ -96,7 +97,7 @@ class KioskApp:
             for i, rect in enumerate(L.nav[:len(self.state.groups)]):
                 if rect.collidepoint(point):
                     return st.Department(i)
-            for rect, service in zip(L.cells, self.state.page_services()):
+            for rect, service in zip(L.cells, self.state.page_services(), strict=False):  # see service_rect
                 if rect.collidepoint(point):
                     return st.Service(service["id"])
         elif screen == "confirm":

@@ -78,7 +78,7 @@ def menu(k: Kiosk, L: Layout, paint: Painter) -> None:
         footer(k, L, paint)
         return
     nav(k, L, paint)
-    for rect, s in zip(L.cells, k.page_services()):
+    for rect, s in zip(L.cells, k.page_services(), strict=False):  # the last page may leave cells empty
         service_button(k, L, paint, rect, s)
     band(k, L, paint)
     footer(k, L, paint)
@@ -92,8 +92,9 @@ def nav(k: Kiosk, L: Layout, paint: Painter) -> None:
     # One size for every department, so none looks more important than another.
     base = u * (1.0 if L.nav_side else 0.9)
     boxes = [r.inflate(-2 * L.pad, -L.pad // 2) for r in L.nav]
-    size = min(paint.fit(k.name(d["name"]), b, base, True, 2, u * 0.6)[0] for d, b in zip(deps, boxes))
-    for i, (rect, box, dep) in enumerate(zip(L.nav, boxes, deps)):
+    size = min(paint.fit(k.name(d["name"]), b, base, True, 2, u * 0.6)[0]
+               for d, b in zip(deps, boxes, strict=True))
+    for i, (rect, box, dep) in enumerate(zip(L.nav, boxes, deps, strict=True)):
         chosen = i == k.department
         paint.box(rect, BRAND if chosen else WHITE, None if chosen else LINE)
         if chosen and L.nav_side:  # a marker that reads without colour, too
@@ -213,7 +214,7 @@ def issuing(k: Kiosk, L: Layout, paint: Painter) -> None:
         rows.append((k.t("Please wait here; there is no need to touch again."), u, MUTED, False))
     step = [round(paint.line_height(size, bold) * 1.3) for _, size, _, bold in rows]
     y = inner.centery - sum(step) // 2
-    for (value, size, color, bold), h in zip(rows, step):
+    for (value, size, color, bold), h in zip(rows, step, strict=True):
         paint.text(value, pygame.Rect(inner.left, y, inner.width, h), size, color, bold=bold)
         y += h
 

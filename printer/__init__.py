@@ -73,7 +73,8 @@ class TicketPrinter:
                 # Once writing began, part of the ticket may be on paper (a roll ending half-way,
                 # a link dropping): the error says so, and the job is never sent again.
                 partial = None if getattr(device, "all_or_nothing", False) else sent
-                raise PrintError(f"The printer {self.url} did not take the ticket: {exc or type(exc).__name__}",
+                raise PrintError(f"The printer {self.url} did not take the ticket: "
+                                 f"{exc or type(exc).__name__}",
                                  "打印失败，请记下您的号码", partial) from exc
             finally:
                 self._close(device)

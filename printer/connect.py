@@ -64,11 +64,11 @@ class AnsweringDummy(Dummy):
 
     def __init__(self, paper: str = "ok", out_after: int | None = None, buffer: int = 0):
         super().__init__()
-        self.answers = dict(zip(STATUS_REQUESTS, DUMMY_ANSWERS[paper]))
+        self.answers = dict(zip(STATUS_REQUESTS, DUMMY_ANSWERS[paper], strict=True))
         self._pending = b""
         self.paper_left, self.buffer_left = out_after, buffer
         if out_after == 0:
-            self.answers = dict(zip(STATUS_REQUESTS, DUMMY_ANSWERS["out"]))
+            self.answers = dict(zip(STATUS_REQUESTS, DUMMY_ANSWERS["out"], strict=True))
 
     def _raw(self, msg: bytes) -> None:
         if msg in self.answers:
@@ -81,7 +81,7 @@ class AnsweringDummy(Dummy):
             super()._raw(msg[:fits])
         self.paper_left -= fits
         if self.paper_left == 0:  # the roll's end: the sensor says so from now on
-            self.answers = dict(zip(STATUS_REQUESTS, DUMMY_ANSWERS["out"]))
+            self.answers = dict(zip(STATUS_REQUESTS, DUMMY_ANSWERS["out"], strict=True))
         rest = len(msg) - fits
         if rest:
             held = min(rest, self.buffer_left)

@@ -35,22 +35,29 @@ def decode(data: bytes) -> Printed:
         b = data[i]
         two = data[i:i + 2]
         if two == b"\x1b@":
-            out.commands.append("INIT"); i += 2
+            out.commands.append("INIT")
+            i += 2
         elif two == b"\x1c&":
             out.chinese_mode_at = len(out.commands)
-            out.commands.append("CHINESE_ON"); i += 2
+            out.commands.append("CHINESE_ON")
+            i += 2
         elif two == b"\x10\x04":
-            out.commands.append("STATUS_REQUEST"); i += 3
+            out.commands.append("STATUS_REQUEST")
+            i += 3
         elif two == b"\x1c.":
-            out.commands.append("CHINESE_OFF"); i += 2
+            out.commands.append("CHINESE_OFF")
+            i += 2
         elif two == b"\x1dB":
             reverse = bool(data[i + 2] & 1)
-            out.commands.append("REVERSE"); i += 3
+            out.commands.append("REVERSE")
+            i += 3
         elif two in (b"\x1ba", b"\x1bE", b"\x1bd"):
-            out.commands.append({b"\x1ba": "ALIGN", b"\x1bE": "BOLD", b"\x1bd": "FEED"}[two]); i += 3
+            out.commands.append({b"\x1ba": "ALIGN", b"\x1bE": "BOLD", b"\x1bd": "FEED"}[two])
+            i += 3
         elif two == b"\x1d!":
             size = (data[i + 2] & 0x0F) + 1
-            out.commands.append("SIZE"); i += 3
+            out.commands.append("SIZE")
+            i += 3
         elif two == b"\x1dV":
             flush_text()
             out.commands.append("CUT")
@@ -69,11 +76,13 @@ def decode(data: bytes) -> Printed:
             out.commands.append("RASTER")
             i += 8 + x * y
         elif b == 0x0A:
-            flush_text(); i += 1
+            flush_text()
+            i += 1
         elif b < 0x20:
             raise ValueError(f"unexpected control byte {b:#x} at {i}: {data[i:i + 8]!r}")
         else:
-            buf.append(b); i += 1
+            buf.append(b)
+            i += 1
     flush_text()
     return out
 

@@ -71,10 +71,10 @@ class RealServer:
                 try:
                     probe.health()
                     return self
-                except HubError:
+                except HubError as err:
                     if time.monotonic() > deadline:
                         self.kill()
-                        raise RuntimeError(f"hub did not answer /api/health:\n{self.log_text()}")
+                        raise RuntimeError(f"hub did not answer /api/health:\n{self.log_text()}") from err
                     time.sleep(0.05)
         finally:
             probe.close()

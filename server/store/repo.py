@@ -41,7 +41,7 @@ HEAD_REVISION = "0003"
 
 # The hot statements are built once: building SQLAlchemy constructs per call cost more than
 # SQLite's own work on the issuing path. Executing a prebuilt statement reuses its compiled form.
-W, E, I, H = schema.windows, schema.events, schema.idempotency, schema.hall_state
+W, E, K, H = schema.windows, schema.events, schema.idempotency, schema.hall_state  # K: idempotency keys
 D = schema.device_status
 _p = bindparam
 TICKET_BY_ID = select(T).where(T.c.id == _p("id"))
@@ -75,14 +75,15 @@ UPSERT_TICKET = _upsert.on_conflict_do_update(
 WINDOW_BY_ID = select(W).where(W.c.id == _p("id"))
 OPEN_WINDOWS = select(func.count()).where(and_(W.c.status == "open", W.c.id.in_(_p("ids", expanding=True))))
 UPDATE_WINDOW = W.update().where(W.c.id == _p("wid")).values(status=_p("status"), current=_p("current"))
-IDEMPOTENT = select(I.c.request, I.c.ticket_id).where(and_(I.c.device == _p("device"), I.c.key == _p("key")))
+IDEMPOTENT = select(K.c.request, K.c.ticket_id).where(and_(K.c.device == _p("device"), K.c.key == _p("key")))
 STATE = select(H.c.value).where(H.c.key == _p("key"))
 _state_upsert = sqlite_insert(H)
 SET_STATE = _state_upsert.on_conflict_do_update(index_elements=["key"],
                                                 set_={"value": _state_upsert.excluded.value})
 LAST_SEQ = select(func.coalesce(func.max(E.c.seq), 0))
 LAST_EVENT_AT = select(E.c.at).order_by(E.c.seq.desc()).limit(1)
-EVENTS_AFTER = select(E.c.seq, E.c.type, E.c.data).where(E.c.seq > _p("seq")).order_by(E.c.seq).limit(_p("limit"))
+EVENTS_AFTER = (select(E.c.seq, E.c.type, E.c.data).where(E.c.seq > _p("seq"))
+                .order_by(E.c.seq).limit(_p("limit")))
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -226,7 +227,7 @@ class Tx:
 
     def remember_idempotency(self, device: str, key: str, request: str, ticket_id: str,
                              now: datetime) -> None:
-        self.conn.execute(I.insert(), {"device": device, "key": key, "request": request,
+        self.conn.execute(K.insert(), {"device": device, "key": key, "request": request,
                                        "ticket_id": ticket_id, "created_at": _ts(now)})
 
     def state(self, key: str, default=None):

@@ -19,7 +19,8 @@ def problems(data) -> list[str]:
 def test_demo_hall_models_the_reference_hall(demo_config):
     c = demo_config
     zh_departments = {d.name.zh for d in c.departments}
-    for name in ("商务局", "经济发展局", "工商局", "国土资源局", "环境保护局", "规划局", "城市建设管理委员会"):
+    for name in ("商务局", "经济发展局", "工商局", "国土资源局", "环境保护局", "规划局",
+                 "城市建设管理委员会"):
         assert name in zh_departments
     assert any("民生" in n for n in zh_departments)
     assert len(c.windows) >= 19 and len(c.services) >= 30

@@ -252,7 +252,8 @@ def test_dry_run_needs_no_root(tmp_path):
                       work, user="nobody", deploy=src / "deploy")
         assert run.returncode == 0, run.stderr
         assert run.changes == []
-        assert "systemctl enable hallcall-hub.service hallcall-kiosk.service hallcall-backup.timer" in run.dry_lines
+        enable = "systemctl enable hallcall-hub.service hallcall-kiosk.service hallcall-backup.timer"
+        assert enable in run.dry_lines
 
         # Without --dry-run, a user who is not root is stopped before any change.
         run = install(["--roles", "hub"], work, user="nobody", deploy=src / "deploy")

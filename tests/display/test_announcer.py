@@ -40,7 +40,8 @@ def test_calls_in_quick_succession_are_spoken_in_order_once_each_and_whole(tmp_p
         assert announcer.wait_idle(60)
     finally:
         announcer.close()
-    assert [(s.seq, s.number) for s in announcer.spoken] == [(1, "A023"), (2, "B101"), (3, "A024"), (4, "A023")]
+    assert [(s.seq, s.number) for s in announcer.spoken] == [(1, "A023"), (2, "B101"), (3, "A024"),
+                                                              (4, "A023")]
     files = sorted(out.glob("*.wav"))
     assert [f.name for f in files] == ["0001-A023-window-3.wav", "0002-B101-window-12.wav",
                                        "0003-A024-window-4.wav", "0004-A023-window-3.wav"]
@@ -128,7 +129,8 @@ def test_speech_that_fails_at_first_is_tried_again_and_spoken_whole(tmp_path, ca
     assert spoken.words and spoken.tries == 3
     seconds, rms = loudness(spoken.path)
     assert 4 < seconds < 20 and rms > 500
-    retries = [r for r in caplog.records if r.name == "hallcall.display.announcer" and r.levelname == "WARNING"]
+    retries = [r for r in caplog.records
+               if r.name == "hallcall.display.announcer" and r.levelname == "WARNING"]
     assert len(retries) == 2 and all("A001" in r.getMessage() for r in retries)
 
 
@@ -141,7 +143,8 @@ def test_a_call_that_cannot_be_spoken_gets_its_chime_a_logged_number_and_the_nex
         announcer.announce_event(e)
     assert announcer.wait_idle(60)
     announcer.close()
-    assert [(s.number, s.words) for s in announcer.spoken] == [("A001", True), ("B102", False), ("A002", True)]
+    assert [(s.number, s.words) for s in announcer.spoken] == [("A001", True), ("B102", False),
+                                                                ("A002", True)]
     assert [f.name for f in sorted(out.glob("*.wav"))] == [
         "0001-A001-window-3.wav", "0002-B102-window-12.wav", "0003-A002-window-4.wav"]
     chime_only = announcer.spoken[1]

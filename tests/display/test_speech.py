@@ -66,7 +66,7 @@ def test_cold_sentences_on_a_busy_machine_are_each_whole_and_their_own(tmp_path)
     # must hold exactly its own sentence, whole.
     quiet = speech.EspeakVoice(tmp_path / "quiet")
     (tmp_path / "quiet").mkdir()
-    for (lang, text), (path, _) in zip(texts, made):
+    for (lang, text), (path, _) in zip(texts, made, strict=True):
         seconds = speech.check_wav(path)
         assert seconds > 1.0 and loud(path) > 500, (text, seconds)
         assert frames_of(path) == frames_of(quiet.phrase(lang, text)[0]), text

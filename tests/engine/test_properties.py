@@ -153,7 +153,8 @@ class QueueMachine(RuleBasedStateMachine):
     @invariant()
     def the_day_rolls_over_once_and_only_forward(self):
         resets = self.hall.resets
-        for (closed, new), nxt in zip(resets, resets[1:] + [None]):
+        # Each reset with the one after it (None after the last); with no resets the None is left over.
+        for (closed, new), nxt in zip(resets, resets[1:] + [None], strict=False):
             assert closed < new
             if nxt is not None:
                 assert nxt[0] == new

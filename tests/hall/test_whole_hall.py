@@ -121,7 +121,7 @@ def test_the_kiosk_showed_each_citizen_their_number(hall, tmp_path):
     out, summary = hall
     shots = sorted((out / "kiosk").glob("*.png"))
     assert len(shots) == 2
-    for shot, (number, _) in zip(shots, numbers(summary)):
+    for shot, (number, _) in zip(shots, numbers(summary), strict=True):
         image = pygame.image.load(str(shot))
         w, h = image.get_size()
         card = pygame.Rect(0, h * 12 // 100, w * 47 // 100, h * 76 // 100)  # "您的号码" and below

@@ -262,7 +262,8 @@ def test_staff_leave_only_with_the_pin(live_hub, make_kiosk, snap, kiosk_clock):
 
 
 def kiosk_printer_status(hub) -> dict:
-    return next(d for d in hall_json(hub.hub.snapshot())["devices"] if d["id"] == "kiosk-1")["status"]["printer"]
+    devices = hall_json(hub.hub.snapshot())["devices"]
+    return next(d for d in devices if d["id"] == "kiosk-1")["status"]["printer"]
 
 
 @pytest.mark.parametrize("printer,size", [("dummy:?out_after=300", (1920, 1080)),
@@ -351,7 +352,8 @@ def test_the_hubs_own_storage_error_reaches_the_citizen_as_words(live_hub, make_
     touch(rect)
     step_until(app, lambda: app.state.screen == "message")
     assert app.state.message[0] == "暂时无法取号，请稍候再试或联系工作人员。" and len(keys) == 1
-    monkeypatch.setattr(hub.hub, "issue", lambda *a, **kw: (keys.append(key_of(a, kw)), real_issue(*a, **kw))[1])
+    monkeypatch.setattr(hub.hub, "issue",
+                        lambda *a, **kw: (keys.append(key_of(a, kw)), real_issue(*a, **kw))[1])
     kiosk_clock.advance(1)
     touch(app.layout.back)
     app.step()
@@ -368,7 +370,8 @@ def test_the_printer_is_asked_again_soon_after_a_job_not_only_every_15_s():
     from hallcall.kiosk.workers import PrinterWatch
     from hallcall.printer import PrinterStatus
     states = iter([PrinterStatus("ok", True), PrinterStatus("out", False, "paper out")])
-    printing = types.SimpleNamespace(check=lambda: next(states), client=types.SimpleNamespace(close=lambda: None))
+    printing = types.SimpleNamespace(check=lambda: next(states),
+                                     client=types.SimpleNamespace(close=lambda: None))
     inbox = queue.Queue()
     watch = PrinterWatch(printing, inbox, every_s=600.0)
     watch.start()

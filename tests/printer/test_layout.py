@@ -109,8 +109,10 @@ def test_from_the_hubs_answers():
     hall = {"hall": {"name": {"zh": "净月政务服务中心", "en": "Jingyue"}, "languages": ["zh", "en"]},
             "services": [{"id": "tax", "prefix": "B", "name": {"zh": "税务登记", "en": "Tax registration"},
                           "materials": [{"zh": "营业执照副本", "en": "Business licence copy"}]}],
-            "windows": [{"id": "3", "name": {"zh": "3号窗口", "en": "Window 3"}, "services": ["company-name", "tax"]},
-                        {"id": "4", "name": {"zh": "4号窗口", "en": "Window 4"}, "services": ["company-name"]}]}
+            "windows": [{"id": "3", "name": {"zh": "3号窗口", "en": "Window 3"},
+                         "services": ["company-name", "tax"]},
+                        {"id": "4", "name": {"zh": "4号窗口", "en": "Window 4"},
+                         "services": ["company-name"]}]}
     t = from_api(issued, hall, "http://hub.local:8080/", lang="en")
     assert (t.number, t.priority, t.ahead, t.estimated_wait_s) == ("B012", "green", 2, 300)
     assert t.windows == [{"zh": "3号窗口", "en": "Window 3"}]

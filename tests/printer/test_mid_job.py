@@ -61,7 +61,8 @@ def hub(tmp_path):
 
 
 def kiosk_status(hub) -> dict:
-    return next(d for d in hall_json(hub.hub.snapshot())["devices"] if d["id"] == "kiosk-1")["status"]["printer"]
+    devices = hall_json(hub.hub.snapshot())["devices"]
+    return next(d for d in devices if d["id"] == "kiosk-1")["status"]["printer"]
 
 
 def issued(number="A001"):
@@ -77,11 +78,13 @@ def test_the_kiosk_counts_a_cut_off_ticket_as_not_printed_and_tells_the_hub(hub,
     from hallcall.kiosk.printing import Printing
     printing = Printing(url, HubClient(hub.url, "demo-kiosk"))
     try:
-        printed, problem, status = printing.print_issued(issued(), hall_json(hub.hub.snapshot()), hub.url, "zh")
+        printed, problem, status = printing.print_issued(issued(), hall_json(hub.hub.snapshot()),
+                                                         hub.url, "zh")
         assert (printed, problem) == (False, "incomplete") and status.paper == "out"
         assert kiosk_status(hub)["paper"] == "out"  # staff see it on the overview
         assert len(printing.printed) == PAPER  # one attempt, never a second copy
-        printed, problem, _ = printing.print_issued(issued("A002"), hall_json(hub.hub.snapshot()), hub.url, "zh")
+        printed, problem, _ = printing.print_issued(issued("A002"), hall_json(hub.hub.snapshot()),
+                                                    hub.url, "zh")
         assert (printed, problem) == (False, "paper_out") and len(printing.printed) == PAPER
     finally:
         printing.client.close()
@@ -94,7 +97,8 @@ def test_a_network_printer_dropping_the_job_half_way(hub, network_printer):
     fake = network_printer(close_after=PAPER)
     printing = Printing(fake.url, HubClient(hub.url, "demo-kiosk"), mode="image")
     try:
-        printed, problem, status = printing.print_issued(issued(), hall_json(hub.hub.snapshot()), hub.url, "zh")
+        printed, problem, status = printing.print_issued(issued(), hall_json(hub.hub.snapshot()),
+                                                         hub.url, "zh")
         # Whether the kernel saw the reset during the job or the printer says "out" just after,
         # the citizen hears the same: maybe incomplete, note the number.
         assert (printed, problem, status.paper) == (False, "incomplete", "out")
@@ -116,7 +120,8 @@ def test_a_printer_that_never_answers_is_not_asked_again_after_the_job(hub, netw
     ask = printing.printer.status
     printing.printer.status = lambda: (asked.append(1), ask())[1]
     try:
-        printed, problem, status = printing.print_issued(issued(), hall_json(hub.hub.snapshot()), hub.url, "zh")
+        printed, problem, status = printing.print_issued(issued(), hall_json(hub.hub.snapshot()),
+                                                         hub.url, "zh")
         assert (printed, problem, status.paper) == (True, None, "unknown")
         assert len(asked) == 1  # before the job only: no second wait for an answer that never comes
     finally:

@@ -114,7 +114,8 @@ def test_every_write_is_refused_alike_and_changes_nothing(disk_app, small_disk, 
     client, hub = disk_app.test_client(), disk_app.config["HUB"]
     first = issue(client).json["ticket"]
     waiting = issue(client).json["ticket"]
-    assert client.post("/api/windows/1/call-next", headers=BUTTONS).json["ticket"]["number"] == first["number"]
+    called = client.post("/api/windows/1/call-next", headers=BUTTONS).json["ticket"]
+    assert called["number"] == first["number"]
     before = client.get("/api/hall").json
     small_disk.fill(0)
 
@@ -129,7 +130,7 @@ def test_every_write_is_refused_alike_and_changes_nothing(disk_app, small_disk, 
         "device status": lambda: client.post("/api/devices/status", headers=KIOSK, json={
             "printer": {"paper": "out", "online": True}}),
     }
-    for name, write in writes.items():
+    for write in writes.values():
         assert_unavailable(write())
     with pytest.raises(StorageUnavailable):  # a clerk signing out of the console
         hub.end_session("session-1", hub.now().timestamp() + 3600)

@@ -29,7 +29,8 @@ def test_schema_comes_from_alembic_and_head_matches(db_url, tmp_path):
     from alembic.script import ScriptDirectory
 
     cfg = Config()
-    cfg.set_main_option("script_location", str(resources.files("hallcall.server.store").joinpath("migrations")))
+    cfg.set_main_option("script_location",
+                        str(resources.files("hallcall.server.store").joinpath("migrations")))
     assert ScriptDirectory.from_config(cfg).get_current_head() == HEAD_REVISION
     hub = open_hub(db_url)
     hub.stop()
@@ -179,7 +180,8 @@ def test_upgrade_from_the_first_schema_keeps_the_data(tmp_path):
     url = f"sqlite:///{tmp_path}/old.db"
     engine = make_engine(url)
     cfg = Config()
-    cfg.set_main_option("script_location", str(resources.files("hallcall.server.store").joinpath("migrations")))
+    cfg.set_main_option("script_location",
+                        str(resources.files("hallcall.server.store").joinpath("migrations")))
     with engine.connect().execution_options(write=True) as conn, conn.begin():
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "0001")
@@ -189,7 +191,8 @@ def test_upgrade_from_the_first_schema_keeps_the_data(tmp_path):
     try:
         hub.issue("a")
         with hub.store.read(hub.config) as tx:
-            assert tx.conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == HEAD_REVISION
+            version = tx.conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+            assert version == HEAD_REVISION
             assert tx.device_statuses() == {}
         assert hall_json(hub.snapshot())["services"][0]["issued_today"] == 1
     finally:
@@ -209,7 +212,8 @@ def test_upgrade_to_0003_gives_old_cancelled_tickets_the_reason_their_events_rec
     url = f"sqlite:///{tmp_path}/old.db"
     engine = make_engine(url)
     cfg = Config()
-    cfg.set_main_option("script_location", str(resources.files("hallcall.server.store").joinpath("migrations")))
+    cfg.set_main_option("script_location",
+                        str(resources.files("hallcall.server.store").joinpath("migrations")))
     rows = [("t1", "cancelled", "day_closed"), ("t2", "cancelled", "citizen"),
             ("t3", "cancelled", None), ("t4", "done", None)]
     with engine.connect().execution_options(write=True) as conn, conn.begin():

@@ -363,7 +363,8 @@ def test_the_session_survives_a_hub_restart_on_the_same_database(make_app, tmp_p
 
 def test_a_clerk_of_several_windows_chooses_one(make_app):
     data = small_hall_data()
-    data["clerks"] = [{"id": "li", "name": "李娜", "windows": ["1", "2"], "password_hash": make_hash("pw-li")}]
+    data["clerks"] = [{"id": "li", "name": "李娜", "windows": ["1", "2"],
+                       "password_hash": make_hash("pw-li")}]
     c = make_app(HALL=parse_config(data)).test_client()
     login(c, "li", "pw-li")
     page = c.get("/console/")

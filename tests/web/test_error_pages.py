@@ -56,7 +56,8 @@ def test_an_unknown_ticket_says_so_in_both_languages(client):
 
 
 def test_a_known_ticket_still_gets_its_page(client):
-    token = client.post("/api/tickets", json={"service": "company-name"}, headers=KIOSK).json["ticket"]["token"]
+    issued = client.post("/api/tickets", json={"service": "company-name"}, headers=KIOSK)
+    token = issued.json["ticket"]["token"]
     r = client.get(f"/t/{token}")
     assert r.status_code == 200 and f'data-token="{token}"' in r.get_data(as_text=True)
 
