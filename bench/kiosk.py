@@ -26,15 +26,15 @@ def main() -> None:
     parser.add_argument("--printer", default="dummy:", help="dummy: or file:///PATH (default dummy:)")
     parser.add_argument("--size", default="1920x1080")
     args = parser.parse_args()
-    from hallcall.kiosk.app import KioskApp
+    from hallcall.kiosk.bootstrap import build_kiosk
     from hallcall.kiosk.driving import MovableClock, touch
 
     size = tuple(int(v) for v in args.size.split("x"))
     clock = MovableClock()
     with tempfile.TemporaryDirectory() as tmp:
         hub, url = start_hub(f"{tmp}/hall.db")
-        app = KioskApp(url, "demo-kiosk", args.printer, size=size, windowed=True, printer_mode=args.mode,
-                       clock=clock)
+        app = build_kiosk(url, "demo-kiosk", args.printer, size=size, windowed=True,
+                          printer_mode=args.mode, clock=clock)
         try:
             step_until(app, lambda: app.state.hall is not None and app.state.printer is not None, timeout=20)
             printed_at = []

@@ -49,7 +49,7 @@ def run(out: Path, db: str | None = None, port: int | None = None) -> dict:
     import pygame
 
     from hallcall.buttons.virtual import KeyPanel, VirtualKeys, panel_labels
-    from hallcall.kiosk.app import KioskApp
+    from hallcall.kiosk.bootstrap import build_kiosk
 
     out.mkdir(parents=True, exist_ok=True)
     config = load_config()
@@ -65,8 +65,8 @@ def run(out: Path, db: str | None = None, port: int | None = None) -> dict:
                        "800x480", "--windowed", "--screenshots", str(out / "window-3"))
         keys = VirtualKeys(url, "demo-buttons",
                            [config.gpio.wiring(None), config.gpio.wiring("buttons-1")]).start()
-        app = KioskApp(url, "demo-kiosk", f"file://{out / 'printer.escpos'}", size=(1280, 800),
-                       windowed=True)
+        app = build_kiosk(url, "demo-kiosk", f"file://{out / 'printer.escpos'}", size=(1280, 800),
+                          windowed=True)
         wait_for(lambda: app.state.hall is not None and not app.state.offline and keys.online,
                  "the kiosk and the keys to reach the hub", step=app.step)
 

@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 import pygame
 import pygame.freetype
 
-from hallcall.hallclient import HubClient
 from hallcall.hallclient.feed import HubFeed
 
 from . import state as st
@@ -28,16 +27,15 @@ from .workers import DeviceQuery, IssueJob, PrinterWatch
 log = logging.getLogger(__name__)
 
 WINDOWED_SIZE = (1280, 720)
-# A service opening at 08:30 sends no event: the hall is asked again this often all the same.
-HALL_REFRESH_S = 30.0
 
 
 class KioskApp:
-    def __init__(self, hub_url: str, token: str, printer_url: str, size: tuple[int, int] | None = None,
-                 windowed: bool = False, lang: str = "zh", printer_mode: str = "text",
-                 paper_mm: int = 80, clock=time.monotonic, retry_s: float | None = None):
-        # Before any window: a bad printer URL is a configuration error, not a broken kiosk.
-        self.printing = Printing(printer_url, HubClient(hub_url, token), printer_mode, paper_mm)
+    def __init__(self, printing: Printing, feed: HubFeed, device: DeviceQuery, watch: PrinterWatch,
+                 hub_url: str, size: tuple[int, int] | None = None, windowed: bool = False,
+                 lang: str = "zh", clock=time.monotonic, retry_s: float | None = None):
+        """The workers (not started) all report into `feed.inbox`; kiosk/bootstrap.py builds
+        them. `hub_url` is what the ticket's QR code points at."""
+        self.printing = printing
         pygame.display.init()
         if windowed:
             self.screen = pygame.display.set_mode(size or WINDOWED_SIZE)
@@ -53,15 +51,13 @@ class KioskApp:
         self.state = st.Kiosk(lambda departments: self.layout_for(departments).per_page, lang,
                               now=clock(), last_touch=clock())
         self.running = True
-        self.inbox: queue.Queue = queue.Queue()
+        self.inbox: queue.Queue = feed.inbox
         self._jobs: dict[int, IssueJob] = {}
         self._drawn = None
         self._linked = None  # the feed's link as last told to the state
         self._last_error: tuple[str, float] | None = None
 
-        self.feed = HubFeed(hub_url, self.inbox, retry_s=2.0, name="kiosk", refresh_s=HALL_REFRESH_S)
-        self.device = DeviceQuery(hub_url, token, self.inbox)
-        self.watch = PrinterWatch(self.printing, self.inbox)
+        self.feed, self.device, self.watch = feed, device, watch
         self.feed.start()
         self.device.start()
         self.watch.start()

@@ -34,9 +34,9 @@ def kiosk(args) -> int:
     from hallcall.hallclient.fonts import FontNotFound
     from hallcall.printer import PrintError
     try:
-        from .app import KioskApp
-        app = KioskApp(args.hub, args.token, args.printer, size, args.windowed,
-                       args.lang, args.printer_mode, args.paper)
+        from .bootstrap import build_kiosk
+        app = build_kiosk(args.hub, args.token, args.printer, size, args.windowed,
+                          args.lang, args.printer_mode, args.paper)
     except PrintError as exc:
         raise CommandError(exc.message, EXIT_CONFIG) from None
     except FontNotFound as exc:

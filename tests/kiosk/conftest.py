@@ -17,12 +17,12 @@ def kiosk_clock():
 
 @pytest.fixture
 def make_kiosk(kiosk_clock):
-    from hallcall.kiosk.app import KioskApp
+    from hallcall.kiosk.bootstrap import build_kiosk
     apps = []
 
     def make(hub_url, printer="dummy:", size=(1920, 1080), **kw):
         kw.setdefault("clock", kiosk_clock)
-        app = KioskApp(hub_url, "demo-kiosk", printer, size=size, windowed=True, **kw)
+        app = build_kiosk(hub_url, "demo-kiosk", printer, size=size, windowed=True, **kw)
         apps.append(app)
         return app
 
