@@ -32,6 +32,12 @@ class LiveHub:
         finally:
             client.close()
 
+    def printer_status(self, device_id: str = "kiosk-1") -> dict:
+        """What a kiosk last reported of its printer, as the staff's overview sees it."""
+        from hallcall.server.web.serialize import hall_json
+        devices = hall_json(self.hub.snapshot())["devices"]
+        return next(d for d in devices if d["id"] == device_id)["status"]["printer"]
+
     def stop(self):
         if self.stopped:
             return

@@ -300,6 +300,17 @@ class Tx:
             self.conn.execute(schema.events.insert(), rows)
 
 
+def alembic_config():
+    """Alembic's configuration for this store's migrations (Alembic is imported only here: it
+    costs the hub ~10 MB and is needed only when the schema is behind)."""
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location",
+                        str(resources.files("hallcall.server.store").joinpath("migrations")))
+    return cfg
+
+
 class Store:
     """The SQLite store (see interface.HallStore)."""
 
@@ -353,11 +364,8 @@ class Store:
         """Bring the schema to the head revision."""
         if not self.at_head():
             from alembic import command
-            from alembic.config import Config
 
-            cfg = Config()
-            cfg.set_main_option("script_location",
-                                str(resources.files("hallcall.server.store").joinpath("migrations")))
+            cfg = alembic_config()
             with self._write_lock, self.engine.connect().execution_options(write=True) as conn:
                 with conn.begin():
                     cfg.attributes["connection"] = conn

@@ -261,11 +261,6 @@ def test_staff_leave_only_with_the_pin(live_hub, make_kiosk, snap, kiosk_clock):
     assert not app.running
 
 
-def kiosk_printer_status(hub) -> dict:
-    devices = hall_json(hub.hub.snapshot())["devices"]
-    return next(d for d in devices if d["id"] == "kiosk-1")["status"]["printer"]
-
-
 @pytest.mark.parametrize("printer,size", [("dummy:?out_after=300", (1920, 1080)),
                                           ("dummy:?out_after=300&buffer=100000", (800, 480))],
                          ids=["write-stalls", "printer-buffers-it"])
@@ -281,7 +276,7 @@ def test_paper_running_out_mid_ticket_shows_the_number_and_warns_the_next_citize
     assert app.state.result.printed is False and app.state.result.problem == "incomplete"
     assert app.state.result.issued["ticket"]["number"] == "A001"  # on screen to note down
     assert len(app.printing.printed) == 300  # the part that reached the paper, printed once
-    assert kiosk_printer_status(hub)["paper"] == "out"
+    assert hub.printer_status()["paper"] == "out"
     kiosk_clock.advance(1)
     touch(app.layout.back)
     app.step()

@@ -60,11 +60,6 @@ def hub(tmp_path):
     live.stop()
 
 
-def kiosk_status(hub) -> dict:
-    devices = hall_json(hub.hub.snapshot())["devices"]
-    return next(d for d in devices if d["id"] == "kiosk-1")["status"]["printer"]
-
-
 def issued(number="A001"):
     return {"ticket": {"number": number, "service": "company-name", "priority": "normal",
                        "issued_at": "2026-11-27T09:05:00+08:00", "token": "tok"},
@@ -81,7 +76,7 @@ def test_the_kiosk_counts_a_cut_off_ticket_as_not_printed_and_tells_the_hub(hub,
         printed, problem, status = printing.print_issued(issued(), hall_json(hub.hub.snapshot()),
                                                          hub.url, "zh")
         assert (printed, problem) == (False, "incomplete") and status.paper == "out"
-        assert kiosk_status(hub)["paper"] == "out"  # staff see it on the overview
+        assert hub.printer_status()["paper"] == "out"  # staff see it on the overview
         assert len(printing.printed) == PAPER  # one attempt, never a second copy
         printed, problem, _ = printing.print_issued(issued("A002"), hall_json(hub.hub.snapshot()),
                                                     hub.url, "zh")
@@ -102,7 +97,7 @@ def test_a_network_printer_dropping_the_job_half_way(hub, network_printer):
         # Whether the kernel saw the reset during the job or the printer says "out" just after,
         # the citizen hears the same: maybe incomplete, note the number.
         assert (printed, problem, status.paper) == (False, "incomplete", "out")
-        assert kiosk_status(hub) == status.as_dict()
+        assert hub.printer_status() == status.as_dict()
         assert fake.connections == 3  # status, the job once, status: the ticket is not sent again
         whole = printing.printer.render(from_api(issued(), hall_json(hub.hub.snapshot()), hub.url, "zh"))
         assert fake.ticket_bytes == PAPER < len(whole)

@@ -10,7 +10,7 @@ from helpers import small_hall
 
 from hallcall.server.hub import Hub
 from hallcall.server.store import Store
-from hallcall.server.store.repo import HEAD_REVISION
+from hallcall.server.store.repo import HEAD_REVISION, alembic_config
 from hallcall.server.web.serialize import event_json, hall_json
 
 HALL = small_hall()
@@ -23,14 +23,10 @@ def open_hub(url, follow=False, clock=None):
 
 
 def test_schema_comes_from_alembic_and_head_matches(db_url, tmp_path):
-    from importlib import resources
 
-    from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    cfg = Config()
-    cfg.set_main_option("script_location",
-                        str(resources.files("hallcall.server.store").joinpath("migrations")))
+    cfg = alembic_config()
     assert ScriptDirectory.from_config(cfg).get_current_head() == HEAD_REVISION
     hub = open_hub(db_url)
     hub.stop()
@@ -170,18 +166,14 @@ def test_sql_queue_answers_match_the_engine(tmp_path_factory, specs):
 
 def test_upgrade_from_the_first_schema_keeps_the_data(tmp_path):
     """A hall running revision 0001 upgrades in place: tickets survive, new tables appear."""
-    from importlib import resources
 
     from alembic import command
-    from alembic.config import Config
 
     from hallcall.server.store import make_engine
 
     url = f"sqlite:///{tmp_path}/old.db"
     engine = make_engine(url)
-    cfg = Config()
-    cfg.set_main_option("script_location",
-                        str(resources.files("hallcall.server.store").joinpath("migrations")))
+    cfg = alembic_config()
     with engine.connect().execution_options(write=True) as conn, conn.begin():
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "0001")
@@ -202,18 +194,14 @@ def test_upgrade_from_the_first_schema_keeps_the_data(tmp_path):
 def test_upgrade_to_0003_gives_old_cancelled_tickets_the_reason_their_events_recorded(tmp_path):
     """Tickets cancelled before the cancel_reason column: the phone page can still say why."""
     import json
-    from importlib import resources
 
     from alembic import command
-    from alembic.config import Config
 
     from hallcall.server.store import make_engine
 
     url = f"sqlite:///{tmp_path}/old.db"
     engine = make_engine(url)
-    cfg = Config()
-    cfg.set_main_option("script_location",
-                        str(resources.files("hallcall.server.store").joinpath("migrations")))
+    cfg = alembic_config()
     rows = [("t1", "cancelled", "day_closed"), ("t2", "cancelled", "citizen"),
             ("t3", "cancelled", None), ("t4", "done", None)]
     with engine.connect().execution_options(write=True) as conn, conn.begin():
