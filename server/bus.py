@@ -23,9 +23,16 @@ class EventBus:
         # Called (outside the lock) after every publish and on close; must be quick and not raise.
         self.listeners: list = []
 
-    def reset(self, last_seq: int) -> None:
+    @property
+    def capacity(self) -> int:
+        return self._events.maxlen or 0
+
+    def reset(self, last_seq: int, recent: list[StoredEvent] = ()) -> None:
+        """Start at `last_seq`, holding `recent` (the newest events up to it, in order) so the
+        displays that reconnect after a restart are served from memory, not each from SQL."""
         with self._cond:
             self._events.clear()
+            self._events.extend(e for e in recent if e.seq <= last_seq)
             self.last_seq = last_seq
 
     def publish(self, events: list[StoredEvent]) -> None:

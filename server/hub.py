@@ -99,7 +99,9 @@ class Hub:
         with self.store.write(config) as tx:
             tx.add_windows(config.windows)
         with self.store.read(config) as tx:
-            self.bus.reset(tx.last_seq())
+            last = tx.last_seq()
+            # Every display reconnects at once after a restart: the recent past is in memory.
+            self.bus.reset(last, tx.events_after(max(0, last - self.bus.capacity), self.bus.capacity))
             # After a restart the hub's clock starts no earlier than the last change it stored.
             self._hold_at_least(tx.last_event_at())
         self.store.on_commit = self._committed

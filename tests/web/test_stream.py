@@ -68,6 +68,32 @@ def test_resume_after_position_from_memory_and_from_the_store(client, app):
                 response.close()
 
 
+def test_after_a_restart_displays_resume_from_memory(make_app):
+    """Every display reconnects at once when a hub restarts: the recent past is loaded into
+    memory at start, so none of them waits for its own read of the store."""
+    first = make_app()
+    c = first.test_client()
+    for _ in range(5):
+        c.post("/api/tickets", json={"service": "company-name"}, headers=KIOSK)
+    first.config["HUB"].stop()
+
+    second = make_app()  # the restarted hub, on the same file
+    hub = second.config["HUB"]
+    read_back = []
+    real = hub.events_after
+    hub.events_after = lambda *a, **kw: read_back.append(a) or real(*a, **kw)
+    response, it = open_stream(second.test_client(), headers={"Last-Event-ID": "1"})
+    try:
+        chunk(it)
+        seqs = []
+        while len(seqs) < 4:
+            seqs += [e["seq"] for e in events_in(chunk(it))]
+    finally:
+        response.close()
+    assert seqs == [2, 3, 4, 5]
+    assert read_back == []
+
+
 def test_heartbeat_comment_while_idle(make_app):
     app = make_app(SSE_HEARTBEAT_S=0.05)
     response, it = open_stream(app.test_client())
