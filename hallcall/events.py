@@ -19,7 +19,8 @@ TICKET_RATED = "ticket.rated"
 WINDOW_STATUS = "window.status"  # a window opened, paused or closed
 NOTICES_CHANGED = "notices.changed"
 DAY_RESET = "day.reset"  # the hall day rolled over (or was closed by hand)
-DEVICE_STATUS = "device.status"  # a device reported a new state (a printer out of paper)
+DEVICE_STATUS = "device.status"  # a device reported a new state, or came online or went offline
+HALL_CHANGED = "hall.changed"  # a new version of the hall config: {"version": N}; fetch /api/hall
 
 # A number shown and announced at a window.
 CALL_TYPES = (TICKET_CALLED, TICKET_RECALLED)
@@ -29,5 +30,5 @@ ENDED_TYPES = (TICKET_FINISHED, TICKET_NO_SHOW, TICKET_TRANSFERRED, TICKET_CANCE
 ALL_TYPES = (
     TICKET_ISSUED, TICKET_CALLED, TICKET_RECALLED, TICKET_STARTED, TICKET_FINISHED,
     TICKET_NO_SHOW, TICKET_TRANSFERRED, TICKET_CANCELLED, TICKET_RATED, WINDOW_STATUS,
-    NOTICES_CHANGED, DAY_RESET, DEVICE_STATUS,
+    NOTICES_CHANGED, DAY_RESET, DEVICE_STATUS, HALL_CHANGED,
 )

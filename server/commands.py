@@ -135,7 +135,7 @@ def check_config(args) -> int:
     config = load_config(args.file)
     print(f"{config.source}: OK — {len(config.departments)} departments, "
           f"{len(config.services)} services, {len(config.windows)} windows, "
-          f"{len(config.devices)} devices, {len(config.clerks)} clerks")
+          f"{len(config.devices)} devices, {len(config.staff)} staff")
     return 0
 
 

@@ -8,6 +8,8 @@ each use case reads it once, so an answer never mixes two configs.
 """
 from __future__ import annotations
 
+import copy
+import dataclasses
 import json
 import logging
 import secrets
@@ -15,6 +17,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from typing import Any
 from statistics import fmean
 from zoneinfo import ZoneInfo
 
@@ -31,7 +34,10 @@ from .answers import (
     WindowNow,
     WindowView,
 )
+from .audit import CLI, Actor, AuditEntry
 from .bus import EventBus
+from .config.dump import config_dict
+from .config.loader import parse_config
 from .config.model import Device, HallConfig, Text, Window
 from .engine import estimate, rules
 from .engine.model import DONE, NO_SHOW, WAITING, DomainError, Outcome, Ticket, WindowState
@@ -68,6 +74,11 @@ class Hub:
         self._held = False
         self._time_lock = threading.Lock()
         self._config_lock = threading.Lock()  # one replacement at a time
+        # A change this process is committing: adopted the moment its hall.changed is published.
+        self._next_config: HallConfig | None = None
+        # At start, on a database that already held a hall: whether the config this hub was
+        # built with (a --config file) differs from it, and so was not applied.
+        self.seed_ignored = False
 
     # -- the hall config --------------------------------------------------------------------
 
@@ -76,18 +87,85 @@ class Hub:
         """The current hall config. Read it once per use: it may be replaced between reads."""
         return self._config
 
-    def replace_config(self, config: HallConfig) -> None:
+    @staticmethod
+    def _stored(version: int, data: dict) -> HallConfig:
+        return dataclasses.replace(parse_config(data, source=f"hall version {version}"),
+                                   version=version)
+
+    def _adopt(self, config: HallConfig) -> None:
         """Run the hall by `config` from now on, whole: a request sees the old config or the
-        new one, never a mix. Windows new to it get their row in the store first."""
-        with self._config_lock:
-            with self.store.write(config) as tx:
-                tx.add_windows(config.windows)
-            self._config = config  # one reference swap: atomic for every reader
+        new one, never a mix (one reference swap, atomic for every reader). Never goes back
+        to an older version."""
+        if config.version >= self._config.version:
+            self._config = config
+
+    def _seed_or_load(self) -> None:
+        """The database holds the hall. A new database is seeded with the config this hub was
+        built with (the TOML file), as version 1; one that holds a hall runs by its newest
+        version, and the file only tells whether it differs (`seed_ignored`)."""
+        seed = self._config
+        with self.store.write(seed) as tx:
+            stored = tx.hall_config()
+            if stored is None:
+                self._hold_at_least(tx.last_event_at())
+                now = self.now()
+                # Notices set through PUT /api/notices before the hall lived in the database
+                # were kept apart and overrode the file's: they are the live ones.
+                notices = tx.state("notices")
+                if notices is not None:
+                    seed = dataclasses.replace(seed, notices=tuple(Text(**n) for n in notices))
+                data = config_dict(seed)
+                tx.save_hall(1, data, now, CLI)
+                tx.add_audit([AuditEntry(now, CLI, "hall.seed", seed.source, None, {"version": 1})])
+                stored = (1, data)
+            else:
+                self.seed_ignored = seed.source != "<memory>" and config_dict(seed) != stored[1]
+            config = self._stored(*stored)
+            tx.add_windows(config.windows)
+        self._config = config
+
+    def reload_hall(self) -> None:
+        """Adopt the newest version in the database, if it is newer (another process changed
+        the hall)."""
+        with self.store.read(self.config) as tx:
+            if tx.hall_version() <= self.config.version:
+                return
+            stored = tx.hall_config()
+        self._adopt(self._stored(*stored))
+
+    def change_hall(self, change: Callable[[dict], tuple[dict, Any, Any]], actor: Actor,
+                    action: str, target: str | None = None,
+                    extra_events: Callable[[HallConfig, datetime], list] | None = None) -> HallConfig:
+        """Make a new version of the hall: `change` gets the newest stored hall (keyed as in
+        the TOML) and returns (the new hall, before, after) for the audit log, or raises.
+        The new hall is validated as a file is (ConfigError, with key paths); nothing is
+        written unless it passes. In one transaction: the version, the audit entry, a
+        `hall.changed` event (and `extra_events(config, now)`); every hub process on the
+        database adopts it when it sees the event."""
+        with self._config_lock, self.store.write(self.config) as tx:
+            now, day = self._begin(tx)
+            version, data = tx.hall_config()  # the newest, whichever process wrote it
+            new_data, before, after = change(copy.deepcopy(data))
+            config = self._stored(version + 1, new_data)  # raises ConfigError: nothing written
+            tx.save_hall(config.version, config_dict(config), now, actor)
+            tx.add_windows(config.windows)
+            tx.add_audit([AuditEntry(now, actor, action, target, before, after)])
+            tx.config = config  # the events of this change name things as the new hall does
+            more = extra_events(config, now) if extra_events else []
+            tx.apply(Outcome(events=[rules.Event(events.HALL_CHANGED, now, None, None,
+                                                 {"version": config.version}), *more]), day)
+            self._next_config = config
+        self._adopt(config)
+        return config
+
+    def audit_log(self, after: int = 0, limit: int = 100) -> list[AuditEntry]:
+        with self.store.read(self.config) as tx:
+            return tx.audit_after(after, limit)
 
     def window(self, window_id: str) -> Window:
         """A window of the current config (the API asks before it asks who is calling)."""
         window = self.config.window(window_id)
-        if window is None:
+        if window is None or window.retired:
             raise not_found(f"Unknown window {window_id!r}", "没有该窗口")
         return window
 
@@ -95,9 +173,8 @@ class Hub:
 
     def start(self, follow: bool = True) -> None:
         self.store.upgrade()
+        self._seed_or_load()
         config = self.config
-        with self.store.write(config) as tx:
-            tx.add_windows(config.windows)
         with self.store.read(config) as tx:
             last = tx.last_seq()
             # Every display reconnects at once after a restart: the recent past is in memory.
@@ -123,9 +200,19 @@ class Hub:
                 # Another process committed in between: fetch its events too, keeping order.
                 with self.store.read(self.config) as tx:
                     written = tx.events_after(self.bus.last_seq, limit=100_000)
-            self.bus.publish(written)
+            self._publish(written)
         except Exception:  # a failing listener must never fail the call that was committed
             log.exception("could not publish committed events")
+
+    def _publish(self, written: list[StoredEvent]) -> None:
+        """Hand events to the bus; a new hall version is adopted first, so a device that
+        fetches /api/hall on hall.changed gets the new hall from this process."""
+        if any(e.type == events.HALL_CHANGED for e in written):
+            mine, self._next_config = self._next_config, None
+            if mine is not None:
+                self._adopt(mine)
+            self.reload_hall()  # another process's change (or one more after mine)
+        self.bus.publish(written)
 
     def _follow(self, interval: float = 0.1) -> None:
         """Pick up events other hub processes commit to the same file, checkpoint the WAL off
@@ -140,7 +227,8 @@ class Hub:
                 if newest > self.bus.last_seq:
                     with self.store.locked():
                         with self.store.read(config) as tx:
-                            self.bus.publish(tx.events_after(self.bus.last_seq, limit=100_000))
+                            found = tx.events_after(self.bus.last_seq, limit=100_000)
+                        self._publish(found)
                 if ticks % 10 == 0 and not self.store.write_health.available:
                     self.store.probe(config)  # each second of a fault: seen to clear while no one writes
                 if newest > checkpointed and ticks % 20 == 0:  # every 2 s after writes
@@ -252,7 +340,7 @@ class Hub:
         """Issue a ticket. Returns the view and whether it is new (False: an idempotent replay)."""
         config = self.config
         service = config.service(service_id)
-        if service is None:
+        if service is None or service.retired:
             raise not_found(f"Unknown service {service_id!r}", "没有该业务")
         request = json.dumps([service_id, priority, lang])
         with self.store.write(config) as tx:
@@ -348,12 +436,11 @@ class Hub:
             last_event = tx.last_seq()
             waiting, issued = tx.counts_by_service(day)
             states = tx.window_states()
-            notices = tx.state("notices")
             currents = tx.current_tickets()
             recent_calls = tx.latest_events(day, events.CALL_TYPES, RECENT_CALLS)
             device_statuses = tx.device_statuses()
         windows = []
-        for w in config.windows:
+        for w in config.live_windows:
             state = states.get(w.id) or WindowState(w.id, w.status)
             # A ticket called before the roll-over stays shown at its window (its `day` says
             # which hall day it counts for) until the clerk ends it.
@@ -361,19 +448,25 @@ class Hub:
         return HallView(
             config=config, now=now, day=day, waiting=waiting, issued=issued,
             windows=tuple(windows),
-            notices=config.notices if notices is None else tuple(Text(**n) for n in notices),
+            notices=config.notices,
             recent_calls=tuple(recent_calls),
             devices=tuple(DeviceStatus(d, *device_statuses.get(d.id, (None, None)))
                           for d in config.devices),
             last_event=last_event)
 
-    def set_notices(self, notices: list[Text]) -> tuple[Text, ...]:
-        with self.store.write(self.config) as tx:
-            now, day = self._begin(tx)
-            tx.set_state("notices", [n.as_dict() for n in notices])
-            tx.apply(Outcome(events=[rules.Event(events.NOTICES_CHANGED, now, None, None,
-                                                 {"notices": list(notices)})]), day)
-        return tuple(notices)
+    def set_notices(self, notices: list[Text], actor: Actor) -> tuple[Text, ...]:
+        """The boards' notices, as a new version of the hall (and `notices.changed`, which the
+        boards' marquee follows)."""
+        def change(data: dict):
+            before = data.get("notices", [])
+            data["notices"] = [n.as_dict() for n in notices]
+            return data, before, data["notices"]
+
+        def announce(config: HallConfig, now: datetime) -> list:
+            return [rules.Event(events.NOTICES_CHANGED, now, None, None,
+                                {"notices": list(config.notices)})]
+
+        return self.change_hall(change, actor, "notices.put", "notices", announce).notices
 
     def report_status(self, device: Device, status: dict) -> DeviceStatus:
         """A device tells how it is (a kiosk: its printer's paper). Staff see it in the snapshot;

@@ -18,6 +18,7 @@ import threading
 from cheroot import wsgi
 
 from .config import DEMO_TOKENS, HallConfig
+from .config.model import token_sha256
 from .web.stream import STREAM_REQUEST
 
 log = logging.getLogger(__name__)
@@ -75,8 +76,8 @@ def demo_password_clerks(config: HallConfig) -> list[str]:
     """Clerks whose password hash is one of the demo hall's, whose password (demo) is public."""
     from .config import demo_config_path, load_config
 
-    demo = {c.password_hash for c in load_config(demo_config_path()).clerks}
-    return [c.id for c in config.clerks if c.password_hash in demo]
+    demo = {c.password_hash for c in load_config(demo_config_path()).staff}
+    return [c.id for c in config.staff if c.password_hash in demo and not c.disabled]
 
 
 def check_exposure(config: HallConfig, host: str, allow_demo_tokens: bool) -> None:
@@ -84,7 +85,9 @@ def check_exposure(config: HallConfig, host: str, allow_demo_tokens: bool) -> No
     machine unless told to."""
     if is_loopback(host):
         return
-    public = sorted(d.token for d in config.devices if d.token in DEMO_TOKENS)
+    demo_hashes = {token_sha256(t): t for t in DEMO_TOKENS}
+    public = sorted(demo_hashes[d.token_sha256] for d in config.devices
+                    if d.token_sha256 in demo_hashes)
     clerks = demo_password_clerks(config)
     if not public and not clerks:
         return

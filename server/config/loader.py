@@ -18,22 +18,26 @@ from .model import (
     BUTTON_ACTIONS,
     CALL_ORDERS,
     ROLES,
+    STAFF_ROLES,
     WEEKDAYS,
     WINDOW_STATUSES,
     Announcer,
-    Clerk,
     Department,
     Device,
     Gpio,
     GpioButton,
     HallConfig,
     Hours,
+    QueueRules,
     Service,
     Span,
+    Staff,
     Text,
     Window,
+    token_sha256,
 )
 
+SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 HHMM_RE = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
 # Tokens shipped in the demo hall and printed in the README: anybody may know them.
@@ -231,6 +235,21 @@ def _parse_proxies(hub: _Node) -> tuple:
     return tuple(networks)
 
 
+def _fairness(node: _Node, hall_wide: bool) -> tuple:
+    """green_ratio and max_wait_minutes of [queue] (defaults 0: off) or of a window (None: the
+    hall's)."""
+    default = 0 if hall_wide else None
+    ratio = node.get("green_ratio", int, default=default)
+    if ratio is not None and not 0 <= ratio <= 99:
+        node.bad("green_ratio", "must be between 0 (green strictly first) and 99")
+        ratio = default
+    max_wait = node.get("max_wait_minutes", int, default=default)
+    if max_wait is not None and not 0 <= max_wait <= 1440:
+        node.bad("max_wait_minutes", "must be between 0 (off) and 1440 minutes")
+        max_wait = default
+    return ratio, max_wait
+
+
 def parse_config(data: dict, source: str = "<memory>") -> HallConfig:
     problems: list[str] = []
     root = _Node(data, "", problems)
@@ -251,7 +270,14 @@ def parse_config(data: dict, source: str = "<memory>") -> HallConfig:
     # Without hours the hall never closes (the demo hall is like that, so it can be tried any time).
     hall_hours = _parse_hours(hall, None) or Hours((Span(time(0, 0), None),), frozenset(range(7)))
     default_minutes = hall.get("service_minutes", (int, float), default=5)
+    offline_after = hall.get("device_offline_after_s", int, default=60)
+    if offline_after is not None and not 10 <= offline_after <= 3600:
+        hall.bad("device_offline_after_s", "must be between 10 and 3600 seconds")
     hall.finish()
+
+    queue = root.child("queue") or _Node({}, "queue", problems)
+    queue_rules = QueueRules(*_fairness(queue, hall_wide=True))
+    queue.finish()
 
     departments = []
     seen: set = set()
@@ -289,10 +315,15 @@ def parse_config(data: dict, source: str = "<memory>") -> HallConfig:
             node.bad("service_minutes", "must be more than 0 and at most 480")
         materials = [t for i, item in enumerate(node.get("materials", list, default=[]))
                      if (t := _text_item(item, node.at(f"materials[{i}]"), problems))]
+        target = node.get("target_wait_minutes", int, default=30)
+        if target is not None and not 1 <= target <= 1440:
+            node.bad("target_wait_minutes", "must be between 1 and 1440 minutes")
         services.append(Service(
             id=sid, prefix=prefix or "", department=dep or "", name=node.text("name"),
             hours=_parse_hours(node, hall_hours), daily_limit=limit,
-            service_minutes=float(minutes or default_minutes or 5), materials=tuple(materials)))
+            service_minutes=float(minutes or default_minutes or 5), materials=tuple(materials),
+            target_wait_minutes=target or 30, closed=bool(node.get("closed", bool, default=False)),
+            retired=bool(node.get("retired", bool, default=False))))
         node.finish()
     service_ids = {s.id for s in services}
 
@@ -314,13 +345,15 @@ def parse_config(data: dict, source: str = "<memory>") -> HallConfig:
         status = node.get("status", str, default="open")
         if status not in WINDOW_STATUSES:
             node.bad("status", f"{status!r} must be one of {', '.join(WINDOW_STATUSES)}")
+        ratio, max_wait = _fairness(node, hall_wide=False)
         windows.append(Window(wid, wname, tuple(s for s in wservices if isinstance(s, str)),
-                              order, status))
+                              order, status, ratio, max_wait,
+                              bool(node.get("retired", bool, default=False))))
         node.finish()
     window_ids = {w.id for w in windows}
-    served = {s for w in windows for s in w.services}
+    served = {s for w in windows if not w.retired for s in w.services}
     for s in services:
-        if s.id not in served:
+        if s.id not in served and not s.retired:
             root.bad("services", f"service {s.id!r} is served by no window: its tickets would wait forever")
 
     devices = []
@@ -332,13 +365,23 @@ def parse_config(data: dict, source: str = "<memory>") -> HallConfig:
         role = node.get("role", str, required=True)
         if role is not None and role not in ROLES:
             node.bad("role", f"{role!r} must be one of {', '.join(ROLES)}")
-        token = node.get("token", str, required=True)
-        if token is not None:
-            if len(token) < 8:
-                node.bad("token", "must be at least 8 characters")
-            elif token in tokens:
-                node.bad("token", "is used by another device; every device needs its own")
-            tokens.add(token)
+        token = node.get("token", str)
+        digest = node.get("token_sha256", str)
+        if token is not None and digest is not None:
+            node.bad("token_sha256", "give either token or token_sha256, not both")
+        elif token is None and digest is None:
+            node.bad("token", "is required (or token_sha256, the SHA-256 of the token in hex)")
+        elif token is not None and len(token) < 8:
+            node.bad("token", "must be at least 8 characters")
+        elif digest is not None and not SHA256_RE.match(digest):
+            node.bad("token_sha256", "must be 64 lowercase hex digits (the SHA-256 of the token)")
+        else:
+            digest = digest or token_sha256(token)
+            if digest in tokens:
+                node.bad("token_sha256" if token is None else "token",
+                         "is used by another device; every device needs its own")
+            tokens.add(digest)
+        dname = node.get("name", str)
         dwindows = node.get("windows", list)
         for i, w in enumerate(dwindows or []):
             if w not in window_ids:
@@ -349,18 +392,23 @@ def parse_config(data: dict, source: str = "<memory>") -> HallConfig:
         pin = node.get("exit_pin", str)
         if pin is not None and not re.fullmatch(r"\d{4,8}", pin):
             node.bad("exit_pin", "must be 4 to 8 digits (staff type it on the kiosk's keypad)")
-        devices.append(Device(did, role or "", token or "",
-                              tuple(dwindows) if dwindows is not None else None, rate, pin))
+        devices.append(Device(did, role or "", digest or "",
+                              tuple(dwindows) if dwindows is not None else None, rate, pin,
+                              dname or None))
         node.finish()
 
-    clerks = []
+    staff = []
     seen = set()
-    for node in root.children("clerks"):
+    # `[[staff]]`; `[[clerks]]` is its name in files written before staff had roles.
+    for node in root.children("staff") + root.children("clerks"):
         cid = node.get("id", str, required=True)
-        _check_id(node, "id", cid, seen, "clerk")
+        _check_id(node, "id", cid, seen, "member of staff")
         cname = node.get("name", str, required=True)
-        cwindows = node.get("windows", list, required=True, default=[])
-        if not cwindows and isinstance(node.data.get("windows"), list):
+        role = node.get("role", str, default="clerk")
+        if role not in STAFF_ROLES:
+            node.bad("role", f"{role!r} must be one of {', '.join(STAFF_ROLES)}")
+        cwindows = node.get("windows", list, required=role == "clerk", default=[])
+        if role == "clerk" and not cwindows and isinstance(node.data.get("windows"), list):
             node.bad("windows", "must list at least one window: the clerk acts only at these")
         for i, w in enumerate(cwindows):
             if w not in window_ids:
@@ -371,7 +419,8 @@ def parse_config(data: dict, source: str = "<memory>") -> HallConfig:
         pw_hash = node.get("password_hash", str, required=True)
         if pw_hash is not None and (why := hash_problem(pw_hash)):
             node.bad("password_hash", why)
-        clerks.append(Clerk(cid, cname or "", tuple(cwindows), pw_hash or ""))
+        staff.append(Staff(cid, cname or "", tuple(cwindows), pw_hash or "", role or "clerk",
+                           bool(node.get("disabled", bool, default=False))))
         node.finish()
 
     notices = [t for i, item in enumerate(root.get("notices", list, default=[]))
@@ -445,7 +494,8 @@ def parse_config(data: dict, source: str = "<memory>") -> HallConfig:
     return HallConfig(
         name=name, languages=languages, timezone=tz, day_starts_at=day_starts_at or time(0, 0),
         departments=tuple(departments), services=tuple(services), windows=tuple(windows),
-        devices=tuple(devices), clerks=tuple(clerks), notices=tuple(notices),
+        devices=tuple(devices), staff=tuple(staff), notices=tuple(notices),
         announcer=announcer,
         gpio=Gpio(tuple(buttons), float(hold_seconds or 2.0), bool(pull_up)), source=source,
-        trusted_proxies=trusted_proxies)
+        trusted_proxies=trusted_proxies, queue=queue_rules,
+        device_offline_after_s=offline_after or 60)

@@ -9,7 +9,10 @@ import ipaddress
 from dataclasses import dataclass, field
 from datetime import time
 
+import hashlib
+
 ROLES = ("kiosk", "display", "buttons", "console", "admin")
+STAFF_ROLES = ("clerk", "supervisor", "admin")
 WINDOW_STATUSES = ("open", "paused", "closed")
 CALL_ORDERS = ("oldest", "service-order")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -53,6 +56,17 @@ class Department:
 
 
 @dataclass(frozen=True)
+class QueueRules:
+    """Green-channel fairness ([queue], or a window's own). `green_ratio` N: after N green calls
+    in a row at a window, its next call takes a normal ticket if one waits (0: green strictly
+    first). `max_wait_minutes` M: a normal ticket queued M minutes or more is called before
+    green ones, oldest first (0: off)."""
+
+    green_ratio: int = 0
+    max_wait_minutes: int = 0
+
+
+@dataclass(frozen=True)
 class Service:
     id: str
     prefix: str
@@ -62,6 +76,14 @@ class Service:
     daily_limit: int | None
     service_minutes: float  # the estimate used before real service times exist
     materials: tuple[Text, ...]
+    target_wait_minutes: int = 30  # the wait the hall promises (reports' sla_pct)
+    closed: bool = False  # closed now by the staff, whatever its hours say
+    # Retired by an administrator: no longer issued or listed, but its tickets and history stay.
+    retired: bool = False
+
+    def is_open(self, weekday: int, t: time) -> bool:
+        """Whether a kiosk may issue it now."""
+        return not (self.closed or self.retired) and self.hours.is_open(weekday, t)
 
 
 @dataclass(frozen=True)
@@ -70,33 +92,56 @@ class Window:
     name: Text
     services: tuple[str, ...]
     order: str  # one of CALL_ORDERS
-    status: str  # the status the window has when the hub first sees it
+    status: str  # the status the window has when the hub first sees it, and each new hall day
+    green_ratio: int | None = None  # None: the hall's [queue] rule
+    max_wait_minutes: int | None = None
+    retired: bool = False  # retired by an administrator: calls nobody, listed nowhere
+
+    def queue_rules(self, hall: QueueRules) -> QueueRules:
+        """The fairness rules this window calls by: its own where it sets them, else the hall's."""
+        return QueueRules(
+            hall.green_ratio if self.green_ratio is None else self.green_ratio,
+            hall.max_wait_minutes if self.max_wait_minutes is None else self.max_wait_minutes)
+
+
+def token_sha256(token: str) -> str:
+    """How a device token is kept: the hall config and its export never hold the token itself."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
 class Device:
     id: str
     role: str
-    token: str
+    token_sha256: str
     windows: tuple[str, ...] | None  # None: every window
     rate_limit_per_minute: int | None
     exit_pin: str | None = None  # what staff type to leave a kiosk's full screen
+    name: str | None = None  # where it stands, for the staff ("大厅入口取号机")
 
     def may_act_on(self, window_id: str) -> bool:
         return self.windows is None or window_id in self.windows
 
 
 @dataclass(frozen=True)
-class Clerk:
-    """A person who signs in to the clerk console; acts only at the windows listed."""
+class Staff:
+    """A person who signs in (console, /admin). A `clerk` acts only at the windows listed; a
+    `supervisor` at every window, and may reopen a closed window and call a chosen ticket; an
+    `admin` also changes the hall."""
 
     id: str
     name: str
     windows: tuple[str, ...]
     password_hash: str  # werkzeug's "pbkdf2:sha256:N$salt$hex" (server/passwords.py)
+    role: str = "clerk"  # one of STAFF_ROLES
+    disabled: bool = False  # may not sign in; kept for the audit log's names
 
     def may_act_on(self, window_id: str) -> bool:
-        return window_id in self.windows
+        return self.role != "clerk" or window_id in self.windows
+
+    @property
+    def supervises(self) -> bool:
+        return self.role in ("supervisor", "admin")
 
 
 # A window's keys, by what a press does. `call`: press calls the next ticket, a long hold recalls.
@@ -151,31 +196,51 @@ class HallConfig:
     services: tuple[Service, ...]
     windows: tuple[Window, ...]
     devices: tuple[Device, ...]
-    clerks: tuple[Clerk, ...]
+    staff: tuple[Staff, ...]
     notices: tuple[Text, ...]
     announcer: Announcer
     gpio: Gpio
     source: str = "<memory>"
     # Reverse proxies whose X-Forwarded-For is believed ([hub] trusted_proxies); empty: none.
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    queue: QueueRules = QueueRules()
+    device_offline_after_s: int = 60  # [hall]: a device unseen this long is offline
+    # The numbered version of the hall in the database this config is (0: not stored yet).
+    version: int = 0
 
     def __post_init__(self):
         object.__setattr__(self, "_services", {s.id: s for s in self.services})
         object.__setattr__(self, "_windows", {w.id: w for w in self.windows})
-        object.__setattr__(self, "_devices", {d.token: d for d in self.devices})
-        object.__setattr__(self, "_clerks", {c.id: c for c in self.clerks})
+        object.__setattr__(self, "_devices", {d.token_sha256: d for d in self.devices})
+        object.__setattr__(self, "_device_ids", {d.id: d for d in self.devices})
+        object.__setattr__(self, "_staff", {c.id: c for c in self.staff})
 
     def service(self, service_id: str) -> Service | None:
+        """A service by id, retired ones included (their tickets and history remain)."""
         return self._services.get(service_id)
 
     def window(self, window_id: str) -> Window | None:
         return self._windows.get(window_id)
 
-    def device_by_token(self, token: str) -> Device | None:
-        return self._devices.get(token)
+    @property
+    def live_services(self) -> tuple[Service, ...]:
+        """The services not retired: what the hall lists and issues."""
+        return tuple(s for s in self.services if not s.retired)
 
-    def clerk(self, clerk_id: str) -> Clerk | None:
-        return self._clerks.get(clerk_id)
+    @property
+    def live_windows(self) -> tuple[Window, ...]:
+        return tuple(w for w in self.windows if not w.retired)
+
+    def device_by_token(self, token: str) -> Device | None:
+        # Looked up by the token's hash: a dict probe on a SHA-256 tells nothing of the token.
+        return self._devices.get(token_sha256(token))
+
+    def device(self, device_id: str) -> Device | None:
+        return self._device_ids.get(device_id)
+
+    def member(self, staff_id: str) -> Staff | None:
+        """A member of staff by id (disabled ones included)."""
+        return self._staff.get(staff_id)
 
     def windows_serving(self, service_id: str) -> list[Window]:
-        return [w for w in self.windows if service_id in w.services]
+        return [w for w in self.windows if service_id in w.services and not w.retired]

@@ -62,6 +62,7 @@ class WindowState:
     id: str
     status: str  # open | paused | closed
     current: str | None = None  # id of the ticket called or being served here
+    green_streak: int = 0  # green calls in a row here ([queue] green_ratio); a normal call resets it
 
 
 @dataclass(frozen=True)

@@ -69,7 +69,7 @@ def issue(service: Service, *, day: str, now: datetime, last_seq_no: int, issued
     if priority not in PRIORITIES:
         raise DomainError("bad_request", f"priority must be one of {', '.join(PRIORITIES)}",
                           "优先级参数无效", status=400)
-    if not service.hours.is_open(now.weekday(), now.time()):
+    if not service.is_open(now.weekday(), now.time()):
         raise DomainError("service_closed", f"Service {service.id} is not open now",
                           "该业务当前不在办理时间内")
     if service.daily_limit is not None and issued_today >= service.daily_limit:

@@ -11,11 +11,12 @@ import json
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from hallcall import events
 
+from ..audit import Actor, AuditEntry
 from ..config.model import HallConfig, Window
 from ..engine import estimate
 from ..engine.model import DONE, OPEN_STATES, WAITING, Event, Outcome, Ticket, WindowState
@@ -42,10 +43,14 @@ class _State:
     idempotency: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
     hall_state: dict[str, str] = field(default_factory=dict)  # as JSON: no aliasing of values
     devices: dict[str, tuple[str, datetime]] = field(default_factory=dict)
+    halls: list[tuple[int, str]] = field(default_factory=list)  # (version, JSON), oldest first
+    audit: list[AuditEntry] = field(default_factory=list)
+    seen: dict[str, tuple[datetime, bool]] = field(default_factory=dict)
 
     def copy(self) -> _State:
         return _State(dict(self.tickets), dict(self.windows), list(self.events),
-                      dict(self.idempotency), dict(self.hall_state), dict(self.devices))
+                      dict(self.idempotency), dict(self.hall_state), dict(self.devices),
+                      list(self.halls), list(self.audit), dict(self.seen))
 
 
 def _waiting(state: _State, day: str, services: Iterable[str]) -> dict[tuple, list[Ticket]]:
@@ -166,6 +171,43 @@ class MemoryTx:
 
     def set_device_status(self, device: str, status: dict, now: datetime) -> None:
         self._s.devices[device] = (json.dumps(status, ensure_ascii=False), now)
+
+    def waiting_by_number(self, day: str, number: str) -> Ticket | None:
+        return next((t for t in self._s.tickets.values()
+                     if t.day == day and t.number == number and t.status == WAITING), None)
+
+    # -- the hall config's versions and the audit log -------------------------------------
+
+    def hall_version(self) -> int:
+        return self._s.halls[-1][0] if self._s.halls else 0
+
+    def hall_config(self, version: int | None = None) -> tuple[int, dict] | None:
+        found = [h for h in self._s.halls if version is None or h[0] == version]
+        return (found[-1][0], json.loads(found[-1][1])) if found else None
+
+    def save_hall(self, version: int, data: dict, now: datetime, actor: Actor) -> None:
+        self._s.halls.append((version, json.dumps(data, ensure_ascii=False)))
+
+    def add_audit(self, entries: Iterable[AuditEntry]) -> None:
+        for e in entries:
+            self._s.audit.append(replace(e, seq=len(self._s.audit) + 1))
+
+    def audit_after(self, after: int, limit: int) -> list[AuditEntry]:
+        return self._s.audit[max(after, 0):max(after, 0) + limit]
+
+    # -- devices seen ---------------------------------------------------------------------
+
+    def devices_seen(self) -> dict[str, tuple[datetime, bool]]:
+        return dict(self._s.seen)
+
+    def mark_seen(self, seen: dict[str, datetime]) -> None:
+        for device, at in seen.items():
+            before, online = self._s.seen.get(device, (at, False))
+            self._s.seen[device] = (max(before, at), online)
+
+    def set_online(self, device: str, online: bool) -> None:
+        if device in self._s.seen:
+            self._s.seen[device] = (self._s.seen[device][0], online)
 
     # -- events ---------------------------------------------------------------------------
 

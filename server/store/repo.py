@@ -25,6 +25,7 @@ from sqlalchemy.exc import DBAPIError
 from hallcall import events
 
 from .. import timing
+from ..audit import Actor, AuditEntry
 from ..config.model import HallConfig, Window
 from ..engine.model import DONE, OPEN_STATES, WAITING, Outcome, Ticket, WindowState
 from . import schema
@@ -36,13 +37,15 @@ from .interface import Transfer
 T = schema.tickets
 PROBE_KEY = "storage_probe"  # hall_state key of Store.probe's write
 # The newest migration in migrations/versions; tests check that the two agree.
-HEAD_REVISION = "0003"
+HEAD_REVISION = "0004"
 
 
 # The hot statements are built once: building SQLAlchemy constructs per call cost more than
 # SQLite's own work on the issuing path. Executing a prebuilt statement reuses its compiled form.
 W, E, K, H = schema.windows, schema.events, schema.idempotency, schema.hall_state  # K: idempotency keys
 D = schema.device_status
+C, A, S = schema.hall_config, schema.audit, schema.device_seen  # config versions, audit, seen
+HALL_VERSION = select(func.coalesce(func.max(C.c.version), 0))
 _p = bindparam
 TICKET_BY_ID = select(T).where(T.c.id == _p("id"))
 TICKET_BY_TOKEN = select(T).where(T.c.token == _p("token"))
@@ -74,7 +77,8 @@ UPSERT_TICKET = _upsert.on_conflict_do_update(
     index_elements=["id"], set_={c.name: _upsert.excluded[c.name] for c in T.columns if c.name != "id"})
 WINDOW_BY_ID = select(W).where(W.c.id == _p("id"))
 OPEN_WINDOWS = select(func.count()).where(and_(W.c.status == "open", W.c.id.in_(_p("ids", expanding=True))))
-UPDATE_WINDOW = W.update().where(W.c.id == _p("wid")).values(status=_p("status"), current=_p("current"))
+UPDATE_WINDOW = W.update().where(W.c.id == _p("wid")).values(
+    status=_p("status"), current=_p("current"), green_streak=_p("streak"))
 IDEMPOTENT = select(K.c.request, K.c.ticket_id).where(and_(K.c.device == _p("device"), K.c.key == _p("key")))
 STATE = select(H.c.value).where(H.c.key == _p("key"))
 _state_upsert = sqlite_insert(H)
@@ -198,7 +202,7 @@ class Tx:
 
     def window_state(self, window_id: str) -> WindowState:
         row = self.conn.execute(WINDOW_BY_ID, {"id": window_id}).one()
-        return WindowState(row.id, row.status, row.current)
+        return WindowState(row.id, row.status, row.current, row.green_streak)
 
     def current_tickets(self) -> dict[str, Ticket]:
         """{ticket id: ticket} of every ticket some window has now, in one query."""
@@ -208,13 +212,13 @@ class Tx:
         return self.conn.execute(OPEN_WINDOWS, {"ids": list(window_ids)}).scalar_one()
 
     def window_states(self) -> dict[str, WindowState]:
-        return {r.id: WindowState(r.id, r.status, r.current)
+        return {r.id: WindowState(r.id, r.status, r.current, r.green_streak)
                 for r in self.conn.execute(select(schema.windows))}
 
     def add_windows(self, windows: Iterable[Window]) -> None:
         """Give windows new to the hall config their row (in the status the config gives them)."""
         existing = {r[0] for r in self.conn.execute(select(W.c.id))}
-        new = [{"id": w.id, "status": w.status, "current": None}
+        new = [{"id": w.id, "status": w.status, "current": None, "green_streak": 0}
                for w in windows if w.id not in existing]
         if new:
             self.conn.execute(W.insert(), new)
@@ -249,6 +253,69 @@ class Tx:
         self.conn.execute(stmt.on_conflict_do_update(
             index_elements=["device"], set_={"status": stmt.excluded.status,
                                              "updated_at": stmt.excluded.updated_at}))
+
+    def waiting_by_number(self, day: str, number: str) -> Ticket | None:
+        """Today's waiting ticket with this number (numbers are unique per hall day: each
+        service has its own prefix, and a transferred ticket keeps its number)."""
+        row = self.conn.execute(select(T).where(and_(
+            T.c.day == day, T.c.number == number, T.c.status == WAITING))).first()
+        return self._ticket(row) if row else None
+
+    # -- the hall config's versions and the audit log -------------------------------------
+
+    def hall_version(self) -> int:
+        """The newest stored version of the hall (0: none yet)."""
+        return self.conn.execute(HALL_VERSION).scalar_one()
+
+    def hall_config(self, version: int | None = None) -> tuple[int, dict] | None:
+        """(version, the hall keyed as in the TOML) of the newest version, or of `version`."""
+        query = select(C.c.version, C.c.data)
+        query = query.where(C.c.version == version) if version is not None else \
+            query.order_by(C.c.version.desc()).limit(1)
+        row = self.conn.execute(query).first()
+        return (row.version, json.loads(row.data)) if row else None
+
+    def save_hall(self, version: int, data: dict, now: datetime, actor: Actor) -> None:
+        self.conn.execute(C.insert(), {"version": version, "at": _ts(now),
+                                       "actor": json.dumps(actor.as_dict()),
+                                       "data": json.dumps(data, ensure_ascii=False)})
+
+    def add_audit(self, entries: Iterable[AuditEntry]) -> None:
+        rows = [{"at": _ts(e.at), "actor_kind": e.actor.kind, "actor_id": e.actor.id,
+                 "action": e.action, "target": e.target,
+                 "before": None if e.before is None else json.dumps(e.before, ensure_ascii=False),
+                 "after": None if e.after is None else json.dumps(e.after, ensure_ascii=False)}
+                for e in entries]
+        if rows:
+            seq = self.conn.execute(select(func.coalesce(func.max(A.c.seq), 0))).scalar_one()
+            for i, row in enumerate(rows, start=seq + 1):
+                row["seq"] = i
+            self.conn.execute(A.insert(), rows)
+
+    def audit_after(self, after: int, limit: int) -> list[AuditEntry]:
+        rows = self.conn.execute(select(A).where(A.c.seq > after).order_by(A.c.seq).limit(limit))
+        return [AuditEntry(self._dt(r.at), Actor(r.actor_kind, r.actor_id), r.action, r.target,
+                           None if r.before is None else json.loads(r.before),
+                           None if r.after is None else json.loads(r.after), r.seq) for r in rows]
+
+    # -- devices seen ---------------------------------------------------------------------
+
+    def devices_seen(self) -> dict[str, tuple[datetime, bool]]:
+        """{device id: (last seen, online as last announced)}."""
+        return {r.device: (self._dt(r.last_seen), bool(r.online))
+                for r in self.conn.execute(select(S))}
+
+    def mark_seen(self, seen: dict[str, datetime]) -> None:
+        """Record when devices were seen; a time earlier than the stored one (another hub
+        process saw the device later) is kept out."""
+        for device, at in seen.items():
+            stmt = sqlite_insert(S).values(device=device, last_seen=_ts(at), online=0)
+            self.conn.execute(stmt.on_conflict_do_update(
+                index_elements=["device"],
+                set_={"last_seen": func.max(S.c.last_seen, stmt.excluded.last_seen)}))
+
+    def set_online(self, device: str, online: bool) -> None:
+        self.conn.execute(S.update().where(S.c.device == device).values(online=int(online)))
 
     # -- events ---------------------------------------------------------------------------
 
@@ -288,7 +355,8 @@ class Tx:
                 transfers=t.transfers, calls=t.calls, cancel_reason=t.cancel_reason)
             self.conn.execute(UPSERT_TICKET, values)
         for w in outcome.windows:
-            self.conn.execute(UPDATE_WINDOW, {"wid": w.id, "status": w.status, "current": w.current})
+            self.conn.execute(UPDATE_WINDOW, {"wid": w.id, "status": w.status, "current": w.current,
+                                              "streak": w.green_streak})
         if outcome.events:
             seq = self.last_seq()
             rows = []

@@ -42,6 +42,8 @@ windows = Table(
     Column("id", String(64), primary_key=True),
     Column("status", String(8), nullable=False),
     Column("current", String(32)),
+    # Green calls in a row at this window ([queue] green_ratio), reset by a normal call.
+    Column("green_streak", Integer, nullable=False, default=0),
 )
 
 events = Table(
@@ -74,4 +76,31 @@ device_status = Table(
     Column("device", String(64), primary_key=True),
     Column("status", Text, nullable=False),  # JSON as the device reported it (validated)
     Column("updated_at", BigInteger, nullable=False),
+)
+
+hall_config = Table(
+    "hall_config", metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("at", BigInteger, nullable=False),
+    Column("actor", Text, nullable=False),  # JSON {"kind", "id"}: who made this version
+    Column("data", Text, nullable=False),  # the hall as JSON, keyed as in the TOML (config/dump.py)
+)
+
+audit = Table(
+    "audit", metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("at", BigInteger, nullable=False),
+    Column("actor_kind", String(16), nullable=False),  # admin | staff | device | citizen | cli
+    Column("actor_id", String(80)),
+    Column("action", String(48), nullable=False),
+    Column("target", String(140)),
+    Column("before", Text),  # JSON, or NULL
+    Column("after", Text),
+)
+
+device_seen = Table(
+    "device_seen", metadata,
+    Column("device", String(64), primary_key=True),
+    Column("last_seen", BigInteger, nullable=False),
+    Column("online", Integer, nullable=False),  # 1/0 as last announced (device.status)
 )

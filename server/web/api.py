@@ -10,7 +10,7 @@ from .. import __version__
 from ..config.model import Text
 from ..engine import rules
 from ..hub import Hub
-from .auth import ACT_ON_WINDOWS, ADMIN, ISSUE, READ_STATS, require
+from .auth import ACT_ON_WINDOWS, ADMIN, ISSUE, READ_STATS, actor_of, require
 from .errors import ApiError, bad_request
 from .serialize import (
     act_json,
@@ -195,7 +195,7 @@ def device_status():
 
 @bp.put("/notices")
 def put_notices():
-    require(ADMIN)
+    device = require(ADMIN)
     body = json_body({"notices": list}, required=("notices",))
     notices = []
     for i, item in enumerate(body["notices"]):
@@ -204,4 +204,4 @@ def put_notices():
             raise bad_request(f"notices[{i}] must be an object with non-empty 'zh' and 'en'",
                               "公告必须同时包含中文和英文")
         notices.append(Text(item["zh"], item["en"]))
-    return jsonify(notices=[n.as_dict() for n in hub().set_notices(notices)])
+    return jsonify(notices=[n.as_dict() for n in hub().set_notices(notices, actor_of(device))])

@@ -15,7 +15,7 @@ from datetime import timedelta
 from flask import Flask, current_app, g, session
 from flask.sessions import SecureCookieSessionInterface
 
-from ..config.model import Clerk
+from ..config.model import Staff
 from ..hub import Hub
 
 SHIFT = timedelta(hours=12)
@@ -74,22 +74,23 @@ def csrf_ok(sent: str | None) -> bool:
     return bool(expected and sent) and hmac.compare_digest(expected.encode(), sent.encode())
 
 
-def _fingerprint(clerk: Clerk) -> str:
+def _fingerprint(clerk: Staff) -> str:
     # Keyed, so the cookie (readable by its holder) tells nothing about the hash itself.
     key = signing_key(current_app).encode()
     return hmac.new(key, clerk.password_hash.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def current_clerk() -> Clerk | None:
+def current_clerk() -> Staff | None:
     """The clerk this request's session belongs to, or None (once per request)."""
     if "clerk" in g:
         return g.clerk
     clerk = None
     clerk_id = session.get("clerk")
     if clerk_id is not None:
-        clerk = _hub().config.clerk(clerk_id)
+        clerk = _hub().config.member(clerk_id)
         signed_in = session.get("at", 0)
         if (clerk is None
+                or clerk.disabled
                 or not hmac.compare_digest(session.get("pw", ""), _fingerprint(clerk))
                 or _hub().now().timestamp() - signed_in > SHIFT.total_seconds()
                 or _hub().session_ended(session.get("sid", ""))):
@@ -99,7 +100,7 @@ def current_clerk() -> Clerk | None:
     return clerk
 
 
-def sign_in(clerk: Clerk) -> None:
+def sign_in(clerk: Staff) -> None:
     # A new session, not the sign-in page's: nothing planted before sign-in survives it.
     session.clear()
     session.permanent = True

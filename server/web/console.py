@@ -60,7 +60,7 @@ def _login_page(status: int = 200, error=None, notice=None, clerk_id: str = "", 
 
 def _dummy_method() -> str:
     # The unknown-id check must cost what a real one costs: use the hall's own hash method.
-    clerks = _hall().clerks
+    clerks = _hall().staff
     return method_of(clerks[0].password_hash) if clerks else DEFAULT_METHOD
 
 
@@ -82,7 +82,9 @@ def login():
         return _login_page(400, MISSING, clerk_id=clerk_id)
     throttle = current_app.config["LOGIN_THROTTLE"]
     address = client_address()
-    clerk = _hall().clerk(clerk_id)
+    clerk = _hall().member(clerk_id)
+    if clerk is not None and clerk.disabled:
+        clerk = None  # a disabled account signs in as an unknown id would: refused alike
     # Failures count against the clerk id: guessing one clerk's password locks that clerk only,
     # and clerks behind one proxy, or at one PC, do not lock each other out. Ids are
     # case-sensitive, but one count for all spellings, so W3 is not a fresh 5 tries. Only ids

@@ -103,16 +103,19 @@ def hall_json(view: HallView) -> dict:
     """GET /api/hall: the snapshot a display, kiosk or overview starts from."""
     config, now = view.config, view.now
     return {
+        # `version`: the hall config's numbered version (hall.changed carries the new one).
         "hall": {"name": config.name.as_dict(), "languages": list(config.languages),
-                 "day": view.day, "time": iso(now), "timezone": config.timezone},
+                 "day": view.day, "time": iso(now), "timezone": config.timezone,
+                 "version": config.version},
         "departments": [{"id": d.id, "name": d.name.as_dict()} for d in config.departments],
         "services": [{
             "id": s.id, "prefix": s.prefix, "department": s.department, "name": s.name.as_dict(),
-            "open": s.hours.is_open(now.weekday(), now.time()),
+            "open": s.is_open(now.weekday(), now.time()),
             "waiting": view.waiting.get(s.id, 0), "issued_today": view.issued.get(s.id, 0),
             "daily_limit": s.daily_limit, "materials": [m.as_dict() for m in s.materials],
             "hours": [_span(sp) for sp in s.hours.spans],
-            "days": [WEEKDAYS[d] for d in sorted(s.hours.days)]} for s in config.services],
+            "days": [WEEKDAYS[d] for d in sorted(s.hours.days)]}
+            for s in config.live_services],  # a retired service is no longer offered
         "windows": [window_json(w) for w in view.windows],
         "notices": [n.as_dict() for n in view.notices],
         "recent_calls": [json.loads(e.data) for e in view.recent_calls],

@@ -9,7 +9,7 @@
   var EVENT_TYPES = [
     "ticket.issued", "ticket.called", "ticket.recalled", "ticket.started", "ticket.finished",
     "ticket.no_show", "ticket.transferred", "ticket.cancelled", "ticket.rated", "window.status",
-    "notices.changed", "day.reset", "device.status"
+    "notices.changed", "day.reset", "device.status", "hall.changed"
   ];
 
   function el(tag, cls, text) {
