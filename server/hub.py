@@ -17,8 +17,8 @@ import threading
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from typing import Any
 from statistics import fmean
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from hallcall import events

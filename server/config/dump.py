@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import tomli_w
 
-from .model import WEEKDAYS, Hours, HallConfig, Service, Staff, Text, Window
+from .model import WEEKDAYS, HallConfig, Hours, Service, Staff, Text, Window
 
 ALL_WEEK = frozenset(range(7))
 

@@ -5,11 +5,10 @@ trust it: ids are unique, references resolve, times parse.
 """
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 from dataclasses import dataclass, field
 from datetime import time
-
-import hashlib
 
 ROLES = ("kiosk", "display", "buttons", "console", "admin")
 STAFF_ROLES = ("clerk", "supervisor", "admin")
