@@ -8,6 +8,7 @@ import pytest
 from helpers import small_hall_data
 
 from hallcall.server.config import DEMO_TOKENS, ConfigError, load_config, parse_config
+from hallcall.server.config.model import token_sha256
 
 
 def problems(data) -> list[str]:
@@ -28,7 +29,10 @@ def test_demo_hall_models_the_reference_hall(demo_config):
     assert any(s.daily_limit for s in c.services)
     assert any(len(c.windows_serving(s.id)) > 1 for s in c.services)  # parallel approval
     assert any(len(w.services) > 1 for w in c.windows)
-    assert {d.token for d in c.devices} == DEMO_TOKENS
+    assert {d.token_sha256 for d in c.devices} == {token_sha256(t) for t in DEMO_TOKENS}
+    # The staff of the hall's other side: a supervisor and an administrator, besides the clerks.
+    assert {m.id: m.role for m in c.staff if m.role != "clerk"} == {"admin": "admin",
+                                                                   "lead": "supervisor"}
     assert [w.id for w in c.windows][:3] == ["1", "2", "3"]
     # open around the clock
     assert all(s.hours.is_open(wd, t) for s in c.services for wd in range(7)

@@ -12,6 +12,7 @@ import pytest
 from helpers import BUTTONS, DISPLAY, KIOSK, auth, small_hall_data
 from werkzeug.security import check_password_hash
 
+from hallcall.server.audit import CLI
 from hallcall.server.config import ConfigError, demo_config_path, load_config, parse_config
 from hallcall.server.passwords import hash_problem, make_hash
 
@@ -377,24 +378,29 @@ def test_a_clerk_of_several_windows_chooses_one(make_app):
 def test_a_changed_password_ends_the_clerks_sessions(make_app):
     data = small_hall_data()
     data["clerks"] = [{"id": "li", "name": "李娜", "windows": ["1"], "password_hash": make_hash("old-pw")}]
-    c = make_app(HALL=parse_config(data)).test_client()
+    app = make_app(HALL=parse_config(data))
+    c = app.test_client()
     login(c, "li", "old-pw")
-    cookie = c.get_cookie(COOKIE).value
-    data["clerks"][0]["password_hash"] = make_hash("new-pw")
-    c2 = make_app(HALL=parse_config(data)).test_client()
-    c2.set_cookie(COOKIE, cookie)
-    assert_error(c2.get("/api/windows/1"), 401, "unauthorized")
+    assert c.get("/api/windows/1").status_code == 200
+
+    def new_password(stored):
+        stored["staff"][0]["password_hash"] = make_hash("new-pw")
+        return stored, None, None
+
+    app.config["HUB"].change_hall(new_password, CLI, "staff.put")  # as /admin does
+    assert_error(c.get("/api/windows/1"), 401, "unauthorized")
 
 
 # -- the clerk config and hash-password ------------------------------------------------------------
 
 
 def test_demo_clerks_sit_one_at_each_window_with_distinct_salts(demo_config):
-    clerks = demo_config.clerks
+    clerks = [m for m in demo_config.staff if m.role == "clerk"]
     assert [c.id for c in clerks] == [f"w{i}" for i in range(1, 45)]
     assert all(c.windows == (c.id[1:],) for c in clerks)
-    assert len({c.password_hash for c in clerks}) == 44
-    assert check_password_hash(demo_config.clerk("w3").password_hash, "demo")
+    assert len({c.password_hash for c in demo_config.staff}) == 46
+    assert check_password_hash(demo_config.member("w3").password_hash, "demo")
+    assert check_password_hash(demo_config.member("lead").password_hash, "demo")
 
 
 def clerk_problems(clerk: dict) -> list[str]:
@@ -439,10 +445,10 @@ def test_hash_password_prints_a_hash_the_config_accepts(tmp_path):
     assert not check_password_hash(value, "Qing-2026 pass\n")
 
     text = demo_config_path().read_text(encoding="utf-8")
-    text = text.replace(load_config().clerk("w3").password_hash, value)
+    text = text.replace(load_config().member("w3").password_hash, value)
     path = tmp_path / "hall.toml"
     path.write_text(text, encoding="utf-8")
-    assert check_password_hash(load_config(path).clerk("w3").password_hash, "Qing-2026 pass")
+    assert check_password_hash(load_config(path).member("w3").password_hash, "Qing-2026 pass")
 
     empty = subprocess.run([sys.executable, "-m", "hallcall", "hash-password"],
                            input="\n", capture_output=True, text=True, timeout=60)
@@ -456,10 +462,10 @@ def test_the_hub_keeps_clerks_with_the_demo_password_on_loopback(demo_config):
 
     own_tokens = replace(demo_config, devices=())  # a hall that changed only its tokens
     check_exposure(own_tokens, "127.0.0.1", False)
-    with pytest.raises(DemoTokensExposed, match="demo password for the clerks w1, w2"):
+    with pytest.raises(DemoTokensExposed, match="demo password for the staff admin, lead, w1"):
         check_exposure(own_tokens, "0.0.0.0", False)
-    own_passwords = replace(own_tokens, clerks=(
-        replace(demo_config.clerk("w3"), password_hash=make_hash("our own pass")),))
+    own_passwords = replace(own_tokens, staff=(
+        replace(demo_config.member("w3"), password_hash=make_hash("our own pass")),))
     check_exposure(own_passwords, "0.0.0.0", False)
 
 

@@ -1,11 +1,16 @@
-"""The hall config is the hub's to replace while it runs: the API shows the new one at once."""
+"""The hall config is the hub's to replace while it runs (a new version of the hall in the
+database): the API shows the new one at once."""
 from __future__ import annotations
 
 from helpers import auth, small_hall, small_hall_data
 
-from hallcall.server.config import parse_config
+from hallcall.server.audit import CLI
 
 ADMIN = auth("admin-token-1")
+
+
+def replace_hall(hub, data: dict) -> None:
+    hub.change_hall(lambda _stored: (data, None, None), CLI, "hall.replace")
 
 
 def test_a_replaced_config_shows_in_the_api_without_a_restart(make_app):
@@ -18,7 +23,7 @@ def test_a_replaced_config_shows_in_the_api_without_a_restart(make_app):
     data["services"][0]["name"] = {"zh": "新甲", "en": "New alpha"}
     data["windows"].append({"id": "4", "name": {"zh": "四号窗口", "en": "Window 4"},
                             "services": ["a"]})
-    app.config["HUB"].replace_config(parse_config(data))
+    replace_hall(app.config["HUB"], data)
 
     hall = client.get("/api/hall").json
     assert hall["services"][0]["name"] == {"zh": "新甲", "en": "New alpha"}
@@ -36,5 +41,5 @@ def test_a_device_dropped_from_the_config_is_refused_at_once(make_app):
     assert client.post("/api/tickets", json={"service": "a"}, headers=ADMIN).status_code == 201
     data = small_hall_data()
     data["devices"] = [d for d in data["devices"] if d["id"] != "adm"]
-    app.config["HUB"].replace_config(parse_config(data))
+    replace_hall(app.config["HUB"], data)
     assert client.post("/api/tickets", json={"service": "a"}, headers=ADMIN).status_code == 401

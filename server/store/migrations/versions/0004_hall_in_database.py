@@ -1,5 +1,7 @@
-"""The hall in the database: its config as numbered versions, the audit log, when each device
-was last seen, and each window's run of green calls (green-channel fairness).
+"""The hall in the database: config versions, the audit log, devices seen, green streaks.
+
+The hall config as numbered versions, the audit log, when each device was last seen, and each
+window's run of green calls (green-channel fairness).
 
 From this revision the database, not the TOML file, is the hall's source of truth: the first
 start seeds version 1 from the file (see Hub.start), with the notices a running hall had set
