@@ -140,18 +140,25 @@ def to_toml(data: dict, header: str = "") -> str:
     """A hall dict (config_dict) as TOML text: [tables] and [[arrays of tables]] at the top,
     values inline below them."""
     parts = [header] if header else []
+
+    def is_tables(value) -> bool:
+        return isinstance(value, list) and bool(value) and all(isinstance(x, dict) for x in value)
+
+    # Plain values first: written after a [table] they would belong to it.
+    plain = {k: v for k, v in data.items() if not isinstance(v, dict) and not is_tables(v)}
+    if plain:
+        parts.append(_table_body(plain))
     for key, value in data.items():
+        if key in plain:
+            continue
         if isinstance(value, dict):
-            inner = {k: v for k, v in value.items()
-                     if not (isinstance(v, list) and v and all(isinstance(x, dict) for x in v))}
+            inner = {k: v for k, v in value.items() if not is_tables(v)}
             parts.append(f"[{key}]\n{_table_body(inner)}")
             for sub, items in value.items():
                 if sub not in inner:
                     parts += [f"[[{key}.{sub}]]\n{_table_body(x)}" for x in items]
-        elif isinstance(value, list) and value and all(isinstance(x, dict) for x in value):
-            parts += [f"[[{key}]]\n{_table_body(x)}" for x in value]
         else:
-            parts.append(f"{_key(key)} = {_value(value)}\n")
+            parts += [f"[[{key}]]\n{_table_body(x)}" for x in value]
     return "\n".join(parts)
 
 
