@@ -3,13 +3,16 @@ fan-out, the call keys of the hub's own Pi and cheroot. Everything else is hande
 (`create_app(hub)` does no I/O), so a test builds its hub here too, the same way."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 
 from .config import HallConfig
 from .hub import Hub
-from .store import Store
+from .store import DEFAULT_URL, Store
 from .web.serialize import event_json
+
+log = logging.getLogger(__name__)
 
 
 def build_hub(config: HallConfig, db_url: str, clock: Callable[[], datetime] | None = None,
@@ -17,15 +20,24 @@ def build_hub(config: HallConfig, db_url: str, clock: Callable[[], datetime] | N
     """The hub on the database at db_url. `create`: the file may be new or its schema old
     (it is created or upgraded); else it must exist at this code's schema. `follow`: watch the
     file for other processes' events. `read_only`: never written, so not started (no schema
-    upgrade, no day roll-over): for reading it while a running hub owns it."""
+    upgrade, no day roll-over): for reading it while a running hub owns it; it runs by the
+    database's hall when the database holds one (`hub.config.version` > 0), else by `config`."""
     # The events' wire form is the web edge's; the store keeps it as made.
     if create:
         store = Store(db_url, event_json)
     else:
         store = Store.open_existing(db_url, event_json, read_only=read_only)
-    hub = Hub(config, store, clock=clock)
     if read_only:
-        return hub
+        # Not started, so the hub would not load the database's hall itself; a command reading
+        # the hall (stats, config export) must see the one the running hub runs, not the file's.
+        try:
+            with store.read(config) as tx:
+                stored = tx.hall_config()
+        except BaseException:
+            store.close()
+            raise
+        return Hub(config if stored is None else Hub._stored(*stored), store, clock=clock)
+    hub = Hub(config, store, clock=clock)
     try:
         hub.start(follow=follow)
     except BaseException:
@@ -35,17 +47,24 @@ def build_hub(config: HallConfig, db_url: str, clock: Callable[[], datetime] | N
 
 
 def serve(config: HallConfig, db_url: str, host: str, port: int, threads: int = 40, *,
-          secure_cookie: bool = False, buttons: bool = False, pin_factory: str | None = None) -> None:
+          secure_cookie: bool = False, buttons: bool = False, pin_factory: str | None = None,
+          allow_demo_tokens: bool = False, seed_file: str | None = None) -> None:
     """`hallcall serve`: the hub, its web app and its event fan-out under cheroot until SIGTERM
     or Ctrl-C; with `buttons`, also the keys wired to this Pi, through gpiozero's `pin_factory`
-    (a name of PIN_FACTORIES; None: gpiozero's choice)."""
+    (a name of PIN_FACTORIES; None: gpiozero's choice). `config` seeds a new database;
+    `seed_file` is the --config it was read from, if one was given. Raises DemoTokensExposed
+    when the hall the hub runs would expose the demo tokens or password beyond loopback."""
     from .fanout import Fanout
     from .web import create_app
     from .web.stream import HEARTBEAT_S
-    from .wsgi import run_server
+    from .wsgi import check_exposure, run_server
 
     hub = build_hub(config, db_url)
     try:
+        # The hall the hub runs is the database's once it holds one, whatever the file says:
+        # that is the one whose tokens and passwords must not reach the network.
+        check_exposure(hub.config, host, allow_demo_tokens)
+        tell_which_hall(hub, seed_file, db_url)
         app = create_app(hub, {"SESSION_COOKIE_SECURE": secure_cookie,
                                "FANOUT": Fanout(hub.bus, HEARTBEAT_S)})
         agent = None
@@ -61,3 +80,16 @@ def serve(config: HallConfig, db_url: str, host: str, port: int, threads: int = 
                 agent.close()
     finally:
         hub.stop()
+
+
+def tell_which_hall(hub: Hub, seed_file: str | None, db_url: str) -> None:
+    """One line in the log: which hall the hub runs, and a warning when the --config file given
+    differs from it (a technician who edited the file and restarted expects it applied)."""
+    version = hub.config.version
+    if not (hub.seed_ignored and seed_file):
+        log.info("running the hall of the database, version %d", version)
+        return
+    db = "" if db_url == DEFAULT_URL else f" --db {db_url}"
+    log.warning("the database holds the hall (version %d); %s differs and was not applied: "
+                "`hallcall config import %s%s` shows the difference and replaces it",
+                version, seed_file, seed_file, db)

@@ -1,4 +1,5 @@
-"""The hub's commands: serve, migrate, backup, check-config, close-day, stats, hash-password.
+"""The hub's commands: serve, migrate, backup, check-config, config (export, import), close-day,
+stats, hash-password.
 
 Nothing here imports a device package: `serve --buttons` imports hallcall.buttons (and so
 gpiozero) in server/bootstrap.py, only when given. Each command raises and never prints its own
@@ -62,13 +63,18 @@ def serve(args) -> int:
 
     limit_malloc_arenas()  # before any thread starts
     config = load_config(args.config)
+    db = args.db or DEFAULT_URL
+    # The hall the hub will run is checked once the hub is built (bootstrap.serve). When the
+    # file is what will seed it, it is checked here too, before anything is touched: else a
+    # refused first start would leave the demo hall in a new database, and the file's own
+    # tokens, written in afterwards, would never be applied.
     try:
-        check_exposure(config, args.host, args.allow_demo_tokens)
+        if not _hall_in_database(db, config):
+            check_exposure(config, args.host, args.allow_demo_tokens)
     except DemoTokensExposed as exc:
         raise CommandError(str(exc), EXIT_CONFIG) from None
     # Migrate in a child process: Alembic then never loads into the long-running hub. The
     # child says what went wrong itself, in serve's name.
-    db = args.db or DEFAULT_URL
     migrate_child = [sys.executable, "-m", "hallcall", "migrate", "--db", db, "--for", "serve"]
     if args.config:
         migrate_child += ["--config", args.config]
@@ -86,12 +92,39 @@ def serve(args) -> int:
     try:
         serve_hub(config, db, args.host, args.port, args.threads,
                   secure_cookie=args.secure_cookie, buttons=args.buttons,
-                  pin_factory=args.pin_factory)
+                  pin_factory=args.pin_factory, allow_demo_tokens=args.allow_demo_tokens,
+                  seed_file=args.config)
+    except DemoTokensExposed as exc:
+        raise CommandError(str(exc), EXIT_CONFIG) from None
     except ModuleNotFoundError as exc:
         if args.buttons and (exc.name or "").split(".")[0] == "gpiozero":
             raise CommandError(missing_extra(exc, "buttons"), EXIT_CONFIG) from None
         raise
     return 0
+
+
+def _hall_in_database(db: str, config) -> bool:
+    """Whether the database at `db` holds a hall already (so a --config file would not seed
+    it); False for a missing, in-memory, older or unreadable one, which serve's migration then
+    creates, upgrades or reports."""
+    from .store import Store
+    from .store.db import database_file
+    from .web.serialize import event_json
+
+    try:
+        path = database_file(db)
+        if path is None or not path.is_file():
+            return False
+        store = Store.open_existing(db, event_json, read_only=True)
+    except Exception:  # noqa: BLE001 - serve's migration child tells what is wrong with it
+        return False
+    try:
+        with store.read(config) as tx:
+            return tx.hall_version() > 0
+    except Exception:  # noqa: BLE001 - as above
+        return False
+    finally:
+        store.close()
 
 
 def _migrate_arguments(p: argparse.ArgumentParser) -> None:
@@ -137,6 +170,168 @@ def check_config(args) -> int:
           f"{len(config.services)} services, {len(config.windows)} windows, "
           f"{len(config.devices)} devices, {len(config.staff)} staff")
     return 0
+
+
+# -- config export / import: the database holds the hall, the TOML file is its copy -------------
+
+CLI_IMPORT = ("cli", "config import")  # the audit log's actor of an import
+
+
+def _config_arguments(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="config_command", required=True, metavar="{export,import}")
+    # As the top-level commands take it (hallcall/cli.py): also after the subcommand.
+    verbose = argparse.ArgumentParser(add_help=False)
+    verbose.add_argument("--verbose", "-v", action="store_true", default=argparse.SUPPRESS,
+                         help=argparse.SUPPRESS)
+    db_help = f"SQLAlchemy URL or file path of the hub's database; default: {DEFAULT_URL}"
+    export = sub.add_parser("export", parents=[verbose],
+                            help="write the database's hall as TOML (its backup, or a file for "
+                                 "another hub); reads only")
+    export.add_argument("--db", metavar="URL", default=None, help=db_help)
+    export.add_argument("--output", "-o", metavar="FILE",
+                        help="write here instead of standard output")
+    export.set_defaults(config_run=config_export, on_behalf_of="config export")
+    imp = sub.add_parser("import", parents=[verbose],
+                         help="replace the database's hall by a TOML file, showing the difference "
+                              "first; running hubs follow it at once")
+    imp.add_argument("file", metavar="FILE", help="the hall config (TOML), checked as check-config does")
+    imp.add_argument("--db", metavar="URL", default=None, help=db_help)
+    imp.add_argument("--yes", "-y", action="store_true",
+                     help="replace without asking (needed when not at a terminal)")
+    imp.set_defaults(config_run=config_import, on_behalf_of="config import")
+
+
+def config_command(args) -> int:
+    return args.config_run(args)
+
+
+def _database_hall(db: str, seed):
+    """The hall the database holds (a HallConfig with its version), or None; reads only, and
+    never creates or migrates the file (NoDatabase, SchemaMismatch say what is wrong)."""
+    from .bootstrap import build_hub
+
+    hub = build_hub(seed, db, create=False, read_only=True)
+    try:
+        return hub.config if hub.config.version else None
+    finally:
+        hub.stop()
+
+
+def config_export(args) -> int:
+    from .config.dump import config_toml
+
+    db = args.db or DEFAULT_URL
+    hall = _database_hall(db, load_config())  # the demo hall: only what a hall-less file reads by
+    if hall is None:
+        raise CommandError(f"the database {_db_path(args)} holds no hall yet: the first "
+                           "`hallcall serve --config FILE` on it stores FILE as its version 1")
+    text = config_toml(hall)
+    if not args.output:
+        sys.stdout.write(text)
+        return 0
+    path = os.path.abspath(args.output)
+    try:
+        with open(path, "w", encoding="utf-8") as out:
+            out.write(text)
+    except OSError as exc:
+        if not isinstance(exc, (FileNotFoundError, IsADirectoryError, PermissionError)):
+            with contextlib.suppress(OSError):
+                os.unlink(path)  # half a backup must not pass for a whole one
+        raise CommandError(f"cannot write {path}: {exc.strerror or exc}") from None
+    print(f"wrote the hall (version {hall.version}) to {path}", file=sys.stderr)
+    return 0
+
+
+def config_import(args) -> int:
+    from .audit import Actor
+    from .bootstrap import build_hub
+    from .config.dump import config_dict, to_toml
+
+    new = load_config(args.file)  # a mistake: check-config's report, exit 2, nothing opened
+    db = args.db or DEFAULT_URL
+    current = _database_hall(db, new)
+    wanted = config_dict(new)
+    if current is not None:
+        held = config_dict(current)
+        if held == wanted:
+            print(f"no difference: the database's hall (version {current.version}) is "
+                  f"{args.file}; nothing was changed")
+            return 0
+        # Both sides as the export writes them: only what the hall is differs, not how the
+        # file was laid out or commented.
+        sys.stdout.writelines(_unified_diff(
+            to_toml(held).splitlines(keepends=True), to_toml(wanted).splitlines(keepends=True),
+            f"the database's hall (version {current.version})", args.file))
+        question = f"Replace the hall (version {current.version}) with {args.file}? [y/N] "
+    else:
+        print(f"the database holds no hall yet: {args.file} becomes its version 1")
+        question = f"Store {args.file} as the hall (version 1)? [y/N] "
+    sys.stdout.flush()
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise CommandError("not at a terminal, and --yes not given: nothing was changed",
+                               EXIT_CONFIG)
+        try:
+            answer = input(question)
+        except EOFError:
+            answer = ""
+        if answer.strip().lower() not in ("y", "yes"):
+            raise CommandError("not replaced: nothing was changed")
+
+    hub = build_hub(new, db, follow=False, create=False)  # seeds `new` when no hall was held
+    try:
+        if current is None:
+            if hub.seed_ignored:  # another hub stored a hall between the look and now
+                raise CommandError("the database got a hall while you looked: nothing was "
+                                   "changed; run the import again to see the difference")
+            print(f"stored {args.file} as the hall, version {hub.config.version}")
+            return 0
+
+        def change(data: dict):
+            if data != held:
+                raise CommandError(
+                    f"the hall changed while you looked (it is now version {hub.config.version} "
+                    "or later): nothing was changed; run the import again to see the difference")
+            changed = [k for k in sorted(held.keys() | wanted.keys()) if held.get(k) != wanted.get(k)]
+            return wanted, {"version": current.version}, {
+                "version": current.version + 1, "file": os.path.abspath(args.file),
+                "changed": changed}
+
+        config = hub.change_hall(change, Actor(*CLI_IMPORT), "config.import", "config")
+    finally:
+        hub.stop()
+    print(f"the hall is now version {config.version} (was {current.version}); the hubs running "
+          "on this database follow it within a second")
+    return 0
+
+
+def _unified_diff(a: list[str], b: list[str], fromfile: str, tofile: str, context: int = 3):
+    """difflib.unified_diff's text, but matching every line: its matcher takes a line found in
+    more than 1% of a long file (`service_minutes = 6`, `materials = [`) for junk, and a hall's
+    file is mostly such lines, so one changed name showed as a dozen lines changed."""
+    import difflib
+
+    groups = difflib.SequenceMatcher(None, a, b, autojunk=False).get_grouped_opcodes(context)
+    for i, group in enumerate(groups):
+        if i == 0:
+            yield f"--- {fromfile}\n+++ {tofile}\n"
+        (_, a1, _, b1, _), (*_, a2, _, b2) = group[0], group[-1]
+        yield f"@@ -{_diff_range(a1, a2)} +{_diff_range(b1, b2)} @@\n"
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                yield from (" " + line for line in a[i1:i2])
+                continue
+            yield from ("-" + line for line in a[i1:i2])
+            yield from ("+" + line for line in b[j1:j2])
+
+
+def _diff_range(start: int, stop: int) -> str:
+    """A hunk's range as unified diffs write it (as difflib does: "3" for one line, "2,0" for
+    none after line 2)."""
+    length = stop - start
+    if length == 1:
+        return str(start + 1)
+    return f"{start if length == 0 else start + 1},{length}"
 
 
 def close_day(args) -> int:
@@ -303,6 +498,9 @@ COMMANDS = [
             _backup_arguments, backup, explain=explain),
     Command("check-config", "validate a hall config and exit", _check_config_arguments,
             check_config),
+    Command("config", "the hall in the database: `config export` writes it as TOML, "
+                      "`config import FILE` replaces it", _config_arguments, config_command,
+            explain=explain),
     Command("close-day", "close the current hall day: cancel waiting tickets (those at a window "
                          "stay)", _common, close_day, explain=explain),
     Command("stats", "export a day's statistics as CSV", _stats_arguments, stats, explain=explain),

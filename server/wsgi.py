@@ -81,8 +81,9 @@ def demo_password_clerks(config: HallConfig) -> list[str]:
 
 
 def check_exposure(config: HallConfig, host: str, allow_demo_tokens: bool) -> None:
-    """Refuse to serve the well-known demo tokens, or clerks with the demo password, beyond this
-    machine unless told to."""
+    """Refuse to serve the well-known demo tokens, or staff with the demo password, beyond this
+    machine unless told to. `config` is the hall the hub runs: once the database holds one
+    (`config.version` > 0), that one, whatever the --config file says."""
     if is_loopback(host):
         return
     demo_hashes = {token_sha256(t): t for t in DEMO_TOKENS}
@@ -96,11 +97,15 @@ def check_exposure(config: HallConfig, host: str, allow_demo_tokens: bool) -> No
         named.append(f"the public demo tokens ({', '.join(public)})")
     if clerks:
         shown = ", ".join(clerks[:5]) + (f" and {len(clerks) - 5} more" if len(clerks) > 5 else "")
-        named.append(f"the public demo password for the clerks {shown}")
+        named.append(f"the public demo password for the staff {shown}")
     if not allow_demo_tokens:
+        # Editing the file does not change a hall the database already holds: say what does.
+        whose, how = ("the hall config", "") if not config.version else (
+            f"the hall in the database (version {config.version})",
+            " (in /admin on 127.0.0.1, or with `hallcall config import FILE`)")
         raise DemoTokensExposed(
-            f"the hall config uses {' and '.join(named)}; anybody on the network could issue and "
-            f"call tickets. Listening on {host} is refused: set your own tokens and passwords, "
+            f"{whose} uses {' and '.join(named)}; anybody on the network could issue and "
+            f"call tickets. Listening on {host} is refused: set your own tokens and passwords{how}, "
             "listen on 127.0.0.1, or pass --allow-demo-tokens if you mean it.")
     log.warning("serving on %s with %s: anybody on the network can act as a kiosk, a call "
                 "button, a clerk or the admin", host, " and ".join(named).replace("public", "PUBLIC"))
