@@ -35,11 +35,15 @@ class WindowNow:
 
 @dataclass(frozen=True)
 class DeviceStatus:
-    """What a device last reported (None: nothing yet)."""
+    """What a device last reported (None: nothing yet), and when it was last seen (a request
+    with its token, or its event stream connected); `online`: seen within the hall's
+    `device_offline_after_s`."""
 
     device: Device
     status: dict | None
     updated_at: datetime | None
+    last_seen: datetime | None = None
+    online: bool = False
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ from .bus import EventBus
 from .config.dump import config_dict
 from .config.loader import parse_config
 from .config.model import Device, HallConfig, Text, Window
+from .devices_seen import Sightings, is_online
 from .engine import estimate, rules
 from .engine.model import DONE, NO_SHOW, WAITING, DomainError, Outcome, Ticket, WindowState
 from .engine.queue_order import call_order
@@ -49,6 +50,7 @@ from .store.interface import Transfer
 log = logging.getLogger(__name__)
 
 RECENT_CALLS = 10
+SEEN_FLUSH_TICKS = 20  # of the follower's: devices seen are stored every 2 s
 QUEUE_SHOWN = 50  # of a window's line, in the clerk console
 SESSION_SECRET, ENDED_SESSIONS = "session_secret", "ended_sessions"  # hall_state keys
 TICK = timedelta(microseconds=1)  # the store's resolution: a held clock still orders stamps
@@ -79,6 +81,9 @@ class Hub:
         # At start, on a database that already held a hall: whether the config this hub was
         # built with (a --config file) differs from it, and so was not applied.
         self.seed_ignored = False
+        # Which devices this process has seen (requests, open streams), flushed to the store
+        # by the follower so that every process on the database knows.
+        self.sightings = Sightings()
 
     # -- the hall config --------------------------------------------------------------------
 
@@ -236,6 +241,8 @@ class Hub:
                     checkpointed = newest
                 if ticks % 50 == 0:
                     self.roll_over_if_due()
+                if ticks % SEEN_FLUSH_TICKS == 0:
+                    self.flush_seen()
             except StorageUnavailable:
                 pass  # logged by the store when the fault starts and when it clears, not per tick
             except Exception:
@@ -439,6 +446,7 @@ class Hub:
             currents = tx.current_tickets()
             recent_calls = tx.latest_events(day, events.CALL_TYPES, RECENT_CALLS)
             device_statuses = tx.device_statuses()
+            seen = tx.devices_seen()
         windows = []
         for w in config.live_windows:
             state = states.get(w.id) or WindowState(w.id, w.status)
@@ -450,9 +458,21 @@ class Hub:
             windows=tuple(windows),
             notices=config.notices,
             recent_calls=tuple(recent_calls),
-            devices=tuple(DeviceStatus(d, *device_statuses.get(d.id, (None, None)))
-                          for d in config.devices),
+            devices=self._devices_now(config, now, device_statuses, seen),
             last_event=last_event)
+
+    def _devices_now(self, config: HallConfig, now: datetime, statuses: dict,
+                     stored: dict) -> tuple[DeviceStatus, ...]:
+        """Every configured device: what it reported, and when it was last seen by any hub
+        process (the store) or by this one since its last flush."""
+        mine = self.sightings.current(now)
+        out = []
+        for d in config.devices:
+            times = [t for t in ((stored.get(d.id) or (None,))[0], mine.get(d.id)) if t is not None]
+            last = max(times) if times else None
+            out.append(DeviceStatus(d, *statuses.get(d.id, (None, None)), last_seen=last,
+                                    online=is_online(last, now, config.device_offline_after_s)))
+        return tuple(out)
 
     def set_notices(self, notices: list[Text], actor: Actor) -> tuple[Text, ...]:
         """The boards' notices, as a new version of the hall (and `notices.changed`, which the
@@ -475,11 +495,55 @@ class Hub:
             now, day = self._begin(tx)
             before = tx.device_statuses().get(device.id)
             tx.set_device_status(device.id, status, now)
-            view = DeviceStatus(device, status, now)
-            if before is None or before[0] != status:
+            # The report is a sighting too; stored here, as the transaction writes anyway, so
+            # its event says online and the next flush has no "came online" to announce.
+            tx.mark_seen({device.id: now})
+            was_online = (tx.devices_seen().get(device.id) or (None, False))[1]
+            if not was_online:
+                tx.set_online(device.id, True)
+            view = DeviceStatus(device, status, now, last_seen=now, online=True)
+            if before is None or before[0] != status or not was_online:
                 tx.apply(Outcome(events=[rules.Event(events.DEVICE_STATUS, now, None, None,
                                                      {"device": view})]), day)
         return view
+
+    def flush_seen(self) -> None:
+        """Store the devices this process has seen, and announce (`device.status`) each device
+        whose online state changed: it came back, or nobody has seen it for the hall's
+        `device_offline_after_s`. Inside one write transaction, so that of the hub processes
+        sharing the database exactly one announces a change. Run by the follower every few
+        seconds; without a sighting or a change due it writes nothing."""
+        config = self.config
+        known = {d.id: d for d in config.devices}
+        after_s = config.device_offline_after_s
+        now = taken_at = self.now()
+        taken = {k: t for k, t in self.sightings.take(taken_at).items() if k in known}
+        if not taken:
+            with self.store.read(config) as tx:
+                stored = tx.devices_seen()
+            if all(is_online(at, now, after_s) == flag for k, (at, flag) in stored.items()
+                   if k in known):
+                return
+        try:
+            with self.store.write(config) as tx:
+                now, day = self._begin(tx)
+                if taken:
+                    tx.mark_seen(taken)
+                changed = []
+                for k, (at, flag) in sorted(tx.devices_seen().items()):
+                    online = is_online(at, now, after_s)
+                    if k in known and online != flag:
+                        tx.set_online(k, online)
+                        changed.append((k, at, online))
+                if changed:
+                    statuses = tx.device_statuses()
+                    tx.apply(Outcome(events=[
+                        rules.Event(events.DEVICE_STATUS, now, None, None, {"device": DeviceStatus(
+                            known[k], *statuses.get(k, (None, None)), last_seen=at, online=online)})
+                        for k, at, online in changed]), day)
+        except BaseException:
+            self.sightings.put_back(taken, taken_at)
+            raise
 
     def events_after(self, seq: int, limit: int = 1000) -> list[StoredEvent]:
         with self.store.read(self.config) as tx:

@@ -28,6 +28,7 @@ def current_device() -> Device | None:
     # By the token's SHA-256 (the hall keeps no token itself): a lookup by a hash of the
     # secret tells nothing of it, however long it takes.
     g.device = current_app.config["HUB"].config.device_by_token(token.strip())
+    current_app.config["HUB"].sightings.saw(g.device)  # online, for the staff's overview
     return g.device
 
 

@@ -89,9 +89,20 @@ def _data_json(value):
 
 
 def device_json(d: DeviceStatus) -> dict:
-    # Never the token: the snapshot is public.
-    return {"id": d.device.id, "role": d.device.role, "status": d.status,
-            "updated_at": iso(d.updated_at)}
+    """A device as the staff see it. Never the token (nor its hash): the snapshot is public.
+    `printer` and `message` are what it last reported; `status` and `updated_at` hold the same
+    report as before, for the clients that read them."""
+    out: dict = {"id": d.device.id, "role": d.device.role}
+    if d.device.name:
+        out["name"] = d.device.name
+    out["last_seen"] = iso(d.last_seen)
+    out["online"] = d.online
+    for key in ("printer", "message"):
+        if d.status and key in d.status:
+            out[key] = d.status[key]
+    out["status"] = d.status
+    out["updated_at"] = iso(d.updated_at)
+    return out
 
 
 def _span(span: Span) -> str:

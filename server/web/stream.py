@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Callable
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, g, request
 
+from ..config.model import Device
 from ..fanout import sse_frames
 from ..hub import Hub
+from .auth import current_device
 from .errors import bad_request
 
 bp = Blueprint("stream", __name__, url_prefix="/api")
@@ -34,12 +37,35 @@ def _position() -> int | None:
     return int(raw)
 
 
+def _device(hub: Hub) -> Device | None:
+    """The device whose stream this is, by its token in the Authorization header or in
+    `?token=` (a browser's EventSource cannot send headers). The stream is public: a wrong
+    token is simply not counted, and the stream is served all the same."""
+    device = current_device()
+    token = request.args.get("token", "").strip()
+    if device is None and token:
+        device = g.device = hub.config.device_by_token(token)  # the access log names it too
+        hub.sightings.saw(device)
+    return device
+
+
+def _both(first: Callable[[], None] | None, then: Callable[[], None]) -> Callable[[], None]:
+    def ended() -> None:
+        try:
+            if first is not None:
+                first()
+        finally:
+            then()
+    return ended
+
+
 @bp.get("/events")
 def events():
     hub: Hub = current_app.config["HUB"]
     heartbeat = current_app.config.get("SSE_HEARTBEAT_S", HEARTBEAT_S)
     bus = hub.bus
     after = _position()
+    device = _device(hub)
     # No position: only new events. A position beyond the newest (the file was replaced) is
     # treated as "now" rather than waiting for numbers that may never come.
     seq = bus.last_seq if after is None else min(after, bus.last_seq)
@@ -56,18 +82,25 @@ def events():
 
     def generate():
         nonlocal seq
-        # Sent at once, so the client knows it is connected before the first event.
-        yield b"retry: 2000\n: connected\n\n"
-        while True:
-            yield from catch_up()
-            fresh = bus.wait_after(seq, heartbeat)
-            if fresh is None:  # the hub is shutting down
-                return
-            if not fresh:
-                yield b": keep-alive\n\n"
-                continue
-            seq = fresh[-1].seq
-            yield sse_frames(fresh)
+        # Counted from the first byte on: a generator never started is never closed either.
+        # The end is noticed when a write fails, at the latest at the next keep-alive.
+        ended = hub.sightings.stream_opened(device.id) if device is not None else None
+        try:
+            # Sent at once, so the client knows it is connected before the first event.
+            yield b"retry: 2000\n: connected\n\n"
+            while True:
+                yield from catch_up()
+                fresh = bus.wait_after(seq, heartbeat)
+                if fresh is None:  # the hub is shutting down
+                    return
+                if not fresh:
+                    yield b": keep-alive\n\n"
+                    continue
+                seq = fresh[-1].seq
+                yield sse_frames(fresh)
+        finally:
+            if ended is not None:
+                ended()
 
     environ = request.environ
 
@@ -85,7 +118,10 @@ def events():
         req.close_connection = True
         conn.linger = True
         environ[HANDED_OVER] = True
-        fanout.attach(sock, seq, chunked, on_close=environ.get(ON_STREAM_END))
+        on_close = environ.get(ON_STREAM_END)
+        if device is not None:  # seen while the writer holds its connection
+            on_close = _both(on_close, hub.sightings.stream_opened(device.id))
+        fanout.attach(sock, seq, chunked, on_close=on_close)
 
     req = request.environ.get(STREAM_REQUEST)
     fanout = current_app.config.get("FANOUT")
