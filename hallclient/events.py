@@ -19,12 +19,15 @@ class HubEvent:
 
 class EventStream:
     """Iterate over hub events; on a broken link it reconnects with Last-Event-ID, so nothing is
-    skipped or repeated. `after=None` starts with new events only."""
+    skipped or repeated. `after=None` starts with new events only. `token`: the device's, so
+    the hub counts it as seen (online) while the stream is connected; the stream itself is
+    public."""
 
     def __init__(self, base_url: str, after: int | None = None, timeout: float = 30.0,
-                 reconnect: bool = True, retry_s: float = 1.0):
+                 reconnect: bool = True, retry_s: float = 1.0, token: str | None = None):
         parts = urlsplit(base_url)
         self.host, self.port = parts.hostname or "localhost", parts.port or 8080
+        self.token = token
         self.last_id = after
         self.timeout, self.reconnect, self.retry_s = timeout, reconnect, retry_s
         self.connected = False
@@ -38,6 +41,8 @@ class EventStream:
         headers = {"Accept": "text/event-stream"}
         if self.last_id is not None:
             headers["Last-Event-ID"] = str(self.last_id)
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
         self._conn.request("GET", "/api/events", headers=headers)
         self._resp = self._conn.getresponse()
         if self._resp.status != 200:

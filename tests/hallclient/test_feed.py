@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 
 from hallcall.hallclient.feed import Feed
 
@@ -76,3 +77,87 @@ def test_the_feed_waits_for_a_hub_that_is_not_up_yet():
     assert got == [("hall", {"last_event": 12, "windows": []}),
                    ("event", {"seq": 13, "type": "ticket.called"})]
     assert source.asked_after == [12]
+
+
+class HallSource(ScriptedSource):
+    """Plays one script of (seq, type) events (or a number: a pause of that many seconds),
+    then waits; each snapshot says which it is, and the first `fail` snapshots after the first
+    one fail."""
+
+    def __init__(self, script: list[tuple[int, str]], fail: int = 0):
+        super().__init__(0, [])
+        self.script, self.fail, self.snapshots = script, fail, 0
+
+    def snapshot(self) -> dict:
+        if self.snapshots and self.fail:
+            self.fail -= 1
+            raise ConnectionError("hub not reachable")
+        self.snapshots += 1
+        return {"last_event": 0, "version": self.snapshots}
+
+    def events_after(self, seq: int, stop: threading.Event):
+        self.connected = True
+        for step in self.script:
+            if isinstance(step, float):
+                time.sleep(step)
+                continue
+            yield {"seq": step[0], "type": step[1]}
+        stop.wait()
+
+
+def messages(inbox: queue.Queue, wait_s: float = 0.3) -> list:
+    """What the feed has put in the inbox, waiting `wait_s` for anything late."""
+    out = []
+    while True:
+        try:
+            out.append(inbox.get(timeout=wait_s))
+        except queue.Empty:
+            return out
+
+
+def test_a_feed_without_refreshes_takes_a_snapshot_at_once_on_hall_changed():
+    """The keys' feed: no snapshot for a call, one for a changed hall (a window renamed or
+    retired, a service added)."""
+    source = HallSource([(1, "ticket.called"), (2, "hall.changed"), (3, "ticket.called")])
+    inbox: queue.Queue = queue.Queue()
+    feed = Feed(source, inbox, name="test", retry_s=0.01, refresh=False)
+    feed.start()
+    try:
+        got = messages(inbox)
+    finally:
+        feed.close()
+    halls = [m for kind, m in got if kind == "hall"]
+    assert halls == [{"last_event": 0, "version": 1}, {"last_event": 0, "version": 2}]
+    assert [m["seq"] for kind, m in got if kind == "event"] == [1, 2, 3]
+    assert got.index(("hall", halls[1])) > got.index(("event", {"seq": 2, "type": "hall.changed"}))
+
+
+def test_a_changed_hall_is_fetched_at_once_even_just_after_a_counts_refresh(monkeypatch):
+    """Counts are refreshed at most every REFRESH_S; a changed hall does not wait for that."""
+    from hallcall.hallclient import feed as feeds
+    monkeypatch.setattr(feeds, "REFRESH_S", 30.0)
+    source = HallSource([(1, "ticket.issued"), 0.3, (2, "hall.changed")])
+    inbox: queue.Queue = queue.Queue()
+    feed = Feed(source, inbox, name="test", retry_s=0.01, refresh=True)
+    feed.start()
+    try:
+        got = messages(inbox, wait_s=1.0)
+    finally:
+        feed.close()
+    changed = got.index(("event", {"seq": 2, "type": "hall.changed"}))
+    assert [kind for kind, _ in got[changed + 1:]] == ["hall"]  # the changed hall, at once
+    # The issue's counts waited out their 30 s, and the changed hall's snapshot holds them.
+    assert [m["version"] for kind, m in got if kind == "hall"] == [1, 2]
+
+
+def test_a_changed_hall_is_fetched_again_when_the_hub_did_not_answer():
+    source = HallSource([(1, "hall.changed")], fail=2)
+    inbox: queue.Queue = queue.Queue()
+    feed = Feed(source, inbox, name="test", retry_s=0.01, refresh=False)
+    feed.start()
+    try:
+        got = messages(inbox)
+    finally:
+        feed.close()
+    assert [m["version"] for kind, m in got if kind == "hall"] == [1, 2]
+    assert source.fail == 0
