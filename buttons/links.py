@@ -41,7 +41,8 @@ class HttpLink:
             self.client.close()
 
     def feed(self, inbox: queue.Queue) -> HubFeed:
-        return HubFeed(self.url, inbox, name="buttons", refresh=False)
+        # With the token: the staff see the keys online while their stream is connected.
+        return HubFeed(self.url, inbox, name="buttons", refresh=False, token=self.token)
 
     def close(self) -> None:
         self.client.close()

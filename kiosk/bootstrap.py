@@ -24,7 +24,9 @@ def build_kiosk(hub_url: str, token: str, printer_url: str, size: tuple[int, int
     printing = Printing(printer_url, HubClient(hub_url, token), printer_mode, paper_mm)
     from .app import KioskApp
     inbox: queue.Queue = queue.Queue()
-    feed = HubFeed(hub_url, inbox, retry_s=2.0, name="kiosk", refresh_s=HALL_REFRESH_S)
+    # With its token: the staff see the kiosk online while its stream is connected.
+    feed = HubFeed(hub_url, inbox, retry_s=2.0, name="kiosk", refresh_s=HALL_REFRESH_S,
+                   token=token)
     return KioskApp(printing, feed, DeviceQuery(hub_url, token, inbox),
                     PrinterWatch(printing, inbox), hub_url, size=size, windowed=windowed,
                     lang=lang, clock=clock, retry_s=retry_s)
