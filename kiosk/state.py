@@ -411,6 +411,9 @@ class Kiosk:
         self.page = min(self.page, self.pages() - 1)
         if self.lang not in self.languages() and self.languages():
             self.lang = self.default_lang = self.languages()[0]
+        if self.screen == "confirm" and halls.find(snapshot, self.chosen["id"]) is None:
+            # The staff retired it while the citizen was deciding: not offered any more.
+            self.show_message(*self.both("This service is not open now."), self.chosen.get("name"))
         try:  # show the hub's time: a Pi has no clock of its own until it reaches a time server
             self.clock_offset = datetime.fromisoformat(snapshot["hall"]["time"]) - msg.wall
         except (KeyError, TypeError, ValueError):
@@ -478,6 +481,8 @@ class Kiosk:
             self._explain(service, "closed", msg)
         elif msg.code == "daily_limit_reached":
             self._explain(service, "full", msg)
+        elif msg.code == "not_found":  # retired by the staff since the menu showed it
+            self.show_message(*self.both("This service is not open now."), service.get("name"))
         else:
             log.warning("the hub refused a ticket: %s %s", msg.code, msg.message)
             self.show_message(*self.both("Sorry, a ticket could not be issued. Please ask the staff."),
@@ -499,7 +504,8 @@ class Kiosk:
         if state == "closed":
             zh, en = self.both("This service is not open now.")
             hours_zh = halls.hours_text(service, gettext_for("zh"))
-            if hours_zh:
+            # Closed by the staff within its hours: the hours would only say it should be open.
+            if hours_zh and not _within_hours(service, self.hall_now()):
                 fmt_zh, fmt_en = self.both("Opening hours: {hours}.")
                 more_zh = fmt_zh.format(hours=hours_zh)
                 more_en = fmt_en.format(hours=halls.hours_text(service, gettext_for("en")))
@@ -511,6 +517,21 @@ class Kiosk:
             en = _hub_sentence(msg.message, service) if msg.message else en
         self.show_message(_sentence(zh, "。") + more_zh, f"{_sentence(en, '.')} {more_en}".strip(),
                           service.get("name"))
+
+
+def _within_hours(service: dict, now: datetime) -> bool:
+    """Whether `now` (the hall's time) falls within the service's listed days and hours."""
+    if halls.DAYS[now.weekday()] not in (service.get("days") or halls.DAYS):
+        return False
+    minute = now.hour * 60 + now.minute
+    for span in service.get("hours") or []:
+        try:
+            start, end = ((int(t[:2]) * 60 + int(t[3:5])) for t in span.split("-"))
+        except ValueError:
+            continue
+        if start <= minute < end:
+            return True
+    return False
 
 
 def _hub_sentence(message: str, service: dict) -> str:
