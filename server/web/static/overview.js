@@ -1,7 +1,9 @@
-/* The live hall overview (/): windows, waiting counts, recent calls, notices and the clock.
-   State comes from GET /api/hall; then the event stream keeps it current. Calls are applied at
-   once from the event (tile flash, recent calls), and every event also schedules one debounced
-   refetch of /api/hall, so the counts can never drift. Nothing polls on a timer. */
+/* The live hall overview (/): windows, waiting counts, recent calls, devices, notices and the
+   clock. State comes from GET /api/hall; then the event stream keeps it current. Calls are
+   applied at once from the event (tile flash, recent calls), and every event also schedules one
+   debounced refetch of /api/hall, so the counts can never drift, and a hall the staff changed
+   (hall.changed: a service added, a window renamed or retired) shows without a reload.
+   Nothing polls on a timer: a device going offline comes as a device.status event. */
 (function () {
   "use strict";
   var H = window.Hall, el = H.el, bi = H.bi, setBi = H.setBi, tr = H.tr;
@@ -43,7 +45,8 @@
     windows.forEach(function (w) {
       var root = el("article", "tile");
       var head = el("div", "tile-head");
-      head.appendChild(bi(tr(w.name, "zh"), tr(w.name, "en"), "tile-name"));
+      var name = bi("", "", "tile-name");
+      head.appendChild(name);
       var num = el("div", "tile-num", "—");
       var svc = el("div", "tile-svc");
       var pill = bi("", "", "pill");
@@ -53,7 +56,7 @@
       root.appendChild(pill);
       root.addEventListener("animationend", function () { root.classList.remove("flash"); });
       grid.appendChild(root);
-      tiles[w.id] = { root: root, num: num, svc: svc, pill: pill };
+      tiles[w.id] = { root: root, name: name, num: num, svc: svc, pill: pill };
     });
     tileOrder = windows.map(function (w) { return w.id; }).join("\u0000");
   }
@@ -65,6 +68,7 @@
     var cur = w.current && (w.current.status === "called" || w.current.status === "serving")
       ? w.current : null;
     t.root.setAttribute("data-state", state);
+    if (w.name) setBi(t.name, tr(w.name, "zh"), tr(w.name, "en"));  // renamed by the staff
     t.num.textContent = cur ? cur.number : "—";
     var svc = cur && servicesById[cur.service];
     t.svc.textContent = svc ? tr(svc.name, "zh") : "";
@@ -232,30 +236,72 @@
 
   /* -- devices that need the staff ------------------------------------------------------------ */
 
+  /* The hall's appliances: each should be connected all day. Tokens of other roles (an admin's,
+     a console's) are used now and then, and being unseen is no problem for them. */
+  var APPLIANCES = { kiosk: true, display: true, buttons: true };
   var PAPER = {
     near_end: ["纸将用尽", "paper near end"], out: ["缺纸", "out of paper"],
     unknown: ["打印机无应答", "printer not answering"]
   };
 
-  function deviceProblem(d) {
-    var p = d.status && d.status.printer;
+  function printerProblem(d) {
+    var p = d.printer || (d.status && d.status.printer);
     if (!p) return null;
     if (p.online === false) return ["打印机离线", "printer offline"];
     return PAPER[p.paper] || null;
   }
 
+  /* [zh, en, kind] of what is wrong with a device, or null. A device's paper is only as true as
+     its last report: once the device is offline the report is old, and only "offline" shows. */
+  function deviceProblem(d) {
+    if (!d.online) {
+      if (!d.last_seen) return ["从未连接", "never connected", "offline"];
+      var at = fmtTime(d.last_seen);
+      return ["自 " + at + " 起离线", "offline since " + at, "offline"];
+    }
+    var paper = printerProblem(d);
+    return paper ? [paper[0], paper[1], "printer"] : null;
+  }
+
   function renderDevices(devices) {
     var list = $("devices");
     list.textContent = "";
-    (devices || []).forEach(function (d) {
+    var watched = (devices || []).filter(function (d) { return APPLIANCES[d.role]; });
+    var online = watched.filter(function (d) { return d.online; }).length;
+    var rows = [];
+    watched.forEach(function (d) {
       var problem = deviceProblem(d);
-      if (!problem) return;
+      if (problem) rows.push([d, problem]);
+    });
+    // Offline first: nothing of it can be trusted, not even its paper.
+    rows.sort(function (a, b) { return (a[1][2] === "offline" ? 0 : 1) - (b[1][2] === "offline" ? 0 : 1); });
+    rows.forEach(function (row) {
+      var d = row[0], problem = row[1];
       var li = el("li", "device-alert");
-      li.appendChild(el("span", "device-id", d.id));
+      li.setAttribute("data-problem", problem[2]);
+      li.setAttribute("data-device", d.id);
+      var who = el("span", "device-id", d.name || d.id);
+      if (d.name) who.title = d.id;
+      li.appendChild(who);
       li.appendChild(bi(problem[0], problem[1], "device-problem"));
+      if (d.last_seen) li.title = "最后连接 / last seen " + fmtTime(d.last_seen);
       list.appendChild(li);
     });
-    if (!list.children.length) list.appendChild(bi("全部正常", "All devices OK", "empty"));
+    var summary = $("devices-summary");
+    if (!watched.length) {
+      setBi(summary, "未登记设备", "No devices registered");
+    } else if (!rows.length) {
+      setBi(summary, "全部 " + online + " 台设备在线", "All " + online + " devices online");
+    } else {
+      setBi(summary, online + " / " + watched.length + " 台在线", online + " of " + watched.length + " online");
+    }
+    summary.setAttribute("data-state", !watched.length ? "none" : rows.length ? "problem" : "ok");
+  }
+
+  function updateDevice(d) {
+    if (!d || !d.id || !snap) return;
+    snap.devices = (snap.devices || []).map(function (x) { return x.id === d.id ? d : x; });
+    renderDevices(snap.devices);
   }
 
   var fmtClock = H.timeFormatter(null, true), fmtDateZh = null, fmtDateEn = null;
@@ -352,6 +398,10 @@
         break;
       case "notices.changed":
         if (fresh && Array.isArray(d.notices)) renderNotices(d.notices);
+        break;
+      case "device.status":
+        // Came back, went quiet, or its printer changed: shown at once, before the refetch.
+        if (fresh && d.device) updateDevice(d.device);
         break;
       case "day.reset":
         // A citizen called or served at the roll-over stays at the window until the clerk ends
