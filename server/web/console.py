@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import math
+from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
@@ -28,6 +29,7 @@ WRONG = ("工号或密码错误", "Wrong clerk ID or password")
 MISSING = ("请输入工号和密码", "Please enter your clerk ID and password")
 EXPIRED = ("页面已过期，请重新登录", "This page had expired; please sign in again")
 SIGNED_OUT = ("您已退出登录", "You have signed out")
+ADMIN_PATHS = ("/admin", "/admin/")  # a sign-in on the way there is titled for all staff
 
 
 def _hall() -> HallConfig:
@@ -52,9 +54,26 @@ def _message(status: int, title: tuple[str, str], text: tuple[str, str]):
     return _page("console_message.html", status, title=title, text=text)
 
 
+def safe_next(value: str | None) -> str | None:
+    """Where to go after signing in, if it is a path of this hub ("/admin"); None for anything
+    else. An absolute URL ("https://elsewhere", "//elsewhere", "/\\elsewhere", which browsers
+    read as another host) would make the sign-in page a way to send staff to a look-alike site
+    that asks for their password again."""
+    if not value or len(value) > 200 or not value.startswith("/") or value.startswith("//"):
+        return None
+    if "\\" in value or not value.isprintable() or any(c.isspace() for c in value):
+        return None
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc:
+        return None
+    return value
+
+
 def _login_page(status: int = 200, error=None, notice=None, clerk_id: str = "", headers=None):
+    onward = safe_next(request.values.get("next"))
     body, status = _page("console_login.html", status, error=error, notice=notice,
-                         clerk_id=clerk_id, window=request.values.get("window", "")[:64])
+                         clerk_id=clerk_id, window=request.values.get("window", "")[:64],
+                         next=onward, to_admin=bool(onward) and urlsplit(onward).path in ADMIN_PATHS)
     return body, status, headers or {}
 
 
@@ -67,7 +86,7 @@ def _dummy_method() -> str:
 @bp.get("/login")
 def login_form():
     if current_clerk() is not None:
-        return redirect(url_for(".home"))
+        return redirect(safe_next(request.args.get("next")) or url_for(".home"))
     return _login_page(notice=SIGNED_OUT if request.args.get("signed_out") else None)
 
 
@@ -105,6 +124,9 @@ def login():
     sign_in(clerk)
     log.info("clerk %s signed in from %s", clerk.id, address)
     wanted = form.get("window")
+    onward = safe_next(form.get("next"))
+    if onward:
+        return redirect(onward, 303)
     if wanted and clerk.may_act_on(wanted):
         return redirect(url_for(".window_page", window_id=wanted), 303)
     return redirect(url_for(".home"), 303)
@@ -128,9 +150,14 @@ def home():
     clerk = current_clerk()
     if clerk is None:
         return redirect(url_for(".login_form"))
-    if len(clerk.windows) == 1:
-        return redirect(url_for(".window_page", window_id=clerk.windows[0]))
-    return _page("console_choose.html", windows=[_hall().window(w) for w in clerk.windows])
+    hall = _hall()
+    if clerk.supervises:  # a supervisor or an admin may work at any window
+        windows = list(hall.live_windows)
+    else:
+        windows = [w for w in map(hall.window, clerk.windows) if w is not None and not w.retired]
+        if len(windows) == 1:
+            return redirect(url_for(".window_page", window_id=windows[0].id))
+    return _page("console_choose.html", windows=windows)
 
 
 @bp.get("/<window_id>")
@@ -139,7 +166,7 @@ def window_page(window_id: str):
     if clerk is None:
         return redirect(url_for(".login_form", window=window_id))
     window = _hall().window(window_id)
-    if window is None:
+    if window is None or window.retired:
         return _message(404, ("没有该窗口", "No such window"), (
             f"本大厅没有 {window_id} 号窗口。", f"This hall has no window {window_id}."))
     if not clerk.may_act_on(window_id):
