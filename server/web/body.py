@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import typing as t
 
-from flask import Request
+from flask import Request, request
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import cached_property
 from werkzeug.wsgi import LimitedStream, get_input_stream
@@ -62,3 +62,14 @@ class HallRequest(Request):
         if limit is not None and env.get("wsgi.input_terminated") and self.content_length is None:
             return _MaxStream(env["wsgi.input"], limit)
         return get_input_stream(env, max_content_length=limit)
+
+
+# A whole hall's TOML (PUT /api/admin/config) is ~40 KB for the reference hall's 115 services;
+# this leaves room for a hall several times larger, and only an administrator gets it.
+HALL_FILE_BYTES = 1024 * 1024
+
+
+def allow_body(limit: int) -> None:
+    """Raise the body limit for this request only; call it after the caller is known to be
+    allowed, and before the body is read (the limit is taken when the stream is opened)."""
+    request.max_content_length = limit

@@ -8,8 +8,10 @@ from flask import Flask, current_app, jsonify, render_template, request
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
+from ..config.loader import ConfigError
 from ..config.model import Text
 from ..engine.model import DomainError
+from ..hall_admin import config_errors
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +39,10 @@ def bad_request(message: str, message_zh: str = "请求参数有误") -> ApiErro
     return ApiError(400, "bad_request", message, message_zh)
 
 
-def error_response(status: int, code: str, message: str, message_zh: str, headers=None):
-    response = jsonify({"error": {"code": code, "message": message, "message_zh": message_zh}})
+def error_response(status: int, code: str, message: str, message_zh: str, headers=None,
+                   **more):
+    response = jsonify({"error": {"code": code, "message": message, "message_zh": message_zh,
+                                  **more}})
     response.status_code = status
     for k, v in (headers or {}).items():
         response.headers[k] = v
@@ -108,6 +112,19 @@ def register_error_handlers(app: Flask) -> None:
         if not is_api():
             return _domain_page(e.status, e.message, e.message_zh)
         return error_response(e.status, e.code, e.message, e.message_zh)
+
+    @app.errorhandler(ConfigError)
+    def _invalid_config(e: ConfigError):
+        # A change the hall config's rules refuse: every problem with its key path, as
+        # `hallcall check-config` names it (by id where the item has one), for a form to show
+        # next to its field.
+        errors = config_errors(e.problems, getattr(e, "data", None))
+        message = (f"The hall config would have {len(errors)} problem(s); nothing changed: "
+                   + "; ".join(f"{x['path'] or 'the file'}: {x['message']}" for x in errors))
+        message_zh = f"配置有 {len(errors)} 处错误，未作任何更改"
+        if not is_api():
+            return _domain_page(422, message, message_zh)
+        return error_response(422, "invalid_config", message, message_zh, errors=errors)
 
     @app.errorhandler(HTTPException)
     def _http_error(e: HTTPException):
