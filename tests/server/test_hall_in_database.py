@@ -9,15 +9,16 @@ on a new database; and the demo tokens are refused beyond loopback by the hall a
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import time
 import uuid
 
 import pytest
+from helpers import auth
 
+from hallcall.cli import main
 from hallcall.hallclient import HubError
-from hallcall.server.config import demo_config_path
+from hallcall.server.bootstrap import build_hub
+from hallcall.server.config import demo_config_path, load_config
 from hallcall.server.passwords import make_hash
 
 pytestmark = pytest.mark.slow
@@ -26,12 +27,7 @@ KIOSK, BUTTONS, ADMIN = "demo-kiosk", "demo-buttons", "demo-admin"
 WITHIN_S = 1.0  # docs/design.md: a hall change reaches every hub process within 1 s
 
 PASSPORT = {"prefix": "PR", "department": "pso", "name": {"zh": "护照换发", "en": "Passport renewal"},
-            "materials": [{"zh": "旧护照", "en": "The old passport"}]}
-
-
-def hallcall(*args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "hallcall", *args], capture_output=True,
-                          text=True, timeout=60)
+            "materials": [{"zh": "旧护照", "en": "The old passport"}], "windows": ["44"]}
 
 
 def until(condition, within: float = 5.0) -> float:
@@ -96,18 +92,17 @@ def test_a_change_on_one_process_is_used_by_the_other_within_a_second(start_serv
 
 
 def test_the_database_hall_outlives_restarts_and_the_file_and_its_export_rebuilds_it(
-        make_server, hub_db, tmp_path):
-    first = make_server().start()
-    admin = first.client(ADMIN)
-    try:
-        admin.request("POST", "/api/windows/3/close")
-        service = {**PASSPORT, "department": department_of_a_demo_service()}
-        status, body = admin.request("PUT", "/api/admin/services/passport-renewal", service)
-        assert status == 201
-        version = body["version"]
-    finally:
-        admin.close()
-    assert first.stop() == 0
+        make_app, make_server, hub_db, tmp_path):
+    # The first hub: the web app in this process, on the file the real servers then use (one
+    # real start fewer; the real clock, so that the restart falls on the same hall day).
+    first = make_app(CLOCK=None)
+    web = first.test_client()
+    assert web.post("/api/windows/3/close", headers=auth(ADMIN)).status_code == 200
+    service = {**PASSPORT, "department": department_of_a_demo_service()}
+    answer = web.put("/api/admin/services/passport-renewal", json=service, headers=auth(ADMIN))
+    assert answer.status_code == 201
+    version = answer.get_json()["version"]
+    first.config["HUB"].stop()
 
     # A technician edits the file and restarts with it: the database's hall runs, and says so.
     other = tmp_path / "other.toml"
@@ -135,10 +130,8 @@ def test_the_database_hall_outlives_restarts_and_the_file_and_its_export_rebuild
         # The export of the running hub's database, checked, seeds a new database with the
         # same hall.
         exported = tmp_path / "export.toml"
-        run = hallcall("config", "export", "--db", str(hub_db), "-o", str(exported))
-        assert run.returncode == 0, run.stderr
-        run = hallcall("check-config", str(exported))
-        assert run.returncode == 0 and "OK" in run.stdout, run.stderr
+        assert main(["config", "export", "--db", str(hub_db), "-o", str(exported)]) == 0
+        assert main(["check-config", str(exported)]) == 0
     finally:
         for client in (board, buttons, admin):
             client.close()
@@ -154,6 +147,12 @@ def test_the_database_hall_outlives_restarts_and_the_file_and_its_export_rebuild
     assert copy["config"] == served["config"]
 
 
+def seeded(db, config_file: str | None = None) -> None:
+    """A database holding the hall of `config_file` (the demo hall by default), as a first
+    `serve --config` leaves it."""
+    build_hub(load_config(config_file), str(db), follow=False).stop()
+
+
 def own_hall(path) -> str:
     """The demo hall with its own device tokens and staff passwords: nothing public in it."""
     text = re.sub(r'token = "demo-([a-z]+)"', r'token = "own-\1-Xq7vR2mW9kL4"', demo_text())
@@ -167,8 +166,7 @@ def test_demo_tokens_are_refused_beyond_loopback_by_the_hall_the_hub_runs(make_s
     # A database holding the hall's own tokens serves the network, though the file it is
     # started with (none: the demo hall) has the public ones.
     own_db = tmp_path / "own.db"
-    run = hallcall("migrate", "--db", str(own_db), "--config", own_hall(tmp_path / "own.toml"))
-    assert run.returncode == 0, run.stderr
+    seeded(own_db, own_hall(tmp_path / "own.toml"))
     server = make_server(db=own_db, host="0.0.0.0").start()
     client = server.client()
     try:
@@ -181,7 +179,7 @@ def test_demo_tokens_are_refused_beyond_loopback_by_the_hall_the_hub_runs(make_s
     # A database holding the demo hall is refused, though the file given has its own tokens:
     # the message says how to change the database's hall.
     demo_db = tmp_path / "demo.db"
-    assert hallcall("migrate", "--db", str(demo_db)).returncode == 0
+    seeded(demo_db)
     refused_server = make_server(db=demo_db, host="0.0.0.0",
                                  extra_args=["--config", str(tmp_path / "own.toml")])
     assert refused_server.run_to_exit() == 2
