@@ -15,6 +15,7 @@ from flask import Blueprint, current_app, jsonify, request
 from .. import hall_admin as admin
 from ..audit import Actor, AuditEntry
 from ..config.dump import config_dict, config_toml
+from ..config.model import HallConfig
 from ..hub import Hub
 from .api import json_body
 from .auth import ADMIN, actor_of, require
@@ -84,17 +85,24 @@ def _status(result: admin.Changed, section: str, item_id: str) -> int:
 
 # -- the whole hall ------------------------------------------------------------------------------
 
+def newest_hall() -> HallConfig:
+    # The follower adopts another process's change within 0.1 s; an administrator reading the
+    # hall right after making one there must not get the one before.
+    hub().reload_hall()
+    return hub().config
+
+
 @bp.get("/config")
 def get_config():
     administrator()
-    config = hub().config
+    config = newest_hall()
     return jsonify(version=config.version, config=config_dict(config))
 
 
 @bp.get("/config.toml")
 def get_config_toml():
     administrator()
-    return current_app.response_class(config_toml(hub().config), mimetype="text/plain")
+    return current_app.response_class(config_toml(newest_hall()), mimetype="text/plain")
 
 
 @bp.put("/config")

@@ -550,3 +550,15 @@ def test_the_audit_log_pages_by_sequence(client):
                                    "after=", "limit=١٠"])
 def test_bad_audit_queries_are_400(client, query):
     assert_error(client.get(f"/api/admin/audit?{query}", headers=ADMIN), 400, "bad_request")
+
+
+def test_a_change_made_by_another_process_is_read_and_built_on_at_once(make_app):
+    # Two hub processes on one database, neither following the other (no follower thread):
+    # the administration API still reads, and changes, the newest hall.
+    here, there = make_app().test_client(), make_app().test_client()
+    assert there.post("/api/admin/devices", json={"id": "k8", "role": "kiosk"},
+                      headers=ADMIN).json["version"] == 2
+    config = here.get("/api/admin/config", headers=ADMIN).json
+    assert config["version"] == 2 and "k8" in {d["id"] for d in config["config"]["devices"]}
+    r = here.delete("/api/admin/devices/k8", headers=ADMIN)
+    assert r.status_code == 200 and r.json["version"] == 3
