@@ -23,6 +23,9 @@ class Sightings:
         self._lock = threading.Lock()
         self._seen: dict[str, float] = {}  # since the last flush: device id -> when
         self._streams: dict[str, int] = {}  # device id -> its event streams connected now
+        # Taken by a flush but not stored (not worth a write yet, or the write failed), in the
+        # hub's time: what that time was is known now, however its clock moves later.
+        self._held: dict[str, datetime] = {}
 
     def saw(self, device: Device | None) -> None:
         """A request came with this device's token (None: with no device's)."""
@@ -64,28 +67,30 @@ class Sightings:
         """What this process has seen and not flushed yet, as times of the hub (`now` is the
         hub's time at this moment); a device with a stream open is seen `now`."""
         with self._lock:
-            seen, streams = dict(self._seen), set(self._streams)
-        return _as_times(seen, streams, now, self._monotonic())
+            seen, streams, held = dict(self._seen), set(self._streams), dict(self._held)
+        return _as_times(seen, streams, held, now, self._monotonic())
 
     def take(self, now: datetime) -> dict[str, datetime]:
         """Like `current`, and forget the sightings taken (open streams stay seen)."""
         with self._lock:
             seen, self._seen = self._seen, {}
+            held, self._held = self._held, {}
             streams = set(self._streams)
-        return _as_times(seen, streams, now, self._monotonic())
+        return _as_times(seen, streams, held, now, self._monotonic())
 
-    def put_back(self, seen: dict[str, datetime], now: datetime) -> None:
-        """Sightings `take` gave that could not be stored: kept for the next flush."""
-        mono = self._monotonic()
+    def put_back(self, seen: dict[str, datetime]) -> None:
+        """Sightings `take` gave that were not stored: kept for a later flush."""
         with self._lock:
             for device, at in seen.items():
-                back = mono - max(0.0, (now - at).total_seconds())
-                self._seen[device] = max(self._seen.get(device, back), back)
+                self._held[device] = max(self._held.get(device, at), at)
 
 
-def _as_times(seen: dict[str, float], streams: set[str], now: datetime,
-              mono: float) -> dict[str, datetime]:
-    out = {device: now - timedelta(seconds=max(0.0, mono - at)) for device, at in seen.items()}
+def _as_times(seen: dict[str, float], streams: set[str], held: dict[str, datetime],
+              now: datetime, mono: float) -> dict[str, datetime]:
+    out = dict(held)
+    for device, at in seen.items():
+        when = now - timedelta(seconds=max(0.0, mono - at))
+        out[device] = max(out.get(device, when), when)
     for device in streams:
         out[device] = now
     return out

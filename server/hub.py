@@ -51,6 +51,9 @@ log = logging.getLogger(__name__)
 
 RECENT_CALLS = 10
 SEEN_FLUSH_TICKS = 20  # of the follower's: devices seen are stored every 2 s
+# A device seen again is written only once its stored sighting is this old: a hall whose
+# devices hold their streams all day costs a write every few seconds, not one per flush.
+SEEN_REWRITE_S = 10.0
 QUEUE_SHOWN = 50  # of a window's line, in the clerk console
 SESSION_SECRET, ENDED_SESSIONS = "session_secret", "ended_sessions"  # hall_state keys
 TICK = timedelta(microseconds=1)  # the store's resolution: a held clock still orders stamps
@@ -516,14 +519,19 @@ class Hub:
         config = self.config
         known = {d.id: d for d in config.devices}
         after_s = config.device_offline_after_s
-        now = taken_at = self.now()
-        taken = {k: t for k, t in self.sightings.take(taken_at).items() if k in known}
-        if not taken:
-            with self.store.read(config) as tx:
-                stored = tx.devices_seen()
-            if all(is_online(at, now, after_s) == flag for k, (at, flag) in stored.items()
-                   if k in known):
-                return
+        now = self.now()
+        taken = {k: t for k, t in self.sightings.take(now).items() if k in known}
+        with self.store.read(config) as tx:
+            stored = tx.devices_seen()
+        rewrite_s = min(SEEN_REWRITE_S, after_s / 4)
+        # New, or back: stored at once (it is news). Still seen: once the stored time is old.
+        due = {k: t for k, t in taken.items() if k not in stored or not stored[k][1]
+               or (now - stored[k][0]).total_seconds() >= rewrite_s}
+        self.sightings.put_back({k: t for k, t in taken.items() if k not in due})
+        taken = due
+        if not taken and all(is_online(at, now, after_s) == flag
+                             for k, (at, flag) in stored.items() if k in known):
+            return
         try:
             with self.store.write(config) as tx:
                 now, day = self._begin(tx)
@@ -542,7 +550,7 @@ class Hub:
                             known[k], *statuses.get(k, (None, None)), last_seen=at, online=online)})
                         for k, at, online in changed]), day)
         except BaseException:
-            self.sightings.put_back(taken, taken_at)
+            self.sightings.put_back(taken)
             raise
 
     def events_after(self, seq: int, limit: int = 1000) -> list[StoredEvent]:

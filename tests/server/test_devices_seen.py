@@ -150,3 +150,23 @@ def test_two_hubs_on_one_file_share_what_they_saw_and_announce_once(make_hub, cl
     second.flush_seen()
     assert [d["online"] for d in announced(first, "kiosk-1")] == [True, False]
     assert device(first, "kiosk-1")["online"] is False
+
+
+def test_offline_counts_from_the_last_sighting_even_one_not_written_at_once(make_hub, clock):
+    """A device seen again soon after its stored sighting is not written on every flush (a hall
+    of connected devices would write every 2 s); it is still counted from its last sighting."""
+    first, second = make_hub(), make_hub()
+    client = create_app(first).test_client()
+    client.get("/api/devices/self", headers=KIOSK)
+    first.flush_seen()
+    clock.advance(seconds=5)
+    client.get("/api/devices/self", headers=KIOSK)  # seen again, 5 s later
+    first.flush_seen()
+    assert device(second, "kiosk-1")["last_seen"] < device(first, "kiosk-1")["last_seen"]
+    clock.advance(seconds=56)  # 61 s after the first sighting, 56 after the last
+    first.flush_seen()
+    assert device(second, "kiosk-1")["online"] is True
+    assert device(second, "kiosk-1")["last_seen"] == device(first, "kiosk-1")["last_seen"]
+    clock.advance(seconds=5)
+    first.flush_seen()
+    assert [d["online"] for d in announced(second, "kiosk-1")] == [True, False]
