@@ -243,9 +243,13 @@ def config_export(args) -> int:
 
 
 def config_import(args) -> int:
+    import copy
+
+    from . import hall_admin
     from .audit import Actor
     from .bootstrap import build_hub
     from .config.dump import config_dict, to_toml
+    from .engine.model import DomainError
 
     new = load_config(args.file)  # a mistake: check-config's report, exit 2, nothing opened
     db = args.db or DEFAULT_URL
@@ -287,20 +291,34 @@ def config_import(args) -> int:
             print(f"stored {args.file} as the hall, version {hub.config.version}")
             return 0
 
-        def change(data: dict):
+        def edit(data: dict) -> dict:
+            # The user said yes to the difference with `held`: a hall changed since (in /admin,
+            # say) is not replaced unseen.
             if data != held:
                 raise CommandError(
                     f"the hall changed while you looked (it is now version {hub.config.version} "
                     "or later): nothing was changed; run the import again to see the difference")
-            changed = [k for k in sorted(held.keys() | wanted.keys()) if held.get(k) != wanted.get(k)]
-            return wanted, {"version": current.version}, {
-                "version": current.version + 1, "file": os.path.abspath(args.file),
-                "changed": changed}
+            return copy.deepcopy(wanted)
 
-        config = hub.change_hall(change, Actor(*CLI_IMPORT), "config.import", "config")
+        def audit(before: dict, after: dict, version: int):
+            was, became = hall_admin.config_audit(before, after, version)
+            return was, {**became, "file": os.path.abspath(args.file)}
+
+        # As PUT /api/admin/config makes it: the same rules beyond the file's (no window
+        # leaving while a ticket is at it, no service dropped while tickets wait for it, an
+        # administrator left), one version with its audit entry and hall.changed.
+        try:
+            result = hall_admin.change(hub, edit, Actor(*CLI_IMPORT), "config.import", "config",
+                                       audit)
+        except DomainError as exc:
+            raise CommandError(f"refused: {exc.message}; nothing was changed") from None
     finally:
         hub.stop()
-    print(f"the hall is now version {config.version} (was {current.version}); the hubs running "
+    if not result.changed:  # made the same by someone else meanwhile
+        print(f"no difference: the database's hall (version {result.version}) is {args.file}; "
+              "nothing was changed")
+        return 0
+    print(f"the hall is now version {result.version} (was {current.version}); the hubs running "
           "on this database follow it within a second")
     return 0
 

@@ -117,7 +117,26 @@ def test_import_shows_the_difference_then_replaces_and_a_running_hub_follows(hub
     assert hub.config.notices[0].en == "System upgrade today"
     entry = hub.audit_log()[-1]
     assert (entry.actor.kind, entry.actor.id, entry.action) == ("cli", "config import", "config.import")
-    assert entry.after["changed"] == ["notices", "services"]
+    assert entry.after["changes"] == {"notices": "changed", "services": {"changed": ["company-name"]}}
+    assert entry.after["file"] == str(new)
+
+
+def test_import_keeps_the_rules_of_the_admin_api_and_changes_nothing_when_refused(hub, db_url,
+                                                                                  tmp_path, capsys):
+    """A file leaving out a service whose tickets wait would strand them: retiring it keeps them
+    callable, as PUT /api/admin/config says too."""
+    hub.issue("company-name")
+    text = export(db_url, tmp_path / "hall.toml").read_text("utf-8")
+    block = re.search(r'\[\[services\]\]\nid = "company-name"\n.*?\n\n', text, re.S).group(0)
+    text = text.replace(block, "").replace('"company-name", ', "").replace(', "company-name"', "")
+    without = tmp_path / "without.toml"
+    without.write_text(text, "utf-8")
+    assert main(["check-config", str(without)]) == 0  # a valid hall on its own
+    capsys.readouterr()
+    assert main(["config", "import", str(without), "--db", db_url, "--yes"]) == EXIT_RUNTIME
+    err = capsys.readouterr().err
+    assert "refused: 1 ticket(s) wait for service company-name" in err and "nothing was changed" in err
+    assert stored_versions(db_url) == 1
 
 
 def test_importing_the_same_hall_makes_no_version(hub, db_url, tmp_path, capsys):
