@@ -20,6 +20,8 @@ usage: sudo deploy/install.sh --roles ROLES [options]
                          http://127.0.0.1:PORT)
   --kiosk-token TOKEN    the kiosk's device token from the hub's hall.toml (role kiosk)
   --buttons-token TOKEN  the call keys' device token from the hub's hall.toml (role buttons)
+  --display-token TOKEN  the display's device token (role display; optional: the board reads
+                         without one, but the hall's staff then see it as never connected)
   --printer URL          the kiosk's ticket printer: usb://VID:PID, serial:///dev/ttyUSB0,
                          tcp://HOST:9100, file:///dev/usb/lp0 or dummy: (role kiosk)
   --printer-mode MODE    text (printers with a Chinese font) or image (any printer); default text
@@ -48,7 +50,7 @@ EOF
 
 # --- options -------------------------------------------------------------------------------
 
-ROLES="" HUB_URL="" KIOSK_TOKEN="" BUTTONS_TOKEN="" PRINTER="" PRINTER_MODE=text PAPER=80
+ROLES="" HUB_URL="" KIOSK_TOKEN="" BUTTONS_TOKEN="" DISPLAY_TOKEN="" PRINTER="" PRINTER_MODE=text PAPER=80
 WINDOW="" ANNOUNCE=0 SIZE="" AUDIO=auto AUDIO_DEVICE="" SCREEN=auto DESKTOP_USER="" PORT=8080
 LISTEN=0.0.0.0 KEEP_DAYS=7 PYGAME=auto WHEELS="" SOURCE="" NO_START=0
 GIVEN=" "  # the options given, to reject those that do not fit the roles
@@ -63,7 +65,8 @@ while (($#)); do
         --dry-run) DRY_RUN=1; shift; continue ;;
         --announce) ANNOUNCE=1; GIVEN+="$opt "; shift; continue ;;
         --no-start) NO_START=1; shift; continue ;;
-        --roles | --hub-url | --kiosk-token | --buttons-token | --printer | --printer-mode | \
+        --roles | --hub-url | --kiosk-token | --buttons-token | --display-token | --printer | \
+            --printer-mode | \
             --paper | --window | --size | --audio | --audio-device | --screen | --desktop-user | \
             --port | --listen | --keep-days | --pygame | --wheels | --source)
             (($# >= 2)) || usage_error "$opt needs a value"
@@ -77,6 +80,7 @@ while (($#)); do
         --hub-url) HUB_URL=$val ;;
         --kiosk-token) KIOSK_TOKEN=$val ;;
         --buttons-token) BUTTONS_TOKEN=$val ;;
+        --display-token) DISPLAY_TOKEN=$val ;;
         --printer) PRINTER=$val ;;
         --printer-mode) PRINTER_MODE=$val ;;
         --paper) PAPER=$val ;;
@@ -122,7 +126,7 @@ fi
 for opt in --kiosk-token --printer --printer-mode --paper; do
     if given "$opt" && ! has_role kiosk; then usage_error "$opt is for the kiosk role"; fi
 done
-for opt in --window --announce --audio --audio-device; do
+for opt in --window --announce --audio --audio-device --display-token; do
     if given "$opt" && ! has_role display; then usage_error "$opt is for the display role"; fi
 done
 for opt in --port --listen --keep-days; do
@@ -150,6 +154,9 @@ fi
 if has_role buttons && ! has_role hub; then
     [[ -n $BUTTONS_TOKEN ]] || usage_error "the buttons role needs --buttons-token (its device token in the hub's hall.toml)"
     [[ $BUTTONS_TOKEN =~ $TOKEN_RE ]] || usage_error "--buttons-token: 8 to 200 letters, digits or ._~+/=-"
+fi
+if [[ -n $DISPLAY_TOKEN && ! $DISPLAY_TOKEN =~ $TOKEN_RE ]]; then
+    usage_error "--display-token: 8 to 200 letters, digits or ._~+/=-"
 fi
 if [[ -n $WINDOW && ! $WINDOW =~ ^[A-Za-z0-9._-]{1,64}$ ]]; then
     usage_error "--window: a window id from hall.toml (letters, digits, ._-), not '$WINDOW'"
@@ -423,6 +430,8 @@ fi
     fi
     if has_role display; then
         printf 'HALLCALL_DISPLAY_ARGS="%s"\n' "$DISPLAY_ARGS"
+        # Read by `hallcall display` itself: never on a command line that ps shows.
+        [[ -n $DISPLAY_TOKEN ]] && printf 'HALLCALL_DISPLAY_TOKEN="%s"\n' "$DISPLAY_TOKEN"
     fi
     if [[ -n $BUTTONS_TOKEN ]]; then
         printf 'HALLCALL_BUTTONS_TOKEN="%s"\n' "$BUTTONS_TOKEN"

@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 from hallcall.command import EXIT_CONFIG, Command, CommandError
 
 
 def _arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--hub", default="http://127.0.0.1:8080", metavar="URL")
+    p.add_argument("--token", default=os.environ.get("HALLCALL_DISPLAY_TOKEN"), metavar="T",
+                   help="the display's device token (default $HALLCALL_DISPLAY_TOKEN): the "
+                        "board reads without one, but the staff then see it as never connected")
     p.add_argument("--window", metavar="ID", help="the small screen above one window")
     p.add_argument("--announce", action="store_true", help="also speak each call")
     p.add_argument("--speak-to", metavar="DIR", help="write the announcements as WAV files here")
@@ -24,7 +28,8 @@ def display(args) -> int:
         raise CommandError(f"--size must look like 1920x1080, not {args.size!r}",
                            EXIT_CONFIG) from None
     from .bootstrap import build_board
-    app = build_board(args.hub, (width, height), window=args.window, windowed=args.windowed,
+    app = build_board(args.hub, (width, height), token=args.token, window=args.window,
+                      windowed=args.windowed,
                       announce=args.announce, speak_to=args.speak_to, shots_to=args.screenshots)
     app.run()
     return 0

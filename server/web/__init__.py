@@ -4,11 +4,12 @@ from __future__ import annotations
 import logging
 import time
 
-from flask import Flask, g
+from flask import Flask, g, request
 
 from .. import timing
 from ..hub import Hub
 from . import access_log, clerk_session
+from .auth import current_device
 from .body import HallRequest
 from .errors import register_error_handlers
 from .login_throttle import LoginThrottle
@@ -46,12 +47,21 @@ def create_app(hub: Hub, settings: dict | None = None) -> Flask:
     app.register_blueprint(stream.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(console.bp)
+    from . import admin
+    app.register_blueprint(admin.bp)
     register_error_handlers(app)
 
     @app.before_request
     def _start_timer():
         g.started = time.perf_counter()
         timing.start()
+
+    @app.before_request
+    def _seen():
+        # Any request carrying a device's token is a sighting (devices seen), also on the
+        # public routes (a board's GET /api/hall), which never ask who is calling.
+        if "Authorization" in request.headers:
+            current_device()
 
     @app.after_request
     def _server_timing(response):

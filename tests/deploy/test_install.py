@@ -190,6 +190,15 @@ def test_window_display_on_the_jack(tmp_path):
     env = run.env_file()
     assert env["HALLCALL_DISPLAY_ARGS"] == "--window 3"
     assert env["AUDIODEV"] == "default:CARD=Headphones"
+    assert "HALLCALL_DISPLAY_TOKEN" not in env  # optional: the board reads without one
+
+
+@fresh
+def test_a_display_token_is_kept_in_the_environment_file_only(tmp_path):
+    token = "d-Qw83jKs0QpLmZx7YtW2"
+    run = dry(tmp_path, "--roles", "display", "--hub-url", HUB_URL, "--display-token", token)
+    assert run.env_file()["HALLCALL_DISPLAY_TOKEN"] == f"<hidden: {len(token)} characters>"
+    assert token not in run.stdout
 
 
 @fresh
@@ -271,6 +280,9 @@ def test_dry_run_needs_no_root(tmp_path):
     (["--roles", "kiosk", "--kiosk-token", KIOSK_TOKEN, "--printer", "dummy:"], "--hub-url is required"),
     (["--roles", "buttons", "--hub-url", HUB_URL], "needs --buttons-token"),
     (["--roles", "display", "--hub-url", HUB_URL, "--audio", "speakers"], "--audio: hdmi, jack or auto"),
+    (["--roles", "kiosk", "--hub-url", HUB_URL, "--kiosk-token", KIOSK_TOKEN, "--printer", "dummy:",
+      "--display-token", "d-Qw83jKs0QpLmZx7YtW2"], "--display-token is for the display role"),
+    (["--roles", "display", "--hub-url", HUB_URL, "--display-token", "short"], "--display-token: 8 to"),
     (["--roles", "kiosk,display", "--hub-url", HUB_URL, "--kiosk-token", KIOSK_TOKEN,
       "--printer", "dummy:"], "each need the whole screen"),
     (["--roles", "kiosk", "--hub-url", HUB_URL, "--kiosk-token", "short", "--printer", "dummy:"],
