@@ -429,7 +429,6 @@
     tabs.forEach(function (t) {
       var on = t.getAttribute("data-section") === current;
       t.setAttribute("aria-selected", on ? "true" : "false");
-      t.tabIndex = on ? 0 : -1;
     });
     if (window.history && history.replaceState) history.replaceState(null, "", "#" + current);
     if (focusHeading) { var h = $("h-" + current); if (h) h.focus(); }
@@ -825,7 +824,7 @@
     var s = serviceConfig(id);
     if (!s) return;
     ask(["停用业务“" + tr(s.name, "zh") + "”？取号机将不再提供该业务；已取的号仍可叫号，历史记录保留在报表中。",
-         "Retire “" + tr(s.name, "en") + "”? Kiosks will no longer offer it; tickets already issued can still be called, and its history stays in the reports."],
+         "Retire '" + tr(s.name, "en") + "'? Kiosks will no longer offer it; tickets already issued can still be called, and its history stays in the reports."],
         ["停用", "Retire"]).then(function (yes) {
       if (!yes) return;
       api("DELETE", "/api/admin/services/" + enc(id)).then(function () {
@@ -1427,26 +1426,31 @@
     each(rulesForm.querySelectorAll("input"), function (i) { i.addEventListener("input", function () { rulesDirty = true; }); });
     rulesForm.addEventListener("submit", function (e) {
       e.preventDefault();
-      var data = copy(conf());
-      data.queue = data.queue || {};
-      data.hall = data.hall || {};
-      [["rules-ratio", data.queue, "green_ratio"], ["rules-maxwait", data.queue, "max_wait_minutes"],
-       ["rules-offline", data.hall, "device_offline_after_s"]].forEach(function (f) {
-        var v = numberOf($(f[0]));
-        if (v === null) delete f[1][f[2]]; else f[1][f[2]] = v;
-      });
       busyForm(rulesForm, true);
-      // The whole hall, as GET /api/admin/config gave it, with the three values changed.
-      api("PUT", "/api/admin/config", data).then(function () {
-        busyForm(rulesForm, false);
-        rulesDirty = false;
-        clearProblems(rulesForm);
-        toast("叫号规则已保存，立即生效", "Queue rules saved: they apply now");
-        refetchAll();
-      }, function (err) {
-        busyForm(rulesForm, false);
-        showProblems(rulesForm, err);
-      });
+      // The newest hall, so that a change made meanwhile elsewhere is not put back.
+      loadConfig().then(saveRules, function (err) { busyForm(rulesForm, false); showProblems(rulesForm, err); });
+    });
+  }
+
+  function saveRules() {
+    var data = copy(conf());
+    data.queue = data.queue || {};
+    data.hall = data.hall || {};
+    [["rules-ratio", data.queue, "green_ratio"], ["rules-maxwait", data.queue, "max_wait_minutes"],
+     ["rules-offline", data.hall, "device_offline_after_s"]].forEach(function (f) {
+      var v = numberOf($(f[0]));
+      if (v === null) delete f[1][f[2]]; else f[1][f[2]] = v;
+    });
+    // The whole hall, as GET /api/admin/config gave it, with the three values changed.
+    return api("PUT", "/api/admin/config", data).then(function () {
+      busyForm(rulesForm, false);
+      rulesDirty = false;
+      clearProblems(rulesForm);
+      toast("叫号规则已保存，立即生效", "Queue rules saved: they apply now");
+      refetchAll();
+    }, function (err) {
+      busyForm(rulesForm, false);
+      showProblems(rulesForm, err);
     });
   }
 
@@ -1541,7 +1545,12 @@
     return out;
   }
 
-  function short(s) { s = s === undefined ? "" : String(s); return s.length > 48 ? s.slice(0, 47) + "…" : s; }
+  /* A leaf as the staff read it: a text without JSON's quotes, the rest as JSON; long ones cut. */
+  function short(json) {
+    var s = json === undefined ? "" : String(json);
+    if (s.charAt(0) === '"') { try { s = JSON.parse(s); } catch (_) { /* shown as it is */ } }
+    return s.length > 48 ? s.slice(0, 47) + "…" : s;
+  }
 
   /* A compact before → after: the leaves that differ, a few of them. */
   function diffNode(before, after) {
@@ -1631,13 +1640,21 @@
     return loadHall().then(renderAll, failed);
   }, 150);
 
+  function servicesByWindow() {
+    var out = {};
+    (hall ? hall.windows : []).forEach(function (w) { out[w.id] = JSON.stringify(w.services || []); });
+    return out;
+  }
+
   var refetchAll = H.debounced(function () {
+    var before = servicesByWindow();
     return Promise.all([loadHall(), loadConfig()]).then(function () {
       renderAll();
       if (floorLoaded) {
-        // windows may have come or gone, and their services with them
-        hall.windows.forEach(function (w) { floorStale[w.id] = true; });
-        if (current === "floor") flushFloor();
+        // A window's line changes with its services: a window new or serving others is fetched.
+        var now = servicesByWindow();
+        var changed = Object.keys(now).filter(function (id) { return now[id] !== before[id]; });
+        if (changed.length) markFloor(changed);
       }
       if (current === "audit" && audit.page === 0) loadAudit(0);
       else audit.stale = true;
