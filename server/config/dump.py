@@ -30,6 +30,10 @@ def _hours(hours: Hours) -> dict:
     return out
 
 
+def _number(minutes: float) -> int | float:
+    return int(minutes) if float(minutes).is_integer() else minutes
+
+
 def _text(t: Text) -> dict:
     return t.as_dict()
 
@@ -39,8 +43,7 @@ def service_dict(s: Service) -> dict:
          **_hours(s.hours)}
     if s.daily_limit is not None:
         d["daily_limit"] = s.daily_limit
-    d["service_minutes"] = int(s.service_minutes) if s.service_minutes.is_integer() \
-        else s.service_minutes
+    d["service_minutes"] = _number(s.service_minutes)
     d["target_wait_minutes"] = s.target_wait_minutes
     if s.closed:
         d["closed"] = True
@@ -76,7 +79,8 @@ def config_dict(c: HallConfig) -> dict:
     """The whole hall, keyed as in the TOML file. Device tokens only as their SHA-256."""
     hall = {"name": _text(c.name), "languages": list(c.languages), "timezone": c.timezone,
             "day_starts_at": c.day_starts_at.strftime("%H:%M"),
-            "device_offline_after_s": c.device_offline_after_s}
+            "device_offline_after_s": c.device_offline_after_s,
+            "service_minutes": _number(c.service_minutes), **_hours(c.hours)}
     devices = []
     for d in c.devices:
         item = {"id": d.id, "role": d.role}

@@ -498,4 +498,5 @@ def parse_config(data: dict, source: str = "<memory>") -> HallConfig:
         announcer=announcer,
         gpio=Gpio(tuple(buttons), float(hold_seconds or 2.0), bool(pull_up)), source=source,
         trusted_proxies=trusted_proxies, queue=queue_rules,
-        device_offline_after_s=offline_after or 60)
+        device_offline_after_s=offline_after or 60, hours=hall_hours,
+        service_minutes=float(default_minutes or 5))

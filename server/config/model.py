@@ -204,6 +204,10 @@ class HallConfig:
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     queue: QueueRules = QueueRules()
     device_offline_after_s: int = 60  # [hall]: a device unseen this long is offline
+    # [hall] hours, days and service_minutes: what a service that sets none of its own gets
+    # (kept so that a service added later, through /api/admin, gets the hall's, not 24 h).
+    hours: Hours = Hours((Span(time(0, 0), None),), frozenset(range(7)))
+    service_minutes: float = 5.0
     # The numbered version of the hall in the database this config is (0: not stored yet).
     version: int = 0
 

@@ -122,3 +122,17 @@ def test_notices_set_before_the_upgrade_become_the_seeded_halls(db_url, make_hub
     hub = make_hub(seed)
     assert [n.zh for n in hub.config.notices] == ["今日维护"]
     assert [n["zh"] for n in config_dict(hub.config)["notices"]] == ["今日维护"]
+
+
+def test_a_service_added_later_gets_the_halls_own_hours_and_service_time():
+    data = small_hall_data()
+    data["hall"].update(hours=["08:30-17:00"], days=["mon", "tue", "wed", "thu", "fri"],
+                        service_minutes=7)
+    stored = config_dict(parse_config(data))
+    assert stored["hall"]["hours"] == ["08:30-17:00"] and stored["hall"]["service_minutes"] == 7
+    stored["services"].append({"id": "new", "prefix": "N", "department": "d",
+                               "name": {"zh": "新", "en": "New"}})
+    stored["windows"][0]["services"].append("new")
+    new = parse_config(stored).service("new")
+    assert new.service_minutes == 7 and not new.hours.is_open(5, new.hours.spans[0].start)
+    assert [(s.start.hour, s.start.minute) for s in new.hours.spans] == [(8, 30)]
