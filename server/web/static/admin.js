@@ -692,6 +692,12 @@
     if (chosen) select.value = chosen;
   }
 
+  var WEEK = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+  function hallDays() {
+    var days = (conf().hall || {}).days;
+    return days ? WEEK.filter(function (d) { return days.indexOf(d) >= 0; }) : WEEK.slice();
+  }
+
   function splitSpan(span) {
     var parts = String(span).split("-");
     return { start: parts[0] || "", end: parts[1] || "" };
@@ -731,10 +737,10 @@
     $("svc-name-en").value = s ? tr(s.name, "en") : "";
     setNumber($("svc-limit"), s ? s.daily_limit : null);
     setNumber($("svc-target"), s ? s.target_wait_minutes : 30);
-    setNumber($("svc-minutes"), s ? s.service_minutes : 5);
+    setNumber($("svc-minutes"), s ? s.service_minutes : null);  // empty: the hall's default
     $("svc-closed").checked = !!(s && s.closed);
     svcHours.set(s && s.hours ? s.hours.map(splitSpan) : []);
-    var days = s && s.days ? s.days : ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    var days = s && s.days ? s.days : hallDays();
     each($("svc-days").querySelectorAll("input"), function (i) { i.checked = days.indexOf(i.value) >= 0; });
     svcMaterials.set(s ? (s.materials || []).map(function (m) { return { zh: m.zh, en: m.en }; }) : []);
     windowChips($("svc-windows"), s ? servingWindows(s.id) : [], "svc-windows");
@@ -757,8 +763,9 @@
     var spans = svcHours.get().filter(function (s) { return s.start || s.end; });
     if (spans.length) body.hours = spans.map(function (s) { return s.start + "-" + s.end; });
     else delete body.hours;
+    // The hall's days are what a service without its own has: they need not be written.
     var days = checkedValues($("svc-days"));
-    if (days.length === 7) delete body.days; else body.days = days;
+    if (days.join() === hallDays().join()) delete body.days; else body.days = days;
     body.materials = svcMaterials.get().filter(function (m) { return m.zh.trim() || m.en.trim(); })
       .map(function (m) { return { zh: m.zh.trim(), en: m.en.trim() }; });
     body.windows = checkedValues($("svc-windows"));
