@@ -40,9 +40,10 @@ def bad_request(message: str, message_zh: str = "请求参数有误") -> ApiErro
 
 
 def error_response(status: int, code: str, message: str, message_zh: str, headers=None,
-                   **more):
+                   beside: dict | None = None, **more):
+    """`more`: fields of the error object; `beside`: fields of the answer next to it."""
     response = jsonify({"error": {"code": code, "message": message, "message_zh": message_zh,
-                                  **more}})
+                                  **more}, **(beside or {})})
     response.status_code = status
     for k, v in (headers or {}).items():
         response.headers[k] = v
@@ -124,7 +125,10 @@ def register_error_handlers(app: Flask) -> None:
         message_zh = f"配置有 {len(errors)} 处错误，未作任何更改"
         if not is_api():
             return _domain_page(422, message, message_zh)
-        return error_response(422, "invalid_config", message, message_zh, errors=errors)
+        # Also beside `error`: API.md gives the list as the answer's `errors`, and a client
+        # reading either place finds it.
+        return error_response(422, "invalid_config", message, message_zh, beside={"errors": errors},
+                              errors=errors)
 
     @app.errorhandler(HTTPException)
     def _http_error(e: HTTPException):

@@ -50,6 +50,7 @@ def invalid(response) -> dict:
     """{path: message} of a 422 invalid_config, each with its Chinese too."""
     error = assert_error(response, 422, "invalid_config")
     assert all(e["message"] and e["message_zh"] for e in error["errors"])
+    assert response.json["errors"] == error["errors"]  # API.md's place for it, and the error's
     return {e["path"]: e["message"] for e in error["errors"]}
 
 
