@@ -126,6 +126,7 @@
   /* Ask before something that cannot be taken back; resolves true for yes. The dialog is modal
      (Tab stays inside, Esc is no) and the safe answer has the focus. */
   function ask(question, yes) {
+    if (dialog.open) return Promise.resolve(false);  // one question at a time (a double click)
     setBi($("confirm-text"), question[0], question[1]);
     setBi($("confirm-yes"), yes[0], yes[1]);
     return new Promise(function (resolve) {
