@@ -195,6 +195,10 @@ class MemoryTx:
     def audit_after(self, after: int, limit: int) -> list[AuditEntry]:
         return self._s.audit[max(after, 0):max(after, 0) + limit]
 
+    def audit_before(self, before: int, limit: int) -> list[AuditEntry]:
+        older = self._s.audit[:max(0, min(before - 1, len(self._s.audit)))]
+        return older[::-1][:limit]
+
     # -- devices seen ---------------------------------------------------------------------
 
     def devices_seen(self) -> dict[str, tuple[datetime, bool]]:

@@ -293,10 +293,17 @@ class Tx:
             self.conn.execute(A.insert(), rows)
 
     def audit_after(self, after: int, limit: int) -> list[AuditEntry]:
-        rows = self.conn.execute(select(A).where(A.c.seq > after).order_by(A.c.seq).limit(limit))
+        return self._audit(select(A).where(A.c.seq > after).order_by(A.c.seq).limit(limit))
+
+    def audit_before(self, before: int, limit: int) -> list[AuditEntry]:
+        """The entries before `before`, newest first (the log as staff read it)."""
+        return self._audit(select(A).where(A.c.seq < before).order_by(A.c.seq.desc()).limit(limit))
+
+    def _audit(self, query) -> list[AuditEntry]:
         return [AuditEntry(self._dt(r.at), Actor(r.actor_kind, r.actor_id), r.action, r.target,
                            None if r.before is None else json.loads(r.before),
-                           None if r.after is None else json.loads(r.after), r.seq) for r in rows]
+                           None if r.after is None else json.loads(r.after), r.seq)
+                for r in self.conn.execute(query)]
 
     # -- devices seen ---------------------------------------------------------------------
 

@@ -265,4 +265,9 @@ def audit():
     administrator()
     after = _count("after", 0, 0, 2**62)
     limit = _count("limit", 100, 1, AUDIT_LIMIT)
-    return jsonify(entries=[audit_json(e) for e in hub().audit_log(after, limit)])
+    # `before`: the page staff read, newest first (seq below it); without it, oldest first
+    # from `after`, as API.md gives it.
+    before = _count("before", None, 1, 2**62)
+    if before is not None and "after" in request.args:
+        raise bad_request("Give either after or before, not both", "after 与 before 只能给出一个")
+    return jsonify(entries=[audit_json(e) for e in hub().audit_log(after, limit, before)])

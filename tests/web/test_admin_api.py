@@ -545,10 +545,16 @@ def test_the_audit_log_pages_by_sequence(client):
     assert page["entries"] == entries[1:2]
     assert "daily_limit" not in entries[1]["before"]
     assert entries[1]["after"]["daily_limit"] == 9
+    # As staff read it: newest first, a page below a number.
+    newest = client.get("/api/admin/audit?before=4611686018427387904&limit=2", headers=ADMIN).json
+    assert newest["entries"] == entries[:0:-1]
+    older = client.get(f"/api/admin/audit?before={entries[1]['seq']}", headers=ADMIN).json
+    assert older["entries"] == entries[:1]
 
 
 @pytest.mark.parametrize("query", ["limit=0", "limit=1001", "limit=x", "after=-1", "after=1.5",
-                                   "after=", "limit=١٠"])
+                                   "after=", "limit=١٠", "before=0", "before=x",
+                                   "after=1&before=5"])
 def test_bad_audit_queries_are_400(client, query):
     assert_error(client.get(f"/api/admin/audit?{query}", headers=ADMIN), 400, "bad_request")
 

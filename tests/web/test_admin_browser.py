@@ -274,6 +274,12 @@ def test_queue_rules_refused_next_to_the_field_then_saved(hub_url, context):
         admin.close()
     assert config["queue"]["green_ratio"] == 2 and config["hall"]["device_offline_after_s"] == 90
     assert config["queue"]["max_wait_minutes"] == 45  # untouched
+    # The audit log, newest first: the save just made heads it, with who made it.
+    page.click("#tab-audit")
+    newest = page.locator("#audit-rows tr").first
+    expect(newest).to_have_attribute("data-action", "config.put", timeout=WAIT_MS)
+    expect(newest).to_contain_text("admin")
+    expect(page.locator("#audit-newer")).to_be_disabled()
 
 
 def test_a_member_of_staff_added_signs_in_and_once_disabled_cannot(hub_url, context, browser):

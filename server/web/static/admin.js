@@ -22,7 +22,7 @@
   var cfg = null;         // GET /api/admin/config: {version, config} (an admin's only)
   var floorViews = {};    // window id -> GET /api/windows/<id>
   var floorLoaded = false, floorStale = {};
-  var audit = { pages: [], page: 0, entries: [], stale: true };
+  var audit = { page: 0, newest: 0, entries: [], stale: true };
   var current = null;     // the section shown
   var bannerTimer = null, toastTimer = null;
 
@@ -1464,69 +1464,22 @@
 
   /* == audit log =================================================================================== */
 
-  /* The API pages the log forward from a sequence number (`after`), and the page shows it
-     newest first: page i holds the entries (end − (i+1)·size, end − i·size], where `end` is the
-     newest entry's number. The first time, `end` is found by galloping and halving with one-entry
-     probes (some 30 small requests for a million entries), never by reading the whole log; after
-     that, by reading forward from the last known end. */
-  var auditEnd = 0, auditEndKnown = false;
-
-  function firstAfter(n) {
-    return api("GET", "/api/admin/audit?after=" + n + "&limit=1").then(function (resp) {
-      var entries = resp.entries || [];
-      return entries.length ? entries[0].seq : null;
-    });
-  }
-
-  function searchAuditEnd() {
-    var lo = auditEnd, hi = Infinity, step = 256;
-    function probe() {
-      if (hi <= lo) return Promise.resolve(lo);
-      var p = hi === Infinity ? lo + step : Math.floor((lo + hi) / 2);
-      return firstAfter(p).then(function (seq) {
-        if (seq === null) hi = p;
-        else { lo = seq; if (hi === Infinity) step *= 2; }
-        return probe();
-      });
-    }
-    // Is there anything at all after the known end? (Often not: one request.)
-    return firstAfter(lo).then(function (seq) {
-      if (seq === null) return lo;
-      lo = seq;
-      return probe();
-    });
-  }
-
-  function readForward() {
-    return api("GET", "/api/admin/audit?after=" + auditEnd + "&limit=1000").then(function (resp) {
-      var entries = resp.entries || [];
-      if (!entries.length) return auditEnd;
-      auditEnd = entries[entries.length - 1].seq;
-      return entries.length < 1000 ? auditEnd : searchAuditEnd();
-    });
-  }
-
-  function findAuditEnd() {
-    var found = auditEndKnown ? readForward() : searchAuditEnd();
-    return found.then(function (end) {
-      auditEnd = Math.max(auditEnd, end);
-      auditEndKnown = true;
-      return auditEnd;
-    });
-  }
+  /* The page shows the log newest first: GET /api/admin/audit?before=N answers the entries
+     below N, newest first. Numbers run 1, 2, 3 … without gaps, so page i of the log as it stood
+     at its first page's load starts below (newest + 1 − i·size). */
+  var NEWEST = Number.MAX_SAFE_INTEGER;  // above any entry (the hub takes up to 2^62)
 
   function loadAudit(page) {
     if (!$("audit-rows")) return Promise.resolve();
     audit.stale = false;
-    return findAuditEnd().then(function (end) {
-      var top = end - page * AUDIT_PAGE;
-      var after = Math.max(0, top - AUDIT_PAGE);
-      return api("GET", "/api/admin/audit?after=" + after + "&limit=" + AUDIT_PAGE).then(function (resp) {
-        audit.page = page;
-        audit.entries = (resp.entries || []).filter(function (e) { return e.seq <= top; }).reverse();
-        audit.hasOlder = after > 0;
-        renderAudit();
-      });
+    var before = page === 0 || !audit.newest ? NEWEST : audit.newest + 1 - page * AUDIT_PAGE;
+    return api("GET", "/api/admin/audit?before=" + before + "&limit=" + AUDIT_PAGE).then(function (resp) {
+      var entries = resp.entries || [];
+      if (page === 0) audit.newest = entries.length ? entries[0].seq : 0;
+      audit.page = page;
+      audit.entries = entries;
+      audit.hasOlder = entries.length > 0 && entries[entries.length - 1].seq > 1;
+      renderAudit();
     }).catch(function (err) { audit.stale = true; showBanner(err); });
   }
 
