@@ -7,10 +7,12 @@ arguments, which is what lets the property tests drive thousands of random days.
 """
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from ... import events
-from ..config.model import Service, Window
+from ..config.model import QueueRules, Service, Window
 from .model import (
     AT_WINDOW,
     CALLED,
@@ -92,26 +94,74 @@ def issue(service: Service, *, day: str, now: datetime, last_seq_no: int, issued
 # Calling
 
 
-def pick_next(window: Window, waiting: list[Ticket]) -> Ticket | None:
-    """The ticket this window should call: green channel first, then by the window's order."""
+STRICT = QueueRules()  # green strictly first, no maximum wait: the rule before [queue]
+
+
+def overdue_since(fairness: QueueRules, now: datetime | None) -> datetime | None:
+    """A normal ticket queued at or before this time has waited `max_wait_minutes` (None: the
+    rule is off, or no time was given)."""
+    if fairness.max_wait_minutes <= 0 or now is None:
+        return None
+    return now - timedelta(minutes=fairness.max_wait_minutes)
+
+
+def normal_key(window: Window):
+    """The window's own order among normal tickets: oldest first, or service by service."""
+    if window.order != "service-order":
+        return Ticket.queue_key
+    rank = {s: i for i, s in enumerate(window.services)}
+    return lambda t: (rank[t.service], t.queue_key())
+
+
+def green_turn(fairness: QueueRules, streak: int, normal_waits: bool) -> bool:
+    """Whether a green ticket may be called now: always, unless normal tickets wait and the
+    window has made `green_ratio` green calls in a row (then a normal one's turn has come)."""
+    return not (normal_waits and fairness.green_ratio > 0 and streak >= fairness.green_ratio)
+
+
+def next_streak(streak: int, called: Ticket) -> int:
+    return streak + 1 if called.priority == "green" else 0
+
+
+def pick_next(window: Window, waiting: list[Ticket], fairness: QueueRules = STRICT,
+              streak: int = 0, now: datetime | None = None) -> Ticket | None:
+    """The ticket this window should call: a normal ticket that has waited too long (oldest
+    first), else green channel first (but a normal one after `green_ratio` greens in a row,
+    `streak` being this window's), else by the window's order. `now` matters only to
+    `max_wait_minutes`."""
     candidates = [t for t in waiting if t.status == WAITING and t.service in window.services]
     if not candidates:
         return None
     green = [t for t in candidates if t.priority == "green"]
-    if green:
+    normal = [t for t in candidates if t.priority != "green"]
+    limit = overdue_since(fairness, now)
+    if limit is not None:
+        overdue = [t for t in normal if t.queued_at <= limit]
+        if overdue:
+            return min(overdue, key=Ticket.queue_key)
+    if green and green_turn(fairness, streak, bool(normal)):
         return min(green, key=Ticket.queue_key)
-    if window.order == "service-order":
-        for service_id in window.services:
-            queue = [t for t in candidates if t.service == service_id]
-            if queue:
-                return min(queue, key=Ticket.queue_key)
-    return min(candidates, key=Ticket.queue_key)
+    return min(normal, key=normal_key(window))
+
+
+def _window_zh(window_id: str) -> str:
+    return f"{window_id}号窗口" if window_id.isdigit() else f"窗口 {window_id}"
+
+
+def closed_for_today(state: WindowState) -> DomainError:
+    # One wording wherever a closed window refuses: closed is for the rest of the hall day,
+    # and resuming is not the way out (a clerk closing by mistake asks a supervisor).
+    return DomainError("window_closed",
+                       f"Window {state.id} is closed for today; a supervisor can reopen it",
+                       f"{_window_zh(state.id)}今日已关闭，可由值班主任重新开启")
 
 
 def _require_open(state: WindowState) -> None:
+    if state.status == "closed":
+        raise closed_for_today(state)
     if state.status != "open":
-        raise DomainError("window_closed", f"Window {state.id} is {state.status}",
-                          "该窗口已暂停或关闭")
+        raise DomainError("window_closed", f"Window {state.id} is paused",
+                          f"{_window_zh(state.id)}已暂停，请先恢复")
 
 
 def _require_current(state: WindowState, current: Ticket | None) -> Ticket:
@@ -140,18 +190,20 @@ def _finish(state: WindowState, current: Ticket, now: datetime, rating: str | No
                                  {"rating": rating} if rating else {})])
 
 
-def call_next(window: Window, state: WindowState, current: Ticket | None, waiting: list[Ticket],
-              now: datetime) -> Outcome:
-    """Finish whatever is at the window, then call the next ticket (None when nobody waits)."""
-    _require_open(state)
+def _call(window: Window, state: WindowState, current: Ticket | None, chosen: Ticket | None,
+          now: datetime) -> Outcome:
+    """Finish whatever is at the window, then call `chosen` (None: nobody), counting the
+    window's green calls in a row."""
     out = Outcome()
     if current is not None and state.current == current.id and current.status in AT_WINDOW:
         out.extend(_finish(state, current, now, None))
-    chosen = pick_next(window, waiting)
-    new_state = WindowState(state.id, state.status, chosen.id if chosen else None)
+    new_state = replace(state, current=chosen.id if chosen else None)
     if chosen is not None:
+        new_state = replace(new_state, green_streak=next_streak(state.green_streak, chosen))
         at = stamp(chosen, now)
-        called = chosen.evolve(status=CALLED, called_at=at, window=window.id,
+        # A ticket transferred while being served starts again at this window: the time it
+        # started at the first one would make its visit here seem to begin before its call.
+        called = chosen.evolve(status=CALLED, called_at=at, started_at=None, window=window.id,
                                calls=chosen.calls + 1)
         out.tickets.append(called)
         out.events.append(Event(events.TICKET_CALLED, at, called, window.id))
@@ -159,6 +211,29 @@ def call_next(window: Window, state: WindowState, current: Ticket | None, waitin
     if new_state != state:
         out.windows.append(new_state)
     return out
+
+
+def call_next(window: Window, state: WindowState, current: Ticket | None, waiting: list[Ticket],
+              now: datetime, fairness: QueueRules = STRICT) -> Outcome:
+    """Finish whatever is at the window, then call the next ticket (None when nobody waits).
+    `fairness`: the window's effective rules (`window.queue_rules(config.queue)`)."""
+    _require_open(state)
+    return _call(window, state, current,
+                 pick_next(window, waiting, fairness, state.green_streak, now), now)
+
+
+def call_chosen(window: Window, state: WindowState, current: Ticket | None,
+                chosen: Ticket | None, number: str, now: datetime,
+                day: str | None = None) -> Outcome:
+    """Call a ticket out of order (a supervisor's choice): `chosen` is the ticket found by
+    `number`, which must be waiting, today (`day`; None: not checked), for one of this
+    window's services. Otherwise like call-next, the window's green streak included."""
+    _require_open(state)
+    if (chosen is None or chosen.status != WAITING or chosen.service not in window.services
+            or day is not None and chosen.day != day):
+        raise DomainError("invalid_state", f"No ticket {number} is waiting for window {window.id}",
+                          f"{number} 不在{_window_zh(window.id)}的等候队列中")
+    return _call(window, state, current, chosen, now)
 
 
 def recall(state: WindowState, current: Ticket | None, now: datetime) -> Outcome:
@@ -184,7 +259,7 @@ def finish(state: WindowState, current: Ticket | None, now: datetime,
                           "评价参数无效", status=400)
     ticket = _require_current(state, current)
     out = _finish(state, ticket, now, rating)
-    out.windows.append(WindowState(state.id, state.status, None))
+    out.windows.append(replace(state, current=None))
     return out
 
 
@@ -211,7 +286,7 @@ def no_show(state: WindowState, current: Ticket | None, now: datetime,
     else:
         after = ticket.evolve(status=NO_SHOW, finished_at=at)
     return Outcome(ticket=after, tickets=[after],
-                   windows=[WindowState(state.id, state.status, None)],
+                   windows=[replace(state, current=None)],
                    events=[Event(events.TICKET_NO_SHOW, at, after, state.id, {"requeued": requeue})])
 
 
@@ -226,25 +301,36 @@ def transfer(state: WindowState, current: Ticket | None, target: Service, now: d
     moved = ticket.evolve(status=WAITING, service=target.id, window=None,
                           transfers=ticket.transfers + 1)
     return Outcome(ticket=moved, tickets=[moved],
-                   windows=[WindowState(state.id, state.status, None)],
+                   windows=[replace(state, current=None)],
                    events=[Event(events.TICKET_TRANSFERRED, stamp(ticket, now), moved, state.id,
                                  {"from_service": ticket.service, "to_service": target.id})])
 
 
 def set_status(state: WindowState, status: str, current: Ticket | None, now: datetime) -> Outcome:
-    """Pause, resume (also opens a closed window) or close a window. Asking for the status it
-    already has changes nothing."""
+    """Pause, resume or close a window. A closed window stays closed for the rest of the hall
+    day: neither pausing nor resuming opens it (`reopen` does, for a supervisor). Asking for
+    the status it already has changes nothing."""
     if state.status == status:
         return Outcome()
-    if status == "paused" and state.status == "closed":
-        raise DomainError("window_closed", f"Window {state.id} is closed", "该窗口已关闭")
+    if state.status == "closed":
+        raise closed_for_today(state)
     if status == "closed" and current is not None and state.current == current.id \
             and current.status in AT_WINDOW:
         raise DomainError("invalid_state", f"Window {state.id} still has {current.number}; finish it first",
                           "该窗口仍有正在办理的号，请先办结")
-    new_state = WindowState(state.id, status, state.current)
-    return Outcome(windows=[new_state],
+    return _status_changed(state, status, now)
+
+
+def _status_changed(state: WindowState, status: str, now: datetime) -> Outcome:
+    return Outcome(windows=[replace(state, status=status)],
                    events=[Event(events.WINDOW_STATUS, now, None, state.id, {"status": status})])
+
+
+def reopen(state: WindowState, now: datetime) -> Outcome:
+    """A supervisor opens a window closed for the day; any other window is left as it is."""
+    if state.status != "closed":
+        return Outcome()
+    return _status_changed(state, "open", now)
 
 
 # How long after a ticket is finished its citizen may still rate it at the window's rating keys.
@@ -274,9 +360,11 @@ def rate(state: WindowState, current: Ticket | None, last_done: Ticket | None, r
                                  {"rating": rating})])
 
 
-WINDOW_STATUS_ACTIONS = {"pause": "paused", "resume": "open", "close": "closed"}
-WINDOW_ACTIONS = ("call-next", "recall", "start", "finish", "no-show", "transfer", "rate",
+WINDOW_STATUS_ACTIONS = {"pause": "paused", "resume": "open", "close": "closed", "open": "open"}
+WINDOW_ACTIONS = ("call-next", "call", "recall", "start", "finish", "no-show", "transfer", "rate",
                   *WINDOW_STATUS_ACTIONS)
+# Not every device or clerk at a window may do these: a supervisor's (or the admin's) choices.
+PRIVILEGED_ACTIONS = ("call", "open")
 
 
 def require_action(action: str) -> None:
@@ -289,13 +377,18 @@ def require_action(action: str) -> None:
 def window_action(action: str, window: Window, state: WindowState, current: Ticket | None,
                   waiting: list[Ticket], now: datetime, *, rating: str | None = None,
                   requeue: bool = False, target: Service | None = None,
-                  last_done: Ticket | None = None, day: str | None = None) -> Outcome:
-    """One clerk action at a window, by its API name. `waiting` matters only to call-next,
-    `last_done` (the ticket this window finished last) only to rate, `day` (today's hall day)
-    to no-show with requeue and transfer."""
+                  last_done: Ticket | None = None, day: str | None = None,
+                  fairness: QueueRules = STRICT, chosen: Ticket | None = None,
+                  number: str | None = None) -> Outcome:
+    """One clerk action at a window, by its API name. `waiting` and `fairness` (the window's
+    effective rules) matter only to call-next, `chosen` (the ticket found by `number`) only to
+    call, `last_done` (the ticket this window finished last) only to rate, `day` (today's hall
+    day) to call, no-show with requeue and transfer."""
     require_action(action)
     if action == "call-next":
-        return call_next(window, state, current, waiting, now)
+        return call_next(window, state, current, waiting, now, fairness)
+    if action == "call":
+        return call_chosen(window, state, current, chosen, number or "", now, day)
     if action == "recall":
         return recall(state, current, now)
     if action == "start":
@@ -308,23 +401,31 @@ def window_action(action: str, window: Window, state: WindowState, current: Tick
         return transfer(state, current, target, now, day)
     if action == "rate":
         return rate(state, current, last_done, rating, now)
+    if action == "open":
+        return reopen(state, now)
     return set_status(state, WINDOW_STATUS_ACTIONS[action], current, now)
 
 
 def allowed_actions(window: Window, state: WindowState, current: Ticket | None,
                     waiting: list[Ticket], targets: list[Service], last_done: Ticket | None,
-                    now: datetime, day: str) -> tuple[str, ...]:
+                    now: datetime, day: str, fairness: QueueRules = STRICT,
+                    may: Collection[str] = ()) -> tuple[str, ...]:
     """The window actions that the rules above accept at this window now and that would change
     something (call-next with nobody to call or finish, pausing a paused window: nothing).
     Found by trying each rule on the state, so there is no second statement of them to keep in
-    step. `targets`: the services a ticket may be transferred to; transfer fits if one does."""
+    step. `targets`: the services a ticket may be transferred to; transfer fits if one does.
+    `may`: which of PRIVILEGED_ACTIONS the asker has the right to. `call` is not listed: it is
+    an action on a ticket of the line, and fits wherever call-next would call someone."""
     allowed = []
     for action in WINDOW_ACTIONS:
+        if action == "call" or action in PRIVILEGED_ACTIONS and action not in may:
+            continue
         for target in targets if action == "transfer" else [None]:
             try:
                 out = window_action(action, window, state, current, waiting, now,
                                     rating=RATINGS[0] if action == "rate" else None,
-                                    target=target, last_done=last_done, day=day)
+                                    target=target, last_done=last_done, day=day,
+                                    fairness=fairness)
             except DomainError:
                 continue
             if out.events:
@@ -349,13 +450,16 @@ def cancel(ticket: Ticket, now: datetime) -> Outcome:
 
 
 def close_day(old_day: str, new_day: str, open_tickets: list[Ticket],
-              windows: list[WindowState], now: datetime) -> Outcome:
+              windows: list[WindowState], now: datetime,
+              configured: Mapping[str, str] | None = None) -> Outcome:
     """End a hall day: tickets still waiting are cancelled (kept, not deleted: the phone page
     says the day ended). A citizen called or being served stays at the window until the clerk
     ends the visit, and counts for the day the ticket was issued; the window's next call-next
     finishes it and calls from the new day's queue. A window pointing at anything else is
-    cleared."""
+    cleared. A window closed for the day gets back the status `configured` gives it (window id
+    -> the config's status; a window it does not name stays as it is)."""
     out = Outcome()
+    configured = configured or {}
     at_windows = {t.id for t in open_tickets if t.status in AT_WINDOW and t.window is not None}
     for t in open_tickets:
         if t.status == WAITING:
@@ -365,7 +469,13 @@ def close_day(old_day: str, new_day: str, open_tickets: list[Ticket],
             out.events.append(Event(events.TICKET_CANCELLED, at, cancelled, None,
                                     {"reason": DAY_CLOSED}))
     for w in windows:
+        after = w
         if w.current is not None and w.current not in at_windows:
-            out.windows.append(WindowState(w.id, w.status, None))
+            after = replace(after, current=None)
+        if w.status == "closed" and configured.get(w.id, "closed") != "closed":
+            after = replace(after, status=configured[w.id])
+            out.events.append(Event(events.WINDOW_STATUS, now, None, w.id, {"status": after.status}))
+        if after != w:
+            out.windows.append(after)
     out.events.append(Event(events.DAY_RESET, now, None, None, {"closed_day": old_day, "day": new_day}))
     return out

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from datetime import timedelta
 
 import pytest
-from helpers import FakeClock, small_hall
+from helpers import FakeClock, small_hall, small_hall_data
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
+from hallcall.server.config import parse_config
 from hallcall.server.engine.model import AT_WINDOW, WAITING, DomainError
 from hallcall.server.hub import Hub
 from hallcall.server.store import Store
@@ -20,24 +22,39 @@ from hallcall.server.store.memory import MemoryStore
 from hallcall.server.web.serialize import event_json
 
 HALL = small_hall()
+
+
+def fair_hall():
+    """The small hall with green-channel fairness on: two greens, then a normal ticket; a normal
+    ticket waiting 30 minutes goes first. Window 2 lets one green through at a time, window 3
+    has no maximum wait."""
+    data = small_hall_data()
+    data["queue"] = {"green_ratio": 2, "max_wait_minutes": 30}
+    data["windows"][1]["green_ratio"] = 1
+    data["windows"][2]["max_wait_minutes"] = 0
+    return parse_config(data)
+
+
+FAIR_HALL = fair_hall()
 SERVICES = [s.id for s in HALL.services]
 WINDOWS = [w.id for w in HALL.windows]
 ACTIONS = ["call-next", "recall", "start", "finish", "no-show", "no-show-requeue", "transfer",
-           "pause", "resume"]
+           "pause", "resume", "close", "open"]
 
 
 class HubHall:
     """The real hub, driven through its use-case methods, on the store it is given."""
 
-    def __init__(self, clock, store):
-        self.hub = Hub(HALL, store, clock=clock)
+    def __init__(self, clock, store, hall=HALL):
+        self.hub = Hub(hall, store, clock=clock)
         self.hub.start(follow=False)
 
     def issue(self, service, priority):
         return self.hub.issue(service, priority)[0].ticket
 
-    def act(self, window_id, action, service=None, requeue=False):
-        return self.hub.act(window_id, action, service=service, requeue=requeue).ticket
+    def act(self, window_id, action, service=None, requeue=False, number=None):
+        return self.hub.act(window_id, action, service=service, requeue=requeue,
+                            number=number).ticket
 
     def all_tickets(self):
         with self.hub.store.read(HALL) as tx:
@@ -61,14 +78,22 @@ class HubHall:
         self.hub.stop()
 
 
-def expected_pick(window_id, waiting):
-    """An independent statement of the call rule: green tickets first, oldest of them first
-    (a green-channel citizen never waits on the window's service order); then, for service-order
-    windows, the window's service order; then queue order."""
-    window = HALL.window(window_id)
+def expected_pick(window, waiting, fairness, streak, now):
+    """An independent statement of the call rule: a normal ticket queued `max_wait_minutes` or
+    more before `now` first, oldest first; then green tickets, oldest first (a green-channel
+    citizen never waits on the window's service order), unless normal tickets wait and the
+    window's last `green_ratio` calls were all green; then, for service-order windows, the
+    window's service order; then queue order."""
     eligible = [t for t in waiting if t.service in window.services]
     if not eligible:
         return None
+    normal = [t for t in eligible if t.priority != "green"]
+    if fairness.max_wait_minutes:
+        overdue = [t for t in normal if now - t.queued_at >= timedelta(minutes=fairness.max_wait_minutes)]
+        if overdue:
+            return min(overdue, key=lambda t: (t.queued_at, t.seq_no))
+    if normal and fairness.green_ratio and streak >= fairness.green_ratio:
+        eligible = normal  # the normal tickets' turn
 
     def key(t):
         green = t.priority == "green"
@@ -79,14 +104,20 @@ def expected_pick(window_id, waiting):
 
 
 class QueueMachine(RuleBasedStateMachine):
+    config = HALL
+
     def __init__(self):
         super().__init__()
         self.clock = FakeClock(step=30)
         self.hall = self.make_hall()
         self.acknowledged: dict[str, str] = {}  # id -> number of every ticket issued
+        self.streak = defaultdict(int)  # green calls in a row per window, as seen from outside
+        # Per window: green calls by call-next, since its last normal call, with a normal
+        # ticket waiting for it.
+        self.greens_past_normal = defaultdict(int)
 
     def make_hall(self):
-        return HubHall(self.clock, MemoryStore(event_json))
+        return HubHall(self.clock, MemoryStore(event_json), self.config)
 
     def teardown(self):
         self.hall.close()
@@ -100,11 +131,26 @@ class QueueMachine(RuleBasedStateMachine):
             return
         self.acknowledged[t.id] = t.number
 
+    def _called(self, window_id, ticket, before, by_call_next, normal_waited):
+        """Bookkeeping of a call, and what holds of every one: the ticket was waiting."""
+        assert before[ticket.id].status == WAITING, f"{ticket.number} called twice"
+        if ticket.priority == "green":
+            self.streak[window_id] += 1
+            if by_call_next and normal_waited:
+                self.greens_past_normal[window_id] += 1
+        else:
+            self.streak[window_id] = 0
+            self.greens_past_normal[window_id] = 0
+        ratio = self.config.window(window_id).queue_rules(self.config.queue).green_ratio
+        if ratio:
+            assert self.greens_past_normal[window_id] <= ratio
+
     @rule(window=st.sampled_from(WINDOWS), action=st.sampled_from(ACTIONS),
           to_service=st.sampled_from(SERVICES))
     def act(self, window, action, to_service):
         before = {t.id: t for t in self.hall.all_tickets()}
-        state = self.hall.window_states()[window]
+        day_before = self.hall.current_day()
+        status = self.hall.window_states()[window].status
         requeue = action == "no-show-requeue"
         try:
             result = self.hall.act(window, "no-show" if requeue else action, service=to_service,
@@ -112,17 +158,66 @@ class QueueMachine(RuleBasedStateMachine):
         except DomainError as e:
             assert e.code in ("window_closed", "nothing_called", "invalid_state")
             return
+        if self.hall.current_day() != day_before and status == "closed":
+            # The day rolled over inside the call, which reopened the window.
+            status = self.config.window(window).status
+        if action in ("resume", "pause"):
+            assert status != "closed", f"{action} opened window {window}, closed for the day"
         if action == "call-next":
-            # The day may have rolled over inside the call: only today's tickets compete.
+            # Only today's tickets compete.
             today = self.hall.current_day()
             waiting = [t for t in before.values() if t.status == WAITING and t.day == today]
-            want = expected_pick(window, waiting)
-            assert state.status == "open"
-            if want is None:
-                assert result is None
-            else:
-                assert result is not None and result.id == want.id, \
-                    f"window {window} called {result and result.number}, expected {want.number}"
+            w = self.config.window(window)
+            fairness = w.queue_rules(self.config.queue)
+            assert status == "open"
+            if result is None:
+                assert expected_pick(w, waiting, fairness, 0, None) is None
+                return
+            # The hub's time of the call, which decides who has waited too long.
+            want = expected_pick(w, waiting, fairness, self.streak[window], result.called_at)
+            assert result.id == want.id, \
+                f"window {window} called {result.number}, expected {want.number}"
+            mine = [t for t in waiting if t.service in w.services]
+            if fairness.max_wait_minutes:
+                limit = result.called_at - timedelta(minutes=fairness.max_wait_minutes)
+                overdue = [t for t in mine if t.priority != "green" and t.queued_at <= limit]
+                if overdue:  # never a green, nor a younger normal ticket, past an overdue one
+                    assert result.priority != "green"
+                    assert result.queued_at == min(t.queued_at for t in overdue)
+            self._called(window, result, before, True, any(t.priority != "green" for t in mine))
+
+    @rule(window=st.sampled_from(WINDOWS), pick=st.integers(0, 30))
+    def call_chosen(self, window, pick):
+        """A supervisor calls a ticket by its number: one of any day, state or service (numbers
+        start again each day: the number names today's ticket, if any)."""
+        before = {t.id: t for t in self.hall.all_tickets()}
+        if not before:
+            return
+        number = sorted(before.values(), key=lambda t: (t.day, t.issued_at))[pick % len(before)].number
+        day_before = self.hall.current_day()
+        status = self.hall.window_states()[window].status
+        try:
+            result = self.hall.act(window, "call", number=number)
+        except DomainError as e:
+            assert e.code in ("window_closed", "invalid_state")
+            result = None
+        today = self.hall.current_day()  # the call's, if it was accepted
+        if result is None:
+            # A refused call writes nothing, not even the roll-over it began with: the day it
+            # was refused in is told by rolling over now.
+            self.hall.hub.roll_over_if_due()
+            if self.hall.current_day() != day_before:
+                return
+        if today != day_before and status == "closed":
+            status = self.config.window(window).status
+        named = next((t for t in before.values() if t.number == number and t.day == today
+                      and t.status == WAITING), None)
+        callable_here = (status == "open" and named is not None
+                         and named.service in self.config.window(window).services)
+        assert (result is not None) == callable_here, (number, status, named)
+        if result is not None:
+            assert result.id == named.id and result.status == "called" and result.window == window
+            self._called(window, result, before, False, False)
 
     @rule(minutes=st.sampled_from([1, 5, 30, 240, 24 * 60]))
     def time_passes(self, minutes):
@@ -201,13 +296,26 @@ TestHubOnMemoryProperties.settings = settings(max_examples=150, stateful_step_co
                                               deadline=None)
 
 
-class HubQueueMachine(QueueMachine):
+class FairQueueMachine(QueueMachine):
+    """The same days with green-channel fairness on (the hall's rules and windows' own)."""
+
+    config = FAIR_HALL
+
+
+TestFairnessOnMemoryProperties = FairQueueMachine.TestCase
+TestFairnessOnMemoryProperties.settings = settings(max_examples=150, stateful_step_count=60,
+                                                   deadline=None)
+
+
+class HubQueueMachine(FairQueueMachine):
+    """On SQLite with fairness on: the window's green streak goes through the store."""
+
     db_counter = 0
 
     def make_hall(self):
         HubQueueMachine.db_counter += 1
         url = f"sqlite:///{self.tmp}/prop{HubQueueMachine.db_counter}.db"
-        return HubHall(self.clock, Store(url, event_json))
+        return HubHall(self.clock, Store(url, event_json), self.config)
 
 
 @pytest.fixture

@@ -213,3 +213,14 @@ def test_close_day_cancels_waiting_tickets_and_keeps_the_windows_citizens():
     assert [e.type for e in out.events] == ["ticket.cancelled", "day.reset"]
     assert out.events[0].data == {"reason": "day_closed"}
     assert out.events[-1].data == {"closed_day": "2026-11-26", "day": "2026-11-27"}
+
+
+def test_a_ticket_transferred_while_served_starts_afresh_at_the_next_window():
+    serving = ticket("a", 7, status="serving", window="1", called_at=T0, started_at=T0)
+    moved = rules.transfer(WindowState("1", "open", serving.id), serving, HALL.service("b"), T0).ticket
+    later = T0 + timedelta(minutes=20)
+    called = rules.call_next(HALL.window("3"), WindowState("3", "open"), None, [moved], later).ticket
+    assert (called.called_at, called.started_at) == (later, None)
+    # Finished without a start: its time here counts from this call, not from window 1's start.
+    done = rules.finish(WindowState("3", "open", called.id), called, later + timedelta(minutes=5)).ticket
+    assert done.started_at == later
