@@ -535,12 +535,30 @@ hub_may_start() {
         return 0
     fi
     "$VENV/bin/hallcall" check-config "$HALL_TOML" || return 1
-    "$VENV/bin/python" - "$HALL_TOML" "$LISTEN" <<'PY'
+    # Judged by the hall the hub will run: the database's once it holds one (hall.toml then
+    # only seeds a new database), else the file's.
+    "$VENV/bin/python" - "$HALL_TOML" "$LISTEN" /var/lib/hallcall/hallcall.db <<'PY'
+import os
 import sys
-from hallcall.server.config import load_config
+from hallcall.server.config import load_config, parse_config
 from hallcall.server.wsgi import DemoTokensExposed, check_exposure
+hall = None
+if os.path.exists(sys.argv[3]):
+    from hallcall.server.store import Store
+    from hallcall.server.web.serialize import event_json
+    try:
+        store = Store.open_existing(sys.argv[3], event_json)
+    except Exception:  # an older schema: the upgrade seeds the database from the file
+        store = None
+    if store is not None:
+        try:
+            with store.read(load_config(sys.argv[1])) as tx:
+                stored = tx.hall_config()
+            hall = parse_config(stored[1]) if stored else None
+        finally:
+            store.close()
 try:
-    check_exposure(load_config(sys.argv[1]), sys.argv[2], False)
+    check_exposure(hall or load_config(sys.argv[1]), sys.argv[2], False)
 except DemoTokensExposed as exc:
     print(f"hallcall: the hub is not started: {exc}", file=sys.stderr)
     sys.exit(1)
