@@ -15,7 +15,7 @@ import logging
 import secrets
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import date, datetime, timedelta
 from statistics import fmean
 from typing import Any
@@ -318,7 +318,8 @@ class Hub:
         else:  # no day stored yet, or the roll-over hour has passed
             if stored is not None:
                 tx.apply(rules.close_day(stored, day, tx.open_tickets(),
-                                         list(tx.window_states().values()), now), day)
+                                         list(tx.window_states().values()), now,
+                                         _configured_statuses(tx.config)), day)
             tx.set_state("day", day)
         return day
 
@@ -333,11 +334,12 @@ class Hub:
 
     def close_day(self) -> DayClosed:
         """Close the current hall day by hand, as the roll-over does: waiting tickets are
-        cancelled; a ticket at a window stays there until its clerk ends it."""
+        cancelled; a ticket at a window stays there until its clerk ends it; a window closed
+        for the day is what its config says again."""
         with self.store.write(self.config) as tx:
             now, day = self._begin(tx)
             out = rules.close_day(day, day, tx.open_tickets(), list(tx.window_states().values()),
-                                  now)
+                                  now, _configured_statuses(tx.config))
             tx.apply(out, day)
             cancelled = sum(1 for e in out.events if e.type == events.TICKET_CANCELLED)
             at_windows = sum(1 for t in tx.open_tickets() if t.status != WAITING)
@@ -404,8 +406,12 @@ class Hub:
 
     # -- window actions ---------------------------------------------------------------------
 
-    def act(self, window_id: str, action: str, *, rating: str | None = None,
-            requeue: bool = False, service: str | None = None) -> ActResult:
+    def act(self, window_id: str, action: str, *, actor: Actor = CLI, rating: str | None = None,
+            requeue: bool = False, service: str | None = None,
+            number: str | None = None) -> ActResult:
+        """One action at a window (`number`: the ticket `call` calls). Every accepted action
+        that changes something is written to the audit log as `actor`'s, in the same
+        transaction; a refused one writes nothing."""
         config = self.config
         window = self.window(window_id)
         rules.require_action(action)
@@ -419,13 +425,19 @@ class Hub:
             state = tx.window_state(window_id)
             current = tx.ticket(state.current)
             heads = tx.queue_heads(day, window.services) if action == "call-next" else []
+            chosen = tx.waiting_by_number(day, number) if action == "call" and number else None
             last_done = self._last_done(tx, day, window_id) if action == "rate" else None
             out = rules.window_action(action, window, state, current, heads, now, rating=rating,
-                                      requeue=requeue, target=target, last_done=last_done, day=day)
+                                      requeue=requeue, target=target, last_done=last_done, day=day,
+                                      fairness=window.queue_rules(config.queue), chosen=chosen,
+                                      number=number)
             tx.apply(out, day)
             new_state = next((w for w in out.windows if w.id == window_id), state)
             shown = tx.ticket(new_state.current)
-            # Pause and resume answer with the ticket still at the window, if any.
+            if out.events:  # a press that changed nothing (nobody to call) is no one's doing
+                tx.add_audit([AuditEntry(now, actor, f"window.{action}", f"window:{window_id}",
+                                         _at_window(state, current), _at_window(new_state, shown))])
+            # Status changes answer with the ticket still at the window, if any.
             ticket = out.ticket if action not in rules.WINDOW_STATUS_ACTIONS else shown
             return ActResult(ticket, WindowNow(window, new_state, shown))
 
@@ -575,12 +587,13 @@ class Hub:
                                        transferred=_sent_from(transfers, w.id)))
                           for w in config.windows))
 
-    def window_view(self, window_id: str) -> WindowView:
+    def window_view(self, window_id: str, may: Collection[str] = ()) -> WindowView:
         """What the clerk console shows of one window: its state, the first of the tickets it
         would call, in the order it would call them, its figures for today and the actions
-        that fit now."""
+        that fit now (`may`: which of rules.PRIVILEGED_ACTIONS the asker has the right to)."""
         config = self.config
         window = self.window(window_id)
+        fairness = window.queue_rules(config.queue)
         now = self.now()
         with self.store.read(config) as tx:
             day = self._today(tx, now)
@@ -595,9 +608,10 @@ class Hub:
         # A ticket called before the roll-over stays at the window until the clerk ends it.
         today = _figures(handled, transferred=_sent_from(transfers, window_id))
         allowed = rules.allowed_actions(window, state, current, fronts, list(config.services),
-                                        last_done, now, day)
+                                        last_done, now, day, fairness, may)
+        line = call_order(window, fronts, fairness, state.green_streak, now)
         return WindowView(window=WindowNow(window, state, current),
-                          queue=tuple(call_order(window, fronts)[:QUEUE_SHOWN]),
+                          queue=tuple(line[:QUEUE_SHOWN]),
                           waiting=sum(waiting.get(s, 0) for s in window.services),
                           today=today, now=now, last_event=last_event, allowed_actions=allowed)
 
@@ -628,6 +642,17 @@ class Hub:
     def session_ended(self, session_id: str) -> bool:
         with self.store.read(self.config) as tx:
             return session_id in (tx.state(ENDED_SESSIONS) or {})
+
+
+def _configured_statuses(config: HallConfig) -> dict[str, str]:
+    """What each window of the hall is when a hall day starts (a window closed for the day
+    opens again)."""
+    return {w.id: w.status for w in config.windows}
+
+
+def _at_window(state: WindowState, ticket: Ticket | None) -> dict:
+    """A window as the audit log shows it before and after an action."""
+    return {"status": state.status, "ticket": ticket.number if ticket is not None else None}
 
 
 def _sent_from(transfers: list[Transfer], window_id: str) -> int:

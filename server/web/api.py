@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 
 from flask import Blueprint, current_app, jsonify, request
 
 from .. import __version__
-from ..config.model import Text
+from ..config.model import Device, Text
 from ..engine import rules
 from ..hub import Hub
-from .auth import ACT_ON_WINDOWS, ADMIN, ISSUE, READ_STATS, actor_of, require
+from .auth import ACT_ON_WINDOWS, ADMIN, ISSUE, READ_STATS, STAFF_PREFIX, actor_of, require
 from .errors import ApiError, bad_request
 from .serialize import (
     act_json,
@@ -22,6 +23,8 @@ from .serialize import (
 )
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+
+SUPERVISING = ("supervisor", "admin")  # staff who reopen windows and call out of order
 
 _MISSING = object()
 
@@ -114,12 +117,55 @@ def cancel_ticket(token: str):
     return jsonify(ticket_view_json(hub().cancel_ticket(token)))
 
 
+def _may(device: Device) -> set[str]:
+    """Which of the supervisor's window actions (rules.PRIVILEGED_ACTIONS) `device` may do,
+    once it may act at the window: with a token, any device of the window may call a chosen
+    ticket (the keys and consoles are the staff's) and only the admin token reopens; a member
+    of staff, if a supervisor or admin."""
+    if not device.id.startswith(STAFF_PREFIX):
+        return {"call", "open"} if device.role == "admin" else {"call"}
+    member = hub().config.member(device.id.removeprefix(STAFF_PREFIX))
+    return set(rules.PRIVILEGED_ACTIONS) if member and member.role in SUPERVISING else set()
+
+
 @bp.get("/windows/<window_id>")
 def window_view(window_id: str):
     """One window as its clerk console shows it: state, line and today's figures."""
     hub().window(window_id)  # an unknown window is told before who is asking
-    require(ACT_ON_WINDOWS, window_id)
-    return jsonify(window_view_json(hub().window_view(window_id)))
+    device = require(ACT_ON_WINDOWS, window_id)
+    may = _may(device)
+    view = window_view_json(hub().window_view(window_id, may))
+    # For the asker, so the console does not re-derive roles.
+    view["may"] = {"call_chosen": "call" in may, "open": "open" in may}
+    return jsonify(view)
+
+
+TICKET_NUMBER = re.compile(r"[A-Z]{1,2}[0-9]{3}")
+
+
+@bp.post("/windows/<window_id>/call")
+def call_chosen(window_id: str):
+    """Call a chosen waiting ticket now, out of the line's order."""
+    hub().window(window_id)
+    device = require(ACT_ON_WINDOWS, window_id)
+    if "call" not in _may(device):
+        raise ApiError(403, "forbidden", "Only a supervisor may call out of order",
+                       "只有值班主任可以不按顺序叫号")
+    body = json_body({"number": str}, required=("number",))
+    number = body["number"].strip().upper()
+    if not TICKET_NUMBER.fullmatch(number):
+        raise bad_request(f"number must be a ticket number such as A023, not {body['number']!r}",
+                          "号码格式应如 A023")
+    return jsonify(act_json(hub().act(window_id, "call", actor=actor_of(device), number=number)))
+
+
+@bp.post("/windows/<window_id>/open")
+def open_window(window_id: str):
+    """Reopen a window closed for the day: a supervisor's decision, not the window's own."""
+    hub().window(window_id)
+    device = require(ADMIN, window_id, staff=SUPERVISING)
+    json_body({})
+    return jsonify(act_json(hub().act(window_id, "open", actor=actor_of(device))))
 
 
 @bp.post("/windows/<window_id>/<action>")
@@ -127,12 +173,13 @@ def window_action(window_id: str, action: str):
     # What does not exist is told before who is asking; the rules themselves are the hub's.
     rules.require_action(action)
     hub().window(window_id)
-    require(ACT_ON_WINDOWS, window_id)
+    device = require(ACT_ON_WINDOWS, window_id)
     fields = {"finish": {"rating": str}, "rate": {"rating": str}, "no-show": {"requeue": bool},
               "transfer": {"service": str}}.get(action, {})
     required = {"transfer": ("service",), "rate": ("rating",)}.get(action, ())
     body = json_body(fields, required=required)
-    return jsonify(act_json(hub().act(window_id, action, rating=body.get("rating"),
+    return jsonify(act_json(hub().act(window_id, action, actor=actor_of(device),
+                                      rating=body.get("rating"),
                                       requeue=bool(body.get("requeue")),
                                       service=body.get("service"))))
 
