@@ -160,8 +160,7 @@ def _require_open(state: WindowState) -> None:
     if state.status == "closed":
         raise closed_for_today(state)
     if state.status != "open":
-        raise DomainError("window_closed", f"Window {state.id} is paused",
-                          f"{_window_zh(state.id)}已暂停，请先恢复")
+        raise DomainError("window_closed", f"Window {state.id} is paused", "该窗口已暂停或关闭")
 
 
 def _require_current(state: WindowState, current: Ticket | None) -> Ticket:

@@ -23,11 +23,13 @@
     satisfied: ["满意", "satisfied"], basic: ["基本满意", "fairly satisfied"],
     unsatisfied: ["不满意", "unsatisfied"]
   };
-  var WINDOW_STATUS = { open: ["开放", "Open"], paused: ["暂停", "Paused"], closed: ["关闭", "Closed"] };
+  // One wording for a closed window wherever it shows (header, card, the overview's tiles):
+  // closed is for the rest of the hall day, and only a supervisor reopens it.
+  var WINDOW_STATUS = { open: ["开放", "Open"], paused: ["暂停", "Paused"], closed: ["已关闭（今日）", "Closed for today"] };
   var TICKET_STATUS = { called: ["已叫号，等候到场", "Called — waiting for the citizen"], serving: ["办理中", "Serving"] };
   // Keys, lower-cased; Space and N both call the next ticket.
   var KEYS = { n: "call-next", " ": "call-next", r: "recall", s: "start", f: "finish",
-               x: "no-show", t: "transfer", p: "pause" };
+               x: "no-show", t: "transfer", p: "pause", o: "open" };
   var SHEETS = { finish: true, "no-show": true, transfer: true };
 
   /* -- state ---------------------------------------------------------------------------------- */
@@ -61,6 +63,12 @@
 
   function allowed(action) { return !busy && fits(action); }
 
+  /* What the hub says this session may do beyond the window's own actions (a supervisor's). */
+  function may(what) { return !!(view && view.may && view.may[what]); }
+
+  /* A chosen ticket of the line can be called when call-next could call at all. */
+  function mayCallChosen() { return may("call_chosen") && !!view && view.window.status === "open"; }
+
   /* -- rendering ------------------------------------------------------------------------------ */
 
   function pad(n) { return (n < 10 ? "0" : "") + n; }
@@ -93,6 +101,9 @@
     if (cur) {
       var name = serviceName(cur.service);
       setBi($("cur-service"), tr(name, "zh"), tr(name, "en"));
+    } else if (view.window.status === "closed") {
+      if (fits("open")) setBi($("cur-service"), "已关闭（今日）：您可重新开启本窗口", "Closed for today: you can reopen it");
+      else setBi($("cur-service"), "已关闭（今日）：可由值班主任重新开启", "Closed for today: a supervisor can reopen it");
     } else if (view.window.status !== "open") {
       setBi($("cur-service"), "窗口暂停中，恢复后方可叫号", "The window is paused: resume it to call");
     } else {
@@ -115,8 +126,12 @@
   }
 
   function renderQueue() {
-    var list = $("queue"), t0 = now();
+    var list = $("queue"), t0 = now(), choose = may("call_chosen");
+    // Re-rendered every few seconds: a "call this one" reached with the Tab key keeps the focus.
+    var focused = document.activeElement && list.contains(document.activeElement)
+      ? document.activeElement.getAttribute("data-number") : null;
     list.textContent = "";
+    list.classList.toggle("queue-choose", choose);
     view.queue.forEach(function (t, i) {
       var li = el("li", "q-item" + (t.priority === "green" ? " q-green" : ""));
       li.appendChild(el("span", "q-pos", i + 1));
@@ -130,8 +145,24 @@
       li.appendChild(marks);
       var waited = Math.max(0, Math.floor((t0 - Date.parse(t.issued_at)) / 60000));
       li.appendChild(bi("已等 " + waited + " 分钟", "waited " + waited + " min", "q-wait"));
+      if (choose) {
+        var b = el("button", "q-call");
+        b.type = "button";
+        b.setAttribute("data-number", t.number);
+        b.appendChild(el("span", "zh", "叫此号"));
+        var en = el("span", "en", "Call this one");
+        en.setAttribute("lang", "en");
+        b.appendChild(en);
+        b.setAttribute("aria-label", (lang === "en" ? "Call " : "叫号 ") + t.number);
+        b.disabled = busy || !mayCallChosen();
+        li.appendChild(b);
+      }
       list.appendChild(li);
     });
+    if (focused) {
+      var again = list.querySelector('button[data-number="' + focused + '"]');
+      if (again) again.focus();
+    }
     var n = view.waiting;
     setBi($("queue-count"), "共 " + n + " 人", n + (n === 1 ? " person" : " people"));
     $("queue-empty").hidden = n > 0;
@@ -152,9 +183,15 @@
   }
 
   function renderButtons() {
-    var pause = $("pause-btn"), p = pauseAction();
+    var pause = $("pause-btn"), p = pauseAction(), closed = !!view && view.window.status === "closed";
     pause.setAttribute("data-action", p);
     setBi(pause, p === "pause" ? "暂停" : "恢复", p === "pause" ? "Pause" : "Resume");
+    // Closed for the day: resuming is not the way back; a supervisor's page offers reopening.
+    pause.hidden = closed;
+    $("open-btn").hidden = !(closed && fits("open"));
+    Array.prototype.forEach.call(document.querySelectorAll("#queue .q-call"), function (b) {
+      b.disabled = busy || !mayCallChosen();
+    });
     Array.prototype.forEach.call(document.querySelectorAll("#actions [data-action]"), function (b) {
       b.disabled = !allowed(b.getAttribute("data-action"));
     });
@@ -264,8 +301,10 @@
       case "transfer":
         var s = serviceName(body.service);
         return [n + " 已转至" + tr(s, "zh"), n + " transferred to " + tr(s, "en")];
+      case "call": return ["已叫号 " + n + "（指定）", "Called " + n + " (chosen)"];
       case "pause": return ["窗口已暂停，暂不叫号", "Window paused: nobody is called"];
       case "resume": return ["窗口已恢复", "Window open again"];
+      case "open": return ["窗口已重新开启", "Window reopened"];
     }
     return ["", ""];
   }
@@ -278,7 +317,7 @@
       busy = false;
       closeSheet();
       if (resp && resp.window) view.window = resp.window;
-      if (action === "call-next" && resp.ticket) {
+      if ((action === "call-next" || action === "call") && resp.ticket) {
         // Until the refetch: the called ticket has left the line.
         view.queue = view.queue.filter(function (t) { return t.id !== resp.ticket.id; });
         view.waiting = Math.max(0, view.waiting - 1);
@@ -311,6 +350,12 @@
     var b = e.target.closest("button[data-action]");
     if (!b || b.disabled) return;
     press(b.getAttribute("data-action"));
+  });
+
+  $("queue").addEventListener("click", function (e) {
+    var b = e.target.closest("button[data-number]");
+    if (!b || b.disabled || busy || !mayCallChosen()) return;
+    act("call", { number: b.getAttribute("data-number") });
   });
 
   function rate(rating) {
