@@ -166,8 +166,13 @@ class Hub:
         self._adopt(config)
         return config
 
-    def audit_log(self, after: int = 0, limit: int = 100) -> list[AuditEntry]:
+    def audit_log(self, after: int = 0, limit: int = 100,
+                  before: int | None = None) -> list[AuditEntry]:
+        """The log from `after` on, oldest first; or, given `before`, the entries before it,
+        newest first."""
         with self.store.read(self.config) as tx:
+            if before is not None:
+                return tx.audit_before(before, limit)
             return tx.audit_after(after, limit)
 
     def window(self, window_id: str) -> Window:

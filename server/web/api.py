@@ -242,7 +242,7 @@ def device_status():
 
 @bp.put("/notices")
 def put_notices():
-    device = require(ADMIN)
+    device = require(ADMIN, staff=("admin",))  # the admin token, or an admin at /admin
     body = json_body({"notices": list}, required=("notices",))
     notices = []
     for i, item in enumerate(body["notices"]):

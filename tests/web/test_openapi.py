@@ -308,4 +308,4 @@ def test_the_event_stream_carries_documented_events(client, doc):
         assert schema_errors(doc, event, e) == [], e
     assert {e["type"] for e in seen} == {"ticket.issued", "ticket.called", "ticket.recalled",
                                          "ticket.started", "ticket.finished", "window.status",
-                                         "notices.changed"}
+                                         "notices.changed", "hall.changed"}
