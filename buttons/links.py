@@ -55,12 +55,15 @@ class LocalLink:
         self.hub = hub
 
     def act(self, window_id: str, action: str, body: dict | None = None) -> dict:
+        from hallcall.server.audit import Actor
         from hallcall.server.engine.model import DomainError
         from hallcall.server.web.serialize import act_json
 
         body = body or {}
         try:
-            result = self.hub.act(window_id, action, rating=body.get("rating"),
+            # The audit log names the hub Pi's own keys as such, not as a command line.
+            result = self.hub.act(window_id, action, actor=Actor("device", HUB_KEYS),
+                                  rating=body.get("rating"),
                                   requeue=bool(body.get("requeue")), service=body.get("service"))
         except DomainError as exc:
             raise ActionFailed(exc.code, exc.message) from None
@@ -71,6 +74,9 @@ class LocalLink:
 
     def close(self) -> None:
         pass
+
+
+HUB_KEYS = "hub-keys"  # the audit log's name for the keys wired to the hub's own Pi
 
 
 class HubSource:

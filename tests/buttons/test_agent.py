@@ -285,6 +285,11 @@ def test_keys_on_the_hubs_own_pi_run_in_its_process_with_rating_keys(hub, factor
     finally:
         agent.close()
     assert ratings(hub.url) == {"satisfied": 1, "basic": 0, "unsatisfied": 1}
+    # The audit log names the hub Pi's own keys for each of these presses.
+    pressed = [(e.actor.kind, e.actor.id, e.action) for e in hub.hub.audit_log(limit=1000)
+               if e.target == "window:1"]
+    assert pressed and all((kind, who) == ("device", "hub-keys") for kind, who, _ in pressed)
+    assert ("device", "hub-keys", "window.call-next") in pressed
 
 
 def ratings(url, wid="1"):
