@@ -31,7 +31,7 @@
 
   /* -- words ---------------------------------------------------------------------------------- */
 
-  var WINDOW_STATUS = { open: ["开放", "Open"], paused: ["暂停", "Paused"], closed: ["已关闭（今日）", "Closed for today"] };
+  var WINDOW_STATUS = H.WINDOW_STATUS;
   var TICKET_STATUS = { called: ["已叫号", "Called"], serving: ["办理中", "Serving"] };
   var STAFF_ROLE = { clerk: ["窗口工作人员", "Clerk"], supervisor: ["值班主任", "Supervisor"], admin: ["管理员", "Administrator"] };
   var DEVICE_ROLE = { kiosk: ["取号机", "Kiosk"], display: ["大屏", "Display"], buttons: ["呼叫按键", "Call keys"],

@@ -212,8 +212,14 @@
     return lang;
   }
 
+  /* A window's status in the words every page uses: one voice for the console, the overview
+     and /admin (a closed window stays closed for the rest of the hall day). */
+  var WINDOW_STATUS = {
+    open: ["开放", "Open"], paused: ["暂停", "Paused"], closed: ["已关闭（今日）", "Closed for today"]
+  };
+
   window.Hall = {
-    EVENT_TYPES: EVENT_TYPES, el: el, bi: bi, setBi: setBi, tr: tr, HttpError: HttpError, byId: byId,
+    EVENT_TYPES: EVENT_TYPES, WINDOW_STATUS: WINDOW_STATUS, el: el, bi: bi, setBi: setBi, tr: tr, HttpError: HttpError, byId: byId,
     getJSON: function (url) { return requestJSON("GET", url); },
     postJSON: function (url, body, headers) { return requestJSON("POST", url, body, headers); },
     storedLang: storedLang, langSwitch: langSwitch,

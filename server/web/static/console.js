@@ -25,7 +25,7 @@
   };
   // One wording for a closed window wherever it shows (header, card, the overview's tiles):
   // closed is for the rest of the hall day, and only a supervisor reopens it.
-  var WINDOW_STATUS = { open: ["开放", "Open"], paused: ["暂停", "Paused"], closed: ["已关闭（今日）", "Closed for today"] };
+  var WINDOW_STATUS = H.WINDOW_STATUS;
   var TICKET_STATUS = { called: ["已叫号，等候到场", "Called — waiting for the citizen"], serving: ["办理中", "Serving"] };
   // Keys, lower-cased; Space and N both call the next ticket.
   var KEYS = { n: "call-next", " ": "call-next", r: "recall", s: "start", f: "finish",

@@ -13,8 +13,8 @@
     called: ["已叫号", "Called"],
     serving: ["办理中", "Serving"],
     idle: ["空闲", "Available"],
-    paused: ["暂停", "Paused"],
-    closed: ["已关闭", "Closed"]
+    paused: H.WINDOW_STATUS.paused,
+    closed: H.WINDOW_STATUS.closed
   };
   var SUMMARY_ORDER = ["called", "serving", "idle", "paused", "closed"];
 
