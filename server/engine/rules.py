@@ -71,6 +71,9 @@ def issue(service: Service, *, day: str, now: datetime, last_seq_no: int, issued
     if priority not in PRIORITIES:
         raise DomainError("bad_request", f"priority must be one of {', '.join(PRIORITIES)}",
                           "优先级参数无效", status=400)
+    if service.closed:  # closed now by the staff, within its hours or not
+        raise DomainError("service_closed", f"Service {service.id} is closed for now",
+                          "该业务暂停办理")
     if not service.is_open(now.weekday(), now.time()):
         raise DomainError("service_closed", f"Service {service.id} is not open now",
                           "该业务当前不在办理时间内")

@@ -87,7 +87,7 @@ def test_a_retired_service_vanishes_and_a_closed_one_says_so(live_hub, make_kios
     step_until(app, lambda: app.state.screen == "message")
     zh, en = app.state.message
     # Not "opening hours 00:00-24:00": that would say it should be open.
-    assert en == "Service number 2 is not open now." and zh.startswith("该业务") and "：" not in zh
+    assert en == "Service number 2 is closed for now." and zh.startswith("该业务") and "：" not in zh
     assert hub.service("s1")["issued_today"] == 0 and app.printing.printed == b""
 
 

@@ -7,6 +7,7 @@ from helpers import auth, small_hall, small_hall_data
 from hallcall.server.audit import CLI
 
 ADMIN = auth("admin-token-1")
+KIOSK = auth("kiosk-token-1")
 
 
 def replace_hall(hub, data: dict) -> None:
@@ -43,3 +44,16 @@ def test_a_device_dropped_from_the_config_is_refused_at_once(make_app):
     data["devices"] = [d for d in data["devices"] if d["id"] != "adm"]
     replace_hall(app.config["HUB"], data)
     assert client.post("/api/tickets", json={"service": "a"}, headers=ADMIN).status_code == 401
+
+
+def test_a_service_closed_by_the_staff_is_refused_in_those_words(make_app):
+    app = make_app(HALL=small_hall())
+    client = app.test_client()
+    data = small_hall_data()
+    data["services"][0]["closed"] = True
+    replace_hall(app.config["HUB"], data)
+    r = client.post("/api/tickets", json={"service": "a"}, headers=KIOSK)
+    assert r.status_code == 409 and r.json["error"]["code"] == "service_closed"
+    assert r.json["error"]["message_zh"] == "该业务暂停办理"
+    assert "closed for now" in r.json["error"]["message"]
+    assert next(s for s in client.get("/api/hall").json["services"] if s["id"] == "a")["open"] is False
