@@ -2,6 +2,7 @@
 (one hub process and one browser per module) are in tests/web/conftest.py."""
 from __future__ import annotations
 
+import contextlib
 import os
 
 import pytest
@@ -19,3 +20,22 @@ def require_browser():
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)",
                     allow_module_level=True)
     return sync_api
+
+
+@contextlib.contextmanager
+def checked_context(browser, **options):
+    """A fresh browser profile (its own cookies) with `options` (viewport, has_touch, …) that
+    fails the test on any JavaScript error of its pages."""
+    ctx = browser.new_context(**options)
+    errors: list[str] = []
+    ctx.on("page", lambda pg: pg.on("pageerror", lambda exc: errors.append(str(exc))))
+    try:
+        yield ctx
+        assert not errors, f"JavaScript errors on the page: {errors}"
+    finally:
+        ctx.close()
+
+
+TABLET = {"viewport": {"width": 1024, "height": 768}, "has_touch": True}
+DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+PHONE = {"viewport": {"width": 390, "height": 844}}

@@ -14,7 +14,7 @@ import queue
 import time
 
 import pytest
-from browser_support import WAIT_MS, require_browser
+from browser_support import DESKTOP, WAIT_MS, checked_context, require_browser
 
 from hallcall.display.state import BoardState
 from hallcall.hallclient import HubClient, HubError
@@ -29,14 +29,8 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def context(browser):
     """A desktop-sized profile; fails the test on any JavaScript error of its pages."""
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
-    errors: list[str] = []
-    ctx.on("page", lambda pg: pg.on("pageerror", lambda exc: errors.append(str(exc))))
-    try:
+    with checked_context(browser, **DESKTOP) as ctx:
         yield ctx
-        assert not errors, f"JavaScript errors on the page: {errors}"
-    finally:
-        ctx.close()
 
 
 def open_admin(context, hub_url, member="admin", section=None):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_support import WAIT_MS, require_browser
+from browser_support import TABLET, WAIT_MS, checked_context, require_browser
 
 sync_api = require_browser()
 
@@ -23,14 +23,8 @@ expect = sync_api.expect
 @pytest.fixture
 def context(browser):
     """A tablet-sized browser profile; fails the test on any JavaScript error of its pages."""
-    ctx = browser.new_context(viewport={"width": 1024, "height": 768}, has_touch=True)
-    errors: list[str] = []
-    ctx.on("page", lambda pg: pg.on("pageerror", lambda exc: errors.append(str(exc))))
-    try:
+    with checked_context(browser, **TABLET) as ctx:
         yield ctx
-        assert not errors, f"JavaScript errors on the page: {errors}"
-    finally:
-        ctx.close()
 
 
 def sign_in(page, hub_url, clerk: str, window: str) -> None:

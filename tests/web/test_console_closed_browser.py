@@ -8,7 +8,7 @@ skipped when either is missing. One hub and one browser serve the whole module.
 from __future__ import annotations
 
 import pytest
-from browser_support import WAIT_MS, require_browser
+from browser_support import TABLET, WAIT_MS, checked_context, require_browser
 
 sync_api = require_browser()
 
@@ -21,14 +21,8 @@ SERVICE = "foreign-investment"  # window 5's first service in the demo hall
 @pytest.fixture
 def context(browser):
     """A tablet-sized browser profile; fails the test on any JavaScript error of its pages."""
-    ctx = browser.new_context(viewport={"width": 1024, "height": 768}, has_touch=True)
-    errors: list[str] = []
-    ctx.on("page", lambda pg: pg.on("pageerror", lambda exc: errors.append(str(exc))))
-    try:
+    with checked_context(browser, **TABLET) as ctx:
         yield ctx
-        assert not errors, f"JavaScript errors on the page: {errors}"
-    finally:
-        ctx.close()
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from browser_support import WAIT_MS, require_browser
+from browser_support import DESKTOP, WAIT_MS, checked_context, require_browser
 
 sync_api = require_browser()
 
@@ -20,15 +20,8 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    try:
-        yield pg
-        assert not errors, f"JavaScript errors on the page: {errors}"
-    finally:
-        context.close()
+    with checked_context(browser, **DESKTOP) as context:
+        yield context.new_page()
 
 
 def row(page, device_id: str):

@@ -7,7 +7,7 @@ skipped when either is missing. One hub and one browser serve the whole module.
 from __future__ import annotations
 
 import pytest
-from browser_support import WAIT_MS, require_browser
+from browser_support import PHONE, WAIT_MS, checked_context, require_browser
 
 sync_api = require_browser()
 
@@ -18,15 +18,8 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 390, "height": 844})
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    try:
-        yield pg
-        assert not errors, f"JavaScript errors on the page: {errors}"
-    finally:
-        context.close()
+    with checked_context(browser, **PHONE) as context:
+        yield context.new_page()
 
 
 def test_overview_shows_a_call_live(hub_url, page, kiosk, buttons):
