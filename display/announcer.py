@@ -55,7 +55,7 @@ class Announcer:
         self.cache = Path(cache_dir)
         self.cache.mkdir(parents=True, exist_ok=True)
         self.languages, self.templates, self.voices = tuple(languages), templates, voices
-        self.repeat = repeat
+        self.repeat, self.enabled = repeat, True
         self.speak_to = Path(speak_to) if speak_to else None
         if self.speak_to:
             self.speak_to.mkdir(parents=True, exist_ok=True)
@@ -67,10 +67,20 @@ class Announcer:
         self._thread = threading.Thread(target=self._run, name="announcer", daemon=True)
         self._thread.start()
 
+    def follow(self, settings: dict) -> None:
+        """Take the hall's announcer settings of a new snapshot (`/api/hall`'s `announcer`): an
+        administrator's change of the templates, languages, voices or repeat is heard from the
+        next call on, without a restart; `enabled: false` silences the calls."""
+        self.languages = tuple(settings.get("languages") or self.languages)
+        self.templates = settings.get("templates")
+        self.voices = settings.get("voices")
+        self.repeat = settings.get("repeat") or 1
+        self.enabled = settings.get("enabled", True) is not False
+
     def announce_event(self, event: dict) -> None:
         """Queue a ticket.called / ticket.recalled event (each event sequence number once)."""
         seq = event.get("seq")
-        if seq in self._seen or event.get("type") not in CALL_TYPES:
+        if seq in self._seen or event.get("type") not in CALL_TYPES or not self.enabled:
             return
         number = (event.get("ticket") or {}).get("number")
         window = event.get("window") or {}
@@ -172,6 +182,8 @@ class Announcer:
                                   started - item.queued_at, words, max(tries, 1)))
 
     def _render(self, voice, chime: Path, item: Announcement, out: Path) -> tuple[Path, bool]:
+        if hasattr(voice, "use_voices"):
+            voice.use_voices(self.voices)  # the hall's voices may have changed since the last call
         parts, cached = [], True
         for lang, text in speech.sentences(item.number, item.window["name"], self.languages,
                                             self.templates):

@@ -114,6 +114,8 @@ class DisplayApp:
                 self.state.apply_snapshot(value)
                 if self.make_announcer is not None and self.announcer is None:
                     self.announcer = self.make_announcer(value)
+                elif self.announcer is not None and "announcer" in value:
+                    self.announcer.follow(value["announcer"])  # changed live by the staff
             elif kind == "event":
                 new = self.state.apply_event(value, now)
                 # Only news is spoken: a call from the snapshot or a replayed event is history.

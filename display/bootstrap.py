@@ -20,10 +20,12 @@ def make_announcer(snapshot: dict, speak_to: str | None):
     """The announcer with the hall's settings (languages, templates, voices, repeat)."""
     from .announcer import Announcer
     settings = snapshot.get("announcer") or {}
-    return Announcer(speech_cache(), languages=settings.get("languages") or ("zh", "en"),
-                     templates=settings.get("templates"), voices=settings.get("voices"),
-                     repeat=settings.get("repeat") or 1,
-                     speak_to=Path(speak_to) if speak_to else None)
+    announcer = Announcer(speech_cache(), languages=settings.get("languages") or ("zh", "en"),
+                          templates=settings.get("templates"), voices=settings.get("voices"),
+                          repeat=settings.get("repeat") or 1,
+                          speak_to=Path(speak_to) if speak_to else None)
+    announcer.follow(settings)  # `enabled` too
+    return announcer
 
 
 TOKEN_ENV = "HALLCALL_DISPLAY_TOKEN"

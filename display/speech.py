@@ -145,9 +145,14 @@ class EspeakVoice:
         if self.program is None:
             raise SpeechError(f"{command} is not installed (Debian: apt-get install espeak-ng)")
         self.cache = Path(cache)
-        self.voices = {**DEFAULT_VOICES, **(voices or {})}
+        self.use_voices(voices)
         # A sentence takes tens of ms; the deadline is for a hung process on a loaded Pi.
         self.timeout_s, self.attempts = timeout_s, attempts
+
+    def use_voices(self, voices: dict | None) -> None:
+        """The voice per language from now on (the hall's [announcer] voices over the defaults);
+        the cache is keyed by voice too, so a changed voice never replays the old one's WAV."""
+        self.voices = {**DEFAULT_VOICES, **(voices or {})}
 
     def path_of(self, lang: str, text: str) -> Path:
         voice = self.voices.get(lang, lang)

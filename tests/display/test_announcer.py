@@ -164,3 +164,28 @@ def test_without_espeak_every_call_still_gets_its_chime_and_an_error_line(tmp_pa
     assert [(s.number, s.words) for s in announcer.spoken] == [("A001", False), ("A002", False)]
     text = caplog.text
     assert "espeak-ng is not installed" in text and "A001" in text and "A002" in text
+
+
+def test_the_halls_new_template_is_heard_from_the_next_call_and_disabled_is_silent(tmp_path):
+    a = Announcer(tmp_path / "cache", languages=("en",), speak_to=tmp_path / "out")
+    try:
+        a.announce_event(call(1, "A001", "3"))
+        assert a.wait_idle(30)
+        # An administrator changes the hall's sentence: the board's next snapshot carries it.
+        a.follow({"enabled": True, "languages": ["en"], "repeat": 1, "voices": {},
+                  "templates": {"en": "Number {number}, to {window} now"}})
+        a.announce_event(call(2, "A002", "3"))
+        assert a.wait_idle(30)
+        a.follow({"enabled": False, "languages": ["en"], "templates": {}})
+        a.announce_event(call(3, "A003", "3"))
+        assert a.wait_idle(30)
+    finally:
+        a.close()
+    assert [s.number for s in a.spoken] == ["A001", "A002"]  # the third came while silenced
+    # The second call was made of the new sentence (the cache holds what was synthesised).
+    voice = speech.EspeakVoice(tmp_path / "cache")
+    window = {"en": "Window 3"}
+    new = speech.sentences("A002", window, ("en",), {"en": "Number {number}, to {window} now"})
+    old = speech.sentences("A002", window, ("en",))
+    assert voice.path_of(*new[0]).exists() and not voice.path_of(*old[0]).exists()
+    assert a.spoken[1].words and not a.spoken[1].cached
