@@ -24,6 +24,7 @@ SECTIONS = (
     ("devices", ("设备", "Devices"), ("admin",)),
     ("staff", ("工作人员", "Staff"), ("admin",)),
     ("rules", ("叫号规则", "Queue rules"), ("admin",)),
+    ("hall", ("大厅", "Hall"), ("admin",)),
     ("audit", ("操作记录", "Audit log"), ("admin",)),
 )
 HOME = "/admin"

@@ -3,7 +3,8 @@ an admin adds a service and the kiosk's snapshot and the open overview have it w
 reload; a bad prefix is refused next to its field in the hub's words; a notice changed on the
 page reaches a board's state at once; a device added shows its token once, and once revoked its
 token is refused and the device gone from the page; a supervisor calls a chosen ticket from the
-windows view and reopens a closed window.
+windows view and reopens a closed window; the hall tab renames a department and sets the
+English call sentence, refusing one without {window} and the removal of a department in use.
 
 Needs `pip install playwright` and `apt-get install chromium fonts-noto-cjk` (see .ci/run);
 skipped when either is missing. One hub and one browser serve the whole module.
@@ -308,3 +309,37 @@ def test_a_member_of_staff_added_signs_in_and_once_disabled_cannot(hub_url, cont
         expect(clerk.locator("#login-error")).to_contain_text("工号或密码错误")
     finally:
         other.close()
+
+
+def test_the_hall_tab_renames_a_department_and_sets_the_sentence_refusing_a_bad_one(hub_url, context):
+    page = open_admin(context, hub_url, section="hall")
+    citizens = page.locator("#hall-departments li[data-department=citizens]")
+    expect(citizens.locator("input[data-key=en]")).to_have_value("Citizens' Services")
+    citizens.locator("input[data-key=en]").fill("Services for Citizens")
+    citizens.locator("[data-remove]").click()  # its services still belong to it
+    page.fill("#ann-template-en", "Number {number}, please come to the counter")  # no {window}
+    page.press("#ann-template-en", "Enter")
+
+    template = page.locator("#hall-form [data-path='announcer.templates.en']")
+    expect(template.locator(".field-error")).to_contain_text("{number} and {window}", timeout=WAIT_MS)
+    expect(page.locator("#ann-template-en")).to_have_attribute("aria-invalid", "true")
+    expect(citizens.locator(".field-error")).to_have_count(1)  # one note for all its services
+    expect(citizens.locator(".field-error")).to_contain_text("仍属于此部门")
+    snap = snapshot(hub_url)  # nothing changed
+    assert "en" not in snap["announcer"]["templates"]
+    assert "citizens" in {d["id"] for d in snap["departments"]}
+
+    citizens.locator("[data-remove]").click()  # keep it after all
+    page.fill("#ann-template-en", "Number {number}, please come to {window}")
+    page.click("#hall-form [data-save]")
+    expect(page.locator("#toast")).to_contain_text("大厅设置已保存", timeout=WAIT_MS)
+    expect(template.locator(".field-error")).to_have_count(0)
+
+    snap = snapshot(hub_url)
+    assert snap["announcer"]["templates"]["en"] == "Number {number}, please come to {window}"
+    citizens_now = next(d for d in snap["departments"] if d["id"] == "citizens")
+    assert citizens_now["name"]["en"] == "Services for Citizens"
+    assert snap["announcer"]["voices"] == {"zh": "cmn-latn-pinyin", "en": "en"}  # untouched
+    # The page, redrawn from the hub after the save, shows what was kept.
+    expect(page.locator("#hall-departments li[data-department=citizens] input[data-key=en]")).to_have_value(
+        "Services for Citizens")

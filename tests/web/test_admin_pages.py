@@ -10,7 +10,7 @@ import pytest
 from hallcall.server.audit import Actor
 from hallcall.server.web.console import safe_next
 
-ADMIN_SECTIONS = ("floor", "services", "windows", "notices", "devices", "staff", "rules", "audit")
+ADMIN_SECTIONS = ("floor", "services", "windows", "notices", "devices", "staff", "rules", "hall", "audit")
 
 
 def csrf_in(html: str) -> str:
@@ -68,9 +68,24 @@ def test_a_supervisor_sees_the_windows_view_only(client):
     html = r.get_data(as_text=True)
     assert sections_of(html) == {"floor"}
     assert 'role="tab"' not in html  # one view: no tabs
-    for admin_only in ("svc-form", "dev-form", "staff-form", "rules-form", "audit-rows"):
+    for admin_only in ("svc-form", "dev-form", "staff-form", "rules-form", "hall-form", "audit-rows"):
         assert admin_only not in html
     assert "/reports" not in html  # issue 14 brings them; no placeholder link until then
+
+
+def test_an_admin_has_the_hall_tab_with_its_name_departments_and_announcer(client):
+    sign_in(client, "admin")
+    html = client.get("/admin").get_data(as_text=True)
+    tab = re.search(r'<button[^>]*id="tab-hall"[^>]*>(.*?)</button>', html, re.S)
+    assert tab and "大厅" in tab.group(1) and "Hall" in tab.group(1)
+    form = html[html.index('id="hall-form"'):html.index("</form>", html.index('id="hall-form"'))]
+    for path in ("hall.name.zh", "hall.name.en", "departments", "announcer.enabled", "announcer.languages",
+                 "announcer.repeat", "announcer.templates.zh", "announcer.templates.en",
+                 "announcer.voices.zh", "announcer.voices.en"):
+        assert f'data-path="{path}"' in form, path
+    # The rule for a sentence and the voices' names are said where they are typed.
+    assert form.count("{number}") >= 2 and "{window}" in form and "cmn-latn-pinyin" in form
+    assert 'id="hall-dep-add"' in form
 
 
 def test_a_clerk_gets_a_polite_403_pointing_to_their_console(client):

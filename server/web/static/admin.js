@@ -1,6 +1,7 @@
 /* /admin, the staff web console. An admin runs the hall here (services, windows, notices,
-   devices, staff, queue rules, the audit log); a supervisor (and an admin) sees every window
-   with its line, calls a chosen ticket and reopens a closed window.
+   devices, staff, queue rules, the hall's name, departments and announcer, the audit log); a
+   supervisor (and an admin) sees every window with its line, calls a chosen ticket and reopens a
+   closed window.
 
    The page keeps no copy of the hub's rules: it shows what GET /api/hall, /api/admin/config,
    /api/windows/<id> and /api/admin/audit answer, sends each change as the API takes it (with the
@@ -712,7 +713,7 @@
   }
 
   function closeEditors(except) {
-    each(document.querySelectorAll("form.editor[id$='-form']:not(#notice-form):not(#rules-form)"), function (f) {
+    each(document.querySelectorAll("form.editor[id$='-form']:not(#notice-form):not(#rules-form):not(#hall-form)"), function (f) {
       if (f !== except) f.hidden = true;
     });
   }
@@ -1462,6 +1463,187 @@
     });
   }
 
+  /* == the hall: its name, departments and announcer ================================================ */
+
+  /* Sent like the queue rules: the whole hall from GET /api/admin/config with this tab's parts
+     changed, so that the hub's own checks (a department still used by a service, a sentence
+     without {number}) are the only ones, and its refusals come back with their key paths. */
+  var hallForm = $("hall-form"), hallDirty = false, hallBase = null;
+  var depList = [];  // rows: {id, zh, en, isNew, removed}
+  var depSent = [];  // the rows in the order of the departments last sent (for `departments[i]`)
+  var LANGS = ["zh", "en"];
+
+  function hallNow() {
+    var c = conf(), a = c.announcer || {}, name = (c.hall || {}).name || {};
+    return {
+      name: { zh: name.zh || "", en: name.en || "" },
+      departments: (c.departments || []).map(function (d) { return { id: d.id, zh: tr(d.name, "zh"), en: tr(d.name, "en") }; }),
+      enabled: a.enabled !== false, languages: (a.languages || []).slice(), repeat: a.repeat || 1,
+      templates: a.templates || {}, voices: a.voices || {}
+    };
+  }
+
+  function depRow(d, k) {
+    var li = el("li", "row dep-row" + (d.removed ? " removed" : ""));
+    li.setAttribute("data-path", "departments[" + k + "]");
+    li.setAttribute("data-department", d.id);
+    li.appendChild(el("span", "row-n", k + 1));
+    var body = el("div", "row-body pair-row");
+    [["id", ["部门编号", "Department id"], { maxlength: "64", autocapitalize: "none", spellcheck: "false" }],
+     ["zh", ["部门名称（中文）", "Department name (Chinese)"], { maxlength: "100" }],
+     ["en", ["部门名称（英文）", "Department name (English)"], { maxlength: "150", lang: "en" }]].forEach(function (f) {
+      var box = el("div", "sub-field" + (f[0] === "id" ? " dep-id" : ""));
+      box.setAttribute("data-path", "departments[" + k + "]" + (f[0] === "id" ? ".id" : ".name." + f[0]));
+      var input = textInput(d[f[0]], f[1], "", f[2]);
+      input.setAttribute("data-key", f[0]);
+      if (f[0] === "id" && !d.isNew) input.readOnly = true;  // services name it
+      input.disabled = !!d.removed;
+      input.addEventListener("input", function () { d[f[0]] = input.value; hallDirty = true; });
+      box.appendChild(input);
+      body.appendChild(box);
+    });
+    li.appendChild(body);
+    var tools = el("div", "row-tools");
+    tools.appendChild(button(d.removed ? ["保留", "Keep"] : ["删除", "Remove"], "btn-secondary btn-remove", function () {
+      if (d.isNew) depList.splice(k, 1);
+      else d.removed = !d.removed;
+      hallDirty = true;
+      renderDepartments();
+      var again = $("hall-departments").children[Math.min(k, depList.length - 1)];
+      (again ? again.querySelector("[data-remove]") : $("hall-dep-add")).focus();
+    }, { "data-remove": d.id || "", "aria-pressed": d.removed ? "true" : "false" }));
+    li.appendChild(tools);
+    if (d.removed) li.appendChild(bi("保存后删除", "Removed when saved", "dep-gone"));
+    return li;
+  }
+
+  function renderDepartments() {
+    var ol = $("hall-departments");
+    ol.textContent = "";
+    depList.forEach(function (d, k) { ol.appendChild(depRow(d, k)); });
+  }
+
+  function renderHallTab() {
+    if (!hallForm || !cfg) return;
+    var now = hallNow();
+    if (hallDirty) {
+      $("hall-changed").hidden = JSON.stringify(now) === JSON.stringify(hallBase);
+      return;
+    }
+    hallBase = now;
+    $("hall-changed").hidden = true;
+    $("hall-name-zh").value = now.name.zh;
+    $("hall-name-en").value = now.name.en;
+    depList = now.departments.map(function (d) { return { id: d.id, zh: d.zh, en: d.en, isNew: false, removed: false }; });
+    renderDepartments();
+    $("ann-enabled").checked = now.enabled;
+    $("ann-repeat").value = String(now.repeat);
+    each($("ann-languages").querySelectorAll("input"), function (i) { i.checked = now.languages.indexOf(i.value) >= 0; });
+    LANGS.forEach(function (l) {
+      $("ann-template-" + l).value = now.templates[l] || "";
+      $("ann-voice-" + l).value = now.voices[l] || "";
+    });
+  }
+
+  /* A service still in a removed department is refused on the service ("services.x.department:
+     'land' is not a department id"): one note on the department's row instead, naming its
+     services and saying what to do. */
+  function departmentRefusals(errors) {
+    var byDep = {}, out = [];
+    (errors || []).forEach(function (p) {
+      var used = /^services(?:\.([^.\[]+)|\[(\d+)\])\.department$/.exec(p.path || "");
+      var gone = /'([^']+)' is not a department id/.exec(p.message || "");
+      var k = -1;
+      if (used && gone) depList.forEach(function (d, i) { if (d.id === gone[1] && d.removed) k = i; });
+      if (k < 0) { out.push(p); return; }
+      var sid = used[1] || ((conf().services || [])[Number(used[2])] || {}).id || "";
+      if (!byDep[k]) {
+        byDep[k] = { path: "departments[" + k + "]", local: true, names: [] };
+        out.push(byDep[k]);
+      }
+      byDep[k].names.push(serviceName(sid));
+    });
+    Object.keys(byDep).forEach(function (k) {
+      var r = byDep[k], n = r.names.length, some = r.names.slice(0, 3);
+      var more = n > 3 ? ["等 " + n + " 项业务", " and " + (n - 3) + " more"] : ["", ""];
+      r.message_zh = "“" + some.map(function (x) { return tr(x, "zh"); }).join("”“") + "”" + more[0] +
+        "仍属于此部门，不能删除：请先把这些业务改到其他部门";
+      r.message = "'" + some.map(function (x) { return tr(x, "en"); }).join("', '") + "'" + more[1] +
+        (n > 1 ? " are" : " is") + " still in this department, so it cannot be removed: move " +
+        (n > 1 ? "them" : "it") + " first";
+    });
+    return out;
+  }
+
+  /* A key path of the whole hall as a field of this form: a department by its index in the list
+     sent or by its id, as the row it was sent from. */
+  function hallLocal(path, p) {
+    if (p.local) return path;
+    var m = /^departments(?:\[(\d+)\]|\.([^.\[]+))(.*)$/.exec(path);
+    if (!m) return path;
+    var row = m[1] !== undefined ? depSent[Number(m[1])]
+                                 : depSent.filter(function (d) { return d.id === m[2]; })[0];
+    var k = depList.indexOf(row);
+    return k >= 0 ? "departments[" + k + "]" + m[3] : "departments";
+  }
+
+  if (hallForm) {
+    each(hallForm.querySelectorAll("input, select"), function (i) {
+      i.addEventListener("input", function () { hallDirty = true; });
+      i.addEventListener("change", function () { hallDirty = true; });
+    });
+    $("hall-dep-add").addEventListener("click", function () {
+      hallDirty = true;
+      depList.push({ id: "", zh: "", en: "", isNew: true, removed: false });
+      renderDepartments();
+      $("hall-departments").lastChild.querySelector("input").focus();
+    });
+    $("hall-reset").addEventListener("click", function () {
+      hallDirty = false;
+      clearProblems(hallForm);
+      renderHallTab();
+    });
+    hallForm.addEventListener("submit", function (e) {
+      e.preventDefault();
+      busyForm(hallForm, true);
+      // The newest hall, so that a change made meanwhile elsewhere is not put back.
+      loadConfig().then(saveHallTab, function (err) { busyForm(hallForm, false); showProblems(hallForm, err); });
+    });
+  }
+
+  function saveHallTab() {
+    var data = copy(conf());
+    data.hall = data.hall || {};
+    data.hall.name = { zh: $("hall-name-zh").value.trim(), en: $("hall-name-en").value.trim() };
+    depSent = depList.filter(function (d) { return !d.removed; });
+    data.departments = depSent.map(function (d) {
+      return { id: d.id.trim(), name: { zh: d.zh.trim(), en: d.en.trim() } };
+    });
+    var a = data.announcer = data.announcer || {};
+    a.enabled = $("ann-enabled").checked;
+    a.repeat = Number($("ann-repeat").value);
+    a.languages = checkedValues($("ann-languages"));
+    a.templates = copy(a.templates || {});
+    a.voices = copy(a.voices || {});
+    LANGS.forEach(function (l) {
+      // Empty: the built-in sentence and the default voice, which the hall keeps no key for.
+      var t = $("ann-template-" + l).value.trim(), v = $("ann-voice-" + l).value.trim();
+      if (t) a.templates[l] = t; else delete a.templates[l];
+      if (v) a.voices[l] = v; else delete a.voices[l];
+    });
+    return api("PUT", "/api/admin/config", data).then(function () {
+      busyForm(hallForm, false);
+      hallDirty = false;
+      clearProblems(hallForm);
+      toast("大厅设置已保存", "The hall's settings are saved");
+      refetchAll();
+    }, function (err) {
+      busyForm(hallForm, false);
+      err.errors = departmentRefusals(err.errors);
+      showProblems(hallForm, err, hallLocal);
+    });
+  }
+
   /* == audit log =================================================================================== */
 
   /* The page shows the log newest first: GET /api/admin/audit?before=N answers the entries
@@ -1578,6 +1760,7 @@
     renderDevices();
     renderStaff();
     renderRules();
+    renderHallTab();
   }
 
   function loadHall() {
