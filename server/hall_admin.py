@@ -477,6 +477,8 @@ _REASONS_ZH: list[tuple[re.Pattern, Callable[[re.Match], str]]] = [
                 r"|a list|a table|\w+)$"),
      lambda m: "类型不对，应为" + "或".join(_KINDS_ZH.get(k, k) for k in m["kinds"].split(" or "))),
     (re.compile(r"must be one or two capital letters"), lambda m: "须为一到两个大写字母 A-Z"),
+    (re.compile(r"with \{number\} and \{window\} in it"),
+     lambda m: "须包含 {number}（号码）和 {window}（窗口）"),
     (re.compile(r"is already used by service '(?P<s>[^']+)'"), lambda m: f"已被业务 {m['s']} 使用"),
     (re.compile(r"is not a department id"), lambda m: "不是已有的部门"),
     (re.compile(r"is not a service id"), lambda m: "不是已有的业务"),

@@ -257,6 +257,7 @@ def test_without_the_hall_the_paths_stay_as_the_loader_gives_them():
     ("'A' is already used by service 'a'", "已被业务 a 使用"),
     ("'x' is not a department id", "不是已有的部门"),
     ("'z' must be one of oldest, service-order", "须为以下之一：oldest, service-order"),
+    ("must be a string with {number} and {window} in it", "须包含 {number}（号码）和 {window}（窗口）"),
     ("something no table knows", "配置项 services.a.x 有误"),
 ])
 def test_every_reason_has_chinese_words(reason, zh):
