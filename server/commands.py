@@ -1,5 +1,5 @@
 """The hub's commands: serve, migrate, backup, check-config, config (export, import), close-day,
-stats, hash-password.
+stats, hash-password, simulate.
 
 Nothing here imports a device package: `serve --buttons` imports hallcall.buttons (and so
 gpiozero) in server/bootstrap.py, only when given. Each command raises and never prints its own
@@ -415,6 +415,39 @@ def stats(args) -> int:
     return 0
 
 
+def _simulate_arguments(p: argparse.ArgumentParser) -> None:
+    _common(p)
+    p.add_argument("--days", type=positive, required=True, metavar="N",
+                   help="how many hall days, ending yesterday")
+    p.add_argument("--per-day", type=positive, required=True, metavar="K",
+                   help="tickets issued each day")
+    p.add_argument("--seed", type=int, default=0, metavar="S",
+                   help="the same seed makes the same history (default 0)")
+    p.add_argument("--durable", action="store_true",
+                   help="fsync every commit as the hub does (slower; by default the simulation "
+                        "writes with PRAGMA synchronous=OFF)")
+
+
+def simulate(args) -> int:
+    """A demo or test database: a made-up history, written through the hub's use cases."""
+    from .simulate import Refused
+    from .simulate import simulate as run
+
+    db = args.db or DEFAULT_URL
+    progress = (lambda line: print(line, file=sys.stderr)) if args.verbose else None
+    try:
+        result = run(load_config(args.config), db, args.days, args.per_day, seed=args.seed,
+                     durable=args.durable, progress=progress)
+    except Refused as exc:
+        raise CommandError(f"{exc}; nothing was written", EXIT_CONFIG) from None
+    c = result.counts
+    print(f"simulated {len(result.days)} hall days, {result.tickets} tickets ({result.days[0]} to "
+          f"{result.days[-1]}: {c['served']} served, {c['no_shows']} no-shows of which "
+          f"{c['requeued']} requeued, {c['transfers']} transfers, {c['green']} green, "
+          f"{c['rated']} rated) into {_db_path(args)} in {result.seconds:.0f} s")
+    return 0
+
+
 def _hash_password_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--iterations", type=int, default=ITERATIONS,
                    help=f"PBKDF2 iterations ({MIN_ITERATIONS}-{MAX_ITERATIONS}; default {ITERATIONS})")
@@ -524,4 +557,6 @@ COMMANDS = [
     Command("stats", "export a day's statistics as CSV", _stats_arguments, stats, explain=explain),
     Command("hash-password", "hash a clerk's password for the hall config ([[clerks]] "
                              "password_hash)", _hash_password_arguments, hash_password),
+    Command("simulate", "write a made-up history of past hall days into a demo or test database",
+            _simulate_arguments, simulate, explain=explain),
 ]
