@@ -1,5 +1,5 @@
 """The hub's commands: serve, migrate, backup, check-config, config (export, import), close-day,
-stats, hash-password, simulate.
+stats, export, hash-password, simulate.
 
 Nothing here imports a device package: `serve --buttons` imports hallcall.buttons (and so
 gpiozero) in server/bootstrap.py, only when given. Each command raises and never prints its own
@@ -415,6 +415,47 @@ def stats(args) -> int:
     return 0
 
 
+def _export_arguments(p: argparse.ArgumentParser) -> None:
+    _common(p)
+    p.add_argument("--from", dest="from_day", required=True, metavar="YYYY-MM-DD",
+                   help="the first hall day")
+    p.add_argument("--to", dest="to_day", required=True, metavar="YYYY-MM-DD",
+                   help="the last hall day (inclusive; at most 366 days in all)")
+    p.add_argument("--output", "-o", metavar="FILE", help="write here instead of standard output")
+
+
+def export(args) -> int:
+    """The raw tickets of some hall days as CSV, what GET /api/tickets/export answers."""
+    from .bootstrap import build_hub
+    from .web.reports_api import export_csv, parse_range
+
+    try:
+        from_day, to_day = parse_range(args.from_day, args.to_day)
+    except ValueError as exc:
+        raise CommandError(str(exc), EXIT_CONFIG) from None
+    # Only reads: never creates, migrates or writes the file, not even a roll-over.
+    hub = build_hub(load_config(args.config), args.db or DEFAULT_URL, create=False, read_only=True)
+    try:
+        if not args.output:  # as `stats`: the byte-order mark only in a file, for spreadsheets
+            for piece in export_csv(hub, from_day, to_day):
+                sys.stdout.write(piece.lstrip("\ufeff"))
+            return 0
+        path = os.path.abspath(args.output)
+        try:
+            with open(path, "w", newline="", encoding="utf-8") as out:
+                for piece in export_csv(hub, from_day, to_day):
+                    out.write(piece)
+        except OSError as exc:
+            # A full disk leaves half a file that a spreadsheet would open without a word.
+            if not isinstance(exc, (FileNotFoundError, IsADirectoryError, PermissionError)):
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
+            raise CommandError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        hub.stop()
+    return 0
+
+
 def _simulate_arguments(p: argparse.ArgumentParser) -> None:
     _common(p)
     p.add_argument("--days", type=positive, required=True, metavar="N",
@@ -555,6 +596,8 @@ COMMANDS = [
     Command("close-day", "close the current hall day: cancel waiting tickets (those at a window "
                          "stay)", _common, close_day, explain=explain),
     Command("stats", "export a day's statistics as CSV", _stats_arguments, stats, explain=explain),
+    Command("export", "export the raw tickets of some hall days as CSV (--from, --to)",
+            _export_arguments, export, explain=explain),
     Command("hash-password", "hash a clerk's password for the hall config ([[clerks]] "
                              "password_hash)", _hash_password_arguments, hash_password),
     Command("simulate", "write a made-up history of past hall days into a demo or test database",

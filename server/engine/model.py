@@ -30,7 +30,7 @@ class Ticket:
     # A transfer keeps it, so the citizen does not lose their place by time.
     queued_at: datetime
     token: str
-    called_at: datetime | None = None
+    called_at: datetime | None = None  # the latest call
     started_at: datetime | None = None
     finished_at: datetime | None = None
     window: str | None = None
@@ -42,11 +42,14 @@ class Ticket:
     # Why a cancelled ticket was cancelled: CITIZEN (from the phone page) or DAY_CLOSED (still
     # waiting when its hall day ended), so the citizen's page can say which.
     cancel_reason: str | None = None
+    # The first call, which waits are measured to: set once, never changed by a recall, a
+    # requeue after a no-show or a transfer (those move `called_at` only).
+    first_called_at: datetime | None = None
 
     def latest_time(self) -> datetime:
         """The latest time written for this ticket: nothing later may be stamped before it."""
-        return max(t for t in (self.issued_at, self.queued_at, self.called_at, self.started_at,
-                               self.finished_at) if t is not None)
+        return max(t for t in (self.issued_at, self.queued_at, self.first_called_at, self.called_at,
+                               self.started_at, self.finished_at) if t is not None)
 
     def queue_key(self) -> tuple:
         """Order among tickets of equal priority: earliest queued first. On an exact tie the

@@ -205,8 +205,11 @@ def _call(window: Window, state: WindowState, current: Ticket | None, chosen: Ti
         at = stamp(chosen, now)
         # A ticket transferred while being served starts again at this window: the time it
         # started at the first one would make its visit here seem to begin before its call.
+        # The first call is kept for good: waits are measured to it, whatever comes after
+        # (a recall, a requeued no-show called again, a transfer called at another window).
         called = chosen.evolve(status=CALLED, called_at=at, started_at=None, window=window.id,
-                               calls=chosen.calls + 1)
+                               calls=chosen.calls + 1,
+                               first_called_at=chosen.first_called_at or at)
         out.tickets.append(called)
         out.events.append(Event(events.TICKET_CALLED, at, called, window.id))
         out.ticket = called

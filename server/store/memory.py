@@ -108,6 +108,15 @@ class MemoryTx:
     def tickets_of_day(self, day: str) -> list[Ticket]:
         return [t for t in self.all_tickets() if t.day == day]
 
+    def tickets_between(self, from_day: str, to_day: str, after: Ticket | None,
+                        limit: int) -> list[Ticket]:
+        def key(t: Ticket) -> tuple:
+            return (t.issued_at, t.id)
+
+        chosen = sorted((t for t in self._s.tickets.values() if from_day <= t.day <= to_day
+                         and (after is None or key(t) > key(after))), key=key)
+        return chosen[:limit]
+
     def numbering(self, day: str, service: str) -> tuple[int, int]:
         seqs = [t.seq_no for t in self._s.tickets.values()
                 if t.day == day and t.origin_service == service]

@@ -37,7 +37,7 @@ from .interface import Transfer
 T = schema.tickets
 PROBE_KEY = "storage_probe"  # hall_state key of Store.probe's write
 # The newest migration in migrations/versions; tests check that the two agree.
-HEAD_REVISION = "0004"
+HEAD_REVISION = "0005"
 
 
 # The hot statements are built once: building SQLAlchemy constructs per call cost more than
@@ -122,7 +122,8 @@ class Tx:
             token=m["token"], called_at=self._dt(m["called_at"]),
             started_at=self._dt(m["started_at"]), finished_at=self._dt(m["finished_at"]),
             window=m["window"], rating=m["rating"], lang=m["lang"], device=m["device"],
-            transfers=m["transfers"], calls=m["calls"], cancel_reason=m["cancel_reason"])
+            transfers=m["transfers"], calls=m["calls"], cancel_reason=m["cancel_reason"],
+            first_called_at=self._dt(m["first_called_at"]))
 
     def _tickets(self, query) -> list[Ticket]:
         return [self._ticket(r) for r in self.conn.execute(query)]
@@ -178,6 +179,16 @@ class Tx:
 
     def tickets_of_day(self, day: str) -> list[Ticket]:
         return self._tickets(select(T).where(T.c.day == day).order_by(T.c.issued_at))
+
+    def tickets_between(self, from_day: str, to_day: str, after: Ticket | None,
+                        limit: int) -> list[Ticket]:
+        """One chunk of the tickets of days from_day..to_day by (issue time, id), after `after`:
+        keyset paging, so a long export never holds every ticket."""
+        query = select(T).where(and_(T.c.day >= from_day, T.c.day <= to_day))
+        if after is not None:
+            at = _ts(after.issued_at)
+            query = query.where(or_(T.c.issued_at > at, and_(T.c.issued_at == at, T.c.id > after.id)))
+        return self._tickets(query.order_by(T.c.issued_at, T.c.id).limit(limit))
 
     def numbering(self, day: str, service: str) -> tuple[int, int]:
         """(last number issued, tickets issued) for a service on a hall day."""
@@ -359,7 +370,8 @@ class Tx:
                 issued_at=_ts(t.issued_at), queued_at=_ts(t.queued_at), called_at=_ts(t.called_at),
                 started_at=_ts(t.started_at), finished_at=_ts(t.finished_at), window=t.window,
                 token=t.token, rating=t.rating, lang=t.lang, device=t.device,
-                transfers=t.transfers, calls=t.calls, cancel_reason=t.cancel_reason)
+                transfers=t.transfers, calls=t.calls, cancel_reason=t.cancel_reason,
+                first_called_at=_ts(t.first_called_at))
             self.conn.execute(UPSERT_TICKET, values)
         for w in outcome.windows:
             self.conn.execute(UPDATE_WINDOW, {"wid": w.id, "status": w.status, "current": w.current,

@@ -21,7 +21,7 @@ tickets = Table(
     # after a round trip, and they sort and subtract without time-zone care.
     Column("issued_at", BigInteger, nullable=False),
     Column("queued_at", BigInteger, nullable=False),
-    Column("called_at", BigInteger),
+    Column("called_at", BigInteger),  # the latest call (a recall, a requeue or a transfer moves it)
     Column("started_at", BigInteger),
     Column("finished_at", BigInteger),
     Column("window", String(64)),
@@ -32,9 +32,12 @@ tickets = Table(
     Column("transfers", Integer, nullable=False, default=0),
     Column("calls", Integer, nullable=False, default=0),
     Column("cancel_reason", String(16)),  # citizen | day_closed, for a cancelled ticket
+    # The first call, set once (0005): waits are measured to it, not to called_at.
+    Column("first_called_at", BigInteger),
     # The last resort against a duplicate number, whatever happens above it.
     Index("uq_tickets_number", "day", "origin_service", "seq_no", unique=True),
     Index("ix_tickets_queue", "status", "service", "day", "priority", "queued_at"),
+    Index("ix_tickets_issued", "issued_at"),  # exports by issue time (0005)
 )
 
 windows = Table(

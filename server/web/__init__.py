@@ -40,9 +40,10 @@ def create_app(hub: Hub, settings: dict | None = None) -> Flask:
                       LOGIN_THROTTLE=LoginThrottle(settings.get("MONOTONIC_CLOCK", time.monotonic)))
     clerk_session.init_app(app, settings)
 
-    from . import admin_api, api, apidoc, console, pages, stream
+    from . import admin_api, api, apidoc, console, pages, reports_api, stream
     app.register_blueprint(api.bp)
     app.register_blueprint(admin_api.bp)
+    app.register_blueprint(reports_api.bp)
     app.register_blueprint(apidoc.bp)
     app.register_blueprint(stream.bp)
     app.register_blueprint(pages.bp)

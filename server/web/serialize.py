@@ -34,6 +34,8 @@ def ticket_json(t: Ticket, with_token: bool = False) -> dict:
     d = {
         "id": t.id, "number": t.number, "service": t.service, "priority": t.priority,
         "status": t.status, "issued_at": iso(t.issued_at), "called_at": iso(t.called_at),
+        # The first call, which waits are measured to (called_at is the latest).
+        "first_called_at": iso(t.first_called_at),
         "window": t.window, "started_at": iso(t.started_at), "finished_at": iso(t.finished_at),
         "day": t.day, "origin_service": t.origin_service, "transfers": t.transfers,
         # Why a cancelled ticket was cancelled ("citizen" | "day_closed"); null otherwise.

@@ -204,7 +204,8 @@ def test_the_schema_check_finds_a_shape_that_breaks_the_document(doc):
     ticket = {"id": "t1", "number": "A001", "service": SERVICE, "priority": "normal",
               "status": "waiting", "issued_at": "2026-11-26T09:00:01+08:00", "called_at": None,
               "window": None, "started_at": None, "finished_at": None, "day": "2026-11-26",
-              "origin_service": SERVICE, "transfers": 0, "cancel_reason": None}
+              "origin_service": SERVICE, "transfers": 0, "cancel_reason": None,
+              "first_called_at": None}
     ticket_schema = {"$ref": "#/components/schemas/Ticket"}
     assert schema_errors(doc, ticket_schema, ticket) == []
     assert schema_errors(doc, ticket_schema, {**ticket, "status": "lost"})
