@@ -34,7 +34,8 @@ REQUEUE_SHARE = 0.3  # of the no-shows: put back in the line, called again later
 TRANSFER_SHARE = 0.02
 RATED_SHARE = 0.8
 RATING_WEIGHTS = (("satisfied", 0.86), ("basic", 0.10), ("unsatisfied", 0.04))
-LOAD = 0.85  # the share of the windows' day a day's planned service time fills at most
+LOAD = 0.5  # the share of the windows' day a day's planned service time fills at most: the peaks
+# bring twice the average hour's citizens, and a hall is staffed for them
 STOP_CALLING = time(19, 0)  # clerks call nobody new after this; the roll-over cancels the rest
 
 
