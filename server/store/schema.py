@@ -38,6 +38,7 @@ tickets = Table(
     Index("uq_tickets_number", "day", "origin_service", "seq_no", unique=True),
     Index("ix_tickets_queue", "status", "service", "day", "priority", "queued_at"),
     Index("ix_tickets_issued", "issued_at"),  # exports by issue time (0005)
+    Index("ix_tickets_done", "service", "status", "finished_at"),  # recent service times (0005)
 )
 
 windows = Table(
