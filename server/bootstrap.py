@@ -36,7 +36,7 @@ def build_hub(config: HallConfig, db_url: str, clock: Callable[[], datetime] | N
         except BaseException:
             store.close()
             raise
-        return Hub(config if stored is None else Hub._stored(*stored), store, clock=clock)
+        return Hub(config if stored is None else Hub.stored_hall(*stored), store, clock=clock)
     hub = Hub(config, store, clock=clock)
     try:
         hub.start(follow=follow)

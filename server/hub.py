@@ -96,7 +96,9 @@ class Hub:
         return self._config
 
     @staticmethod
-    def _stored(version: int, data: dict) -> HallConfig:
+    def stored_hall(version: int, data: dict) -> HallConfig:
+        """The config of a stored version of the hall (`tx.hall_config()`'s pair), validated as
+        a file is."""
         return dataclasses.replace(parse_config(data, source=f"hall version {version}"),
                                    version=version)
 
@@ -128,7 +130,7 @@ class Hub:
                 stored = (1, data)
             else:
                 self.seed_ignored = seed.source != "<memory>" and config_dict(seed) != stored[1]
-            config = self._stored(*stored)
+            config = self.stored_hall(*stored)
             tx.add_windows(config.windows)
         self._config = config
 
@@ -139,7 +141,7 @@ class Hub:
             if tx.hall_version() <= self.config.version:
                 return
             stored = tx.hall_config()
-        self._adopt(self._stored(*stored))
+        self._adopt(self.stored_hall(*stored))
 
     def change_hall(self, change: Callable[[dict], tuple[dict, Any, Any]], actor: Actor,
                     action: str, target: str | None = None,
@@ -154,7 +156,7 @@ class Hub:
             now, day = self._begin(tx)
             version, data = tx.hall_config()  # the newest, whichever process wrote it
             new_data, before, after = change(copy.deepcopy(data))
-            config = self._stored(version + 1, new_data)  # raises ConfigError: nothing written
+            config = self.stored_hall(version + 1, new_data)  # raises ConfigError: nothing written
             tx.save_hall(config.version, config_dict(config), now, actor)
             tx.add_windows(config.windows)
             tx.add_audit([AuditEntry(now, actor, action, target, before, after)])

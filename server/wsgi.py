@@ -72,8 +72,8 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def demo_password_clerks(config: HallConfig) -> list[str]:
-    """Clerks whose password hash is one of the demo hall's, whose password (demo) is public."""
+def demo_password_staff(config: HallConfig) -> list[str]:
+    """Staff whose password hash is one of the demo hall's, whose password (demo) is public."""
     from .config import demo_config_path, load_config
 
     demo = {c.password_hash for c in load_config(demo_config_path()).staff}
@@ -89,7 +89,7 @@ def check_exposure(config: HallConfig, host: str, allow_demo_tokens: bool) -> No
     demo_hashes = {token_sha256(t): t for t in DEMO_TOKENS}
     public = sorted(demo_hashes[d.token_sha256] for d in config.devices
                     if d.token_sha256 in demo_hashes)
-    clerks = demo_password_clerks(config)
+    clerks = demo_password_staff(config)
     if not public and not clerks:
         return
     named = []

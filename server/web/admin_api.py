@@ -138,15 +138,25 @@ def _hall_file(raw: bytes, as_json: bool) -> dict:
         raise admin.refuse(f"not valid TOML: {exc}") from None
 
 
-# -- services and windows ------------------------------------------------------------------------
+# -- services, windows, devices, staff: one item of a section each ---------------------------------
+
+ITEM_KINDS = {"services": "service", "windows": "window", "devices": "device", "staff": "staff"}
+
+
+def change_item(actor, section: str, item_id, verb: str, edit) -> admin.Changed:
+    """One item's change as a version: the audit names it `<kind>.<verb>` on `<kind>:<id>`,
+    with that item's before and after."""
+    kind = ITEM_KINDS[section]
+    return admin.change(hub(), edit, actor, f"{kind}.{verb}", f"{kind}:{item_id}",
+                        admin.item_audit(section, item_id))
+
 
 @bp.put("/services/<service_id>")
 def put_service(service_id: str):
     actor = administrator()
     body = json_object()
-    result = admin.change(hub(), lambda d: admin.put_service(d, service_id, body), actor,
-                          "service.put", f"service:{service_id}",
-                          admin.item_audit("services", service_id))
+    result = change_item(actor, "services", service_id, "put",
+                         lambda d: admin.put_service(d, service_id, body))
     return (jsonify(service=service_json(result.data, service_id), version=result.version),
             _status(result, "services", service_id))
 
@@ -154,9 +164,8 @@ def put_service(service_id: str):
 @bp.delete("/services/<service_id>")
 def retire_service(service_id: str):
     actor = administrator()
-    result = admin.change(hub(), lambda d: admin.retire_service(d, service_id), actor,
-                          "service.retire", f"service:{service_id}",
-                          admin.item_audit("services", service_id))
+    result = change_item(actor, "services", service_id, "retire",
+                         lambda d: admin.retire_service(d, service_id))
     return jsonify(service=service_json(result.data, service_id), version=result.version)
 
 
@@ -164,9 +173,8 @@ def retire_service(service_id: str):
 def put_window(window_id: str):
     actor = administrator()
     body = json_object()
-    result = admin.change(hub(), lambda d: admin.put_window(d, window_id, body), actor,
-                          "window.put", f"window:{window_id}",
-                          admin.item_audit("windows", window_id))
+    result = change_item(actor, "windows", window_id, "put",
+                         lambda d: admin.put_window(d, window_id, body))
     return (jsonify(window=admin.find(result.data, "windows", window_id), version=result.version),
             _status(result, "windows", window_id))
 
@@ -174,9 +182,8 @@ def put_window(window_id: str):
 @bp.delete("/windows/<window_id>")
 def retire_window(window_id: str):
     actor = administrator()
-    result = admin.change(hub(), lambda d: admin.retire_window(d, window_id), actor,
-                          "window.retire", f"window:{window_id}",
-                          admin.item_audit("windows", window_id))
+    result = change_item(actor, "windows", window_id, "retire",
+                         lambda d: admin.retire_window(d, window_id))
     return jsonify(window=admin.find(result.data, "windows", window_id), version=result.version)
 
 
@@ -188,8 +195,8 @@ def add_device():
     body = json_object()
     token, digest = admin.new_token()
     device_id = body.get("id")
-    result = admin.change(hub(), lambda d: admin.add_device(d, body, digest), actor, "device.add",
-                          f"device:{device_id}", admin.item_audit("devices", device_id))
+    result = change_item(actor, "devices", device_id, "add",
+                         lambda d: admin.add_device(d, body, digest))
     # The only time the token is shown: the hall keeps its SHA-256.
     return jsonify(device=device_json(admin.find(result.data, "devices", device_id)), token=token,
                    version=result.version), 201
@@ -200,9 +207,8 @@ def rotate_token(device_id: str):
     actor = administrator()
     json_body({})
     token, digest = admin.new_token()
-    result = admin.change(hub(), lambda d: admin.rotate_token(d, device_id, digest), actor,
-                          "device.token", f"device:{device_id}",
-                          admin.item_audit("devices", device_id))
+    result = change_item(actor, "devices", device_id, "token",
+                         lambda d: admin.rotate_token(d, device_id, digest))
     return jsonify(device=device_json(admin.find(result.data, "devices", device_id)), token=token,
                    version=result.version)
 
@@ -210,9 +216,8 @@ def rotate_token(device_id: str):
 @bp.delete("/devices/<device_id>")
 def revoke_device(device_id: str):
     actor = administrator()
-    result = admin.change(hub(), lambda d: admin.revoke_device(d, device_id), actor,
-                          "device.revoke", f"device:{device_id}",
-                          admin.item_audit("devices", device_id))
+    result = change_item(actor, "devices", device_id, "revoke",
+                         lambda d: admin.revoke_device(d, device_id))
     return jsonify(device=device_json(admin.find(result.before, "devices", device_id)),
                    version=result.version)
 
@@ -231,9 +236,8 @@ def put_staff(staff_id: str):
         member = hub().config.member(staff_id)
         password_hash = admin.password_hash_for(member.password_hash if member else None,
                                                 password, f"staff.{staff_id}")
-    result = admin.change(hub(), lambda d: admin.put_staff(d, staff_id, body, password_hash),
-                          actor, "staff.put", f"staff:{staff_id}",
-                          admin.item_audit("staff", staff_id))
+    result = change_item(actor, "staff", staff_id, "put",
+                         lambda d: admin.put_staff(d, staff_id, body, password_hash))
     return (jsonify(staff=staff_json(admin.find(result.data, "staff", staff_id)),
                     version=result.version),
             _status(result, "staff", staff_id))
@@ -242,8 +246,8 @@ def put_staff(staff_id: str):
 @bp.delete("/staff/<staff_id>")
 def delete_staff(staff_id: str):
     actor = administrator()
-    result = admin.change(hub(), lambda d: admin.delete_staff(d, staff_id), actor,
-                          "staff.delete", f"staff:{staff_id}", admin.item_audit("staff", staff_id))
+    result = change_item(actor, "staff", staff_id, "delete",
+                         lambda d: admin.delete_staff(d, staff_id))
     return jsonify(staff=staff_json(admin.find(result.before, "staff", staff_id)),
                    version=result.version)
 
