@@ -165,3 +165,18 @@ def step_until(app, predicate, timeout: float = 8.0) -> None:
         app.step()
         time.sleep(0.005)
     app.step()
+
+
+def open_for_work(url: str, windows: list[dict]) -> None:
+    """Open each of these windows (snapshot entries) that is not open: a closed window stays
+    closed for the day until an administrator or supervisor opens it; a paused one its own keys
+    resume. Uses the demo hall's public tokens."""
+    buttons, admin = HubClient(url, "demo-buttons"), HubClient(url, "demo-admin")
+    try:
+        for w in windows:
+            if w["status"] != "open":
+                opener, action = (admin, "open") if w["status"] == "closed" else (buttons, "resume")
+                opener.window(w["id"], action)
+    finally:
+        buttons.close()
+        admin.close()

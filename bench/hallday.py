@@ -47,7 +47,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from benchlib import HubProcess, die_with_parent, pct, process_memory  # puts the repo on sys.path
+from benchlib import (  # puts the repo on sys.path
+    HubProcess,
+    die_with_parent,
+    open_for_work,
+    pct,
+    process_memory,
+)
 
 from hallcall.hallclient import EventStream, HubClient, HubError  # noqa: E402
 
@@ -324,17 +330,13 @@ def pick_rollover(load_s: float) -> datetime:
 
 def open_windows(url: str, count: int) -> dict[str, list[str]]:
     """Every window used opened; {window id: the services it serves}."""
-    reader, buttons = HubClient(url), HubClient(url, BUTTONS)
+    reader = HubClient(url)
     try:
         hall = reader.hall()
-        windows = {w["id"]: w["services"] for w in hall["windows"][:count]}
-        for w in hall["windows"][:count]:
-            if w["status"] != "open":
-                buttons.window(w["id"], "resume")
-        return windows
     finally:
         reader.close()
-        buttons.close()
+    open_for_work(url, hall["windows"][:count])
+    return {w["id"]: w["services"] for w in hall["windows"][:count]}
 
 
 def read_database(db: Path, after: int) -> dict:

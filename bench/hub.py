@@ -31,9 +31,11 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 
+from benchlib import open_for_work  # noqa: E402
+
 from hallcall.hallclient import EventStream, HubClient, HubError  # noqa: E402
 
-KIOSK, BUTTONS, ADMIN = "demo-kiosk", "demo-buttons", "demo-admin"
+KIOSK, BUTTONS = "demo-kiosk", "demo-buttons"
 BUDGETS = {"issue_p99": 5.0, "issue_max": 20.0, "call_p99": 20.0, "call_max": 50.0,
            "rss_mb": 60.0, "rss_max_mb": 80.0}
 
@@ -225,16 +227,11 @@ def start_hub(db: Path, port: int, threads: int, log: Path) -> subprocess.Popen:
 
 def prepare(url: str, backlog: int, window_count: int) -> tuple[list[str], list[str]]:
     """Open every window used, queue `backlog` tickets per service; (services, windows)."""
-    kiosk, buttons, admin = HubClient(url, KIOSK), HubClient(url, BUTTONS), HubClient(url, ADMIN)
+    kiosk = HubClient(url, KIOSK)
     try:
         hall = kiosk.hall()
         windows = [w["id"] for w in hall["windows"]][:window_count]
-        for w in hall["windows"]:
-            if w["id"] in windows and w["status"] != "open":
-                # A closed window stays closed for the day until a supervisor or admin opens it;
-                # a paused one its own keys resume.
-                opener, action = (admin, "open") if w["status"] == "closed" else (buttons, "resume")
-                opener.window(w["id"], action)
+        open_for_work(url, [w for w in hall["windows"] if w["id"] in windows])
         # Daily-limited services would start refusing in a long flat-out run.
         services = [s["id"] for s in hall["services"] if s["daily_limit"] is None]
         for service in services:
@@ -243,8 +240,6 @@ def prepare(url: str, backlog: int, window_count: int) -> tuple[list[str], list[
         return services, windows
     finally:
         kiosk.close()
-        buttons.close()
-        admin.close()
 
 
 def row(label: str, values_s: list[float], budget: str) -> str:
