@@ -1,4 +1,6 @@
-"""Reports (API.md "Reports"): for now the raw ticket export, GET /api/tickets/export.
+"""Reports (API.md "Reports"): GET /api/reports (the figures, server/reports/) and
+/api/reports/unsatisfied (the ratings to follow up), and the raw ticket export,
+GET /api/tickets/export.
 
 `export_csv` is also what `hallcall export` writes: one row per ticket of the hall days
 from..to, by issue time, read from the store in chunks so a month of a busy hall is never held
@@ -11,10 +13,12 @@ import io
 from collections.abc import Iterator
 from datetime import date
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app, jsonify, request
 
 from ..hub import Hub
-from .auth import ADMIN, require
+from ..reports import BY, report, unsatisfied
+from ..reports.formats import FORMATS, MIMETYPES, filename, render
+from .auth import ADMIN, READ_STATS, require
 from .errors import bad_request
 from .serialize import iso
 
@@ -24,6 +28,8 @@ EXPORT_COLUMNS = ["id", "day", "number", "service", "origin_service", "priority"
                   "issued_at", "first_called_at", "called_at", "started_at", "finished_at",
                   "window", "staff", "rating", "transfers", "calls", "cancel_reason"]
 MAX_DAYS = 366  # the longest range, days counted inclusive
+# Reports are for the hall's managers and its board; a clerk sees only their own windows.
+REPORT_STAFF = ("admin", "supervisor")
 CHUNK = 500  # tickets read per store transaction
 
 
@@ -77,14 +83,47 @@ def export_csv(hub: Hub, from_day: str, to_day: str, chunk: int = CHUNK) -> Iter
         after = tickets[-1]
 
 
-@bp.get("/tickets/export")
-def tickets_export():
-    require(ADMIN, staff=("admin",))
+def _range() -> tuple[str, str]:
     try:
-        from_day, to_day = parse_range(request.args.get("from"), request.args.get("to"))
+        return parse_range(request.args.get("from"), request.args.get("to"))
     except ValueError as exc:
         raise bad_request(str(exc), "日期范围有误：from、to 须为 YYYY-MM-DD，from 不晚于 to，"
                                     f"最长 {MAX_DAYS} 天") from None
+
+
+@bp.get("/reports")
+def reports():
+    require(READ_STATS, staff=REPORT_STAFF)
+    from_day, to_day = _range()
+    by, fmt = request.args.get("by", "service"), request.args.get("format", "json")
+    if by not in BY:
+        raise bad_request(f"by must be one of {', '.join(BY)}",
+                          f"by 须为以下之一：{'、'.join(BY)}")
+    if fmt not in FORMATS:
+        raise bad_request(f"format must be one of {', '.join(FORMATS)}",
+                          f"format 须为以下之一：{'、'.join(FORMATS)}")
+    body = report(current_app.config["HUB"], from_day, to_day, by)
+    headers = {"Cache-Control": "no-store"}
+    if fmt != "json":
+        headers["Content-Disposition"] = f'attachment; filename="{filename(body, fmt)}"'
+    return current_app.response_class(render(body, fmt), content_type=MIMETYPES[fmt],
+                                      headers=headers)
+
+
+@bp.get("/reports/unsatisfied")
+def reports_unsatisfied():
+    require(READ_STATS, staff=REPORT_STAFF)
+    from_day, to_day = _range()
+    tickets = unsatisfied(current_app.config["HUB"], from_day, to_day)
+    response = jsonify({"from": from_day, "to": to_day, "tickets": tickets})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/tickets/export")
+def tickets_export():
+    require(ADMIN, staff=("admin",))
+    from_day, to_day = _range()
     hub = current_app.config["HUB"]
     body = (piece.encode("utf-8") for piece in export_csv(hub, from_day, to_day))
     return current_app.response_class(

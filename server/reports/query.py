@@ -1,0 +1,202 @@
+"""The reports' figures, aggregated in SQL (API.md "Reports").
+
+One statement per report: a month of a busy hall is 90,000 tickets, and the hub has a few MB of
+memory to spare, so tickets are never loaded into Python; only one row per key comes back. The
+SQL is portable (SQLite now, PostgreSQL later): window functions, CASE, integer arithmetic, no
+dialect's own date or math functions. Times are integer microseconds, so sums and maxima are
+exact and rounding to whole seconds happens once, here, in integer arithmetic.
+
+What a ticket counts for depends only on the hall config's *current* version (names, departments,
+targets): a report of last year reads as this year's hall names it.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import BigInteger, and_, case, func, literal, select
+
+from ..config.model import HallConfig
+from ..store.schema import tickets as T
+
+BY = ("service", "department", "window", "staff", "hour", "day")
+RATINGS = ("satisfied", "basic", "unsatisfied")
+DEFAULT_TARGET_MINUTES = 30
+_US_PER_S = 1_000_000
+_US_PER_HOUR = 3600 * _US_PER_S
+FIGURES = ("issued", "called", "served", "no_show", "cancelled", "transferred", "wait_avg_s",
+           "wait_p90_s", "wait_max_s", "service_avg_s", "sla_pct")
+
+
+def _int(value):
+    return literal(value, BigInteger)
+
+
+def _in_groups(column, groups: dict, default):
+    """CASE column WHEN IN (…) THEN value … ELSE default: one branch per distinct value, not per
+    service, so 115 services with 3 targets make 3 branches."""
+    whens = [(column.in_(sorted(ids)), value) for value, ids in groups.items() if ids]
+    return case(*whens, else_=default) if whens else default
+
+
+def _target_us(config: HallConfig):
+    # The target of the service a ticket was issued for; a service gone from the config
+    # keeps the default.
+    groups: dict[int, set[str]] = {}
+    for s in config.services:
+        if s.target_wait_minutes != DEFAULT_TARGET_MINUTES:
+            groups.setdefault(s.target_wait_minutes * 60 * _US_PER_S, set()).add(s.id)
+    return _in_groups(T.c.origin_service, {_int(k): v for k, v in groups.items()},
+                      _int(DEFAULT_TARGET_MINUTES * 60 * _US_PER_S))
+
+
+def _department(config: HallConfig):
+    groups: dict[str, set[str]] = {}
+    for s in config.services:
+        groups.setdefault(s.department, set()).add(s.id)
+    return _in_groups(T.c.origin_service, {literal(k): v for k, v in groups.items()}, literal(""))
+
+
+def day_offsets_us(timezone: str, from_day: str, to_day: str) -> dict[str, int]:
+    """Each hall day's UTC offset in microseconds, taken at its noon: DST changes happen at
+    night, so one offset per day is right for every hour a hall is open."""
+    zone = ZoneInfo(timezone)
+    start, end = date.fromisoformat(from_day), date.fromisoformat(to_day)
+    out = {}
+    for n in range((end - start).days + 1):
+        d = start + timedelta(days=n)
+        offset = datetime.combine(d, time(12), zone).utcoffset()
+        out[d.isoformat()] = offset // timedelta(microseconds=1)
+    return out
+
+
+def _hour(timezone: str, from_day: str, to_day: str):
+    offsets = day_offsets_us(timezone, from_day, to_day)
+    common = Counter(offsets.values()).most_common(1)[0][0]
+    groups: dict[int, set[str]] = {}
+    for day, offset in offsets.items():
+        if offset != common:  # most halls: one offset all year, no CASE at all
+            groups.setdefault(offset, set()).add(day)
+    offset = _in_groups(T.c.day, {_int(k): v for k, v in groups.items()}, _int(common))
+    # issued_at is positive, so integer division is the floor on every database.
+    return ((T.c.issued_at + offset) // _int(_US_PER_HOUR)) % _int(24)
+
+
+def _key(by: str, config: HallConfig, from_day: str, to_day: str):
+    if by == "service":
+        return T.c.origin_service
+    if by == "department":
+        return _department(config)
+    if by == "window":
+        return T.c.window
+    if by == "staff":
+        return T.c.staff
+    if by == "hour":
+        return _hour(config.timezone, from_day, to_day)
+    if by == "day":
+        return T.c.day
+    raise ValueError(f"unknown by {by!r}")
+
+
+def _p90_rank(count):
+    # Nearest rank: ceil(0.9·n), in integers so every database agrees.
+    return (count * 9 + 9) // 10
+
+
+def _statement(by: str, config: HallConfig, from_day: str, to_day: str):
+    key = _key(by, config, from_day, to_day).label("k")
+    called = T.c.first_called_at.isnot(None)
+    wait = case((called, T.c.first_called_at - T.c.issued_at)).label("wait")
+    spent = T.c.finished_at - func.coalesce(T.c.started_at, T.c.called_at)
+    service = case((T.c.status != "done", None), (spent < 0, _int(0)), else_=spent).label("spent")
+    within = case((and_(called, T.c.first_called_at - T.c.issued_at <= _target_us(config)), 1),
+                  else_=0).label("within")
+    # Uncalled tickets sort after the called ones (the flag first), so ranks among the waits
+    # are ranks among the called tickets alone.
+    uncalled = case((called, 0), else_=1)
+    rank_key = func.row_number().over(partition_by=[key, uncalled], order_by=wait).label("rk")
+    rank_all = func.row_number().over(partition_by=uncalled, order_by=wait).label("ra")
+    called_key = func.count(wait).over(partition_by=key).label("nk")
+    called_all = func.count(wait).over().label("na")
+    where = and_(T.c.day >= from_day, T.c.day <= to_day)
+    if by == "window":
+        where = and_(where, T.c.window.isnot(None))
+    elif by == "staff":
+        where = and_(where, T.c.staff.isnot(None))
+    per_ticket = select(key, T.c.status, T.c.transfers, T.c.rating, wait, service, within,
+                        rank_key, rank_all, called_key, called_all).where(where).subquery()
+    t = per_ticket.c
+    n_called = func.count(t.wait)
+
+    def counted(condition):
+        return func.sum(case((condition, 1), else_=0))
+
+    # The group's p90 is the wait at rank ceil(0.9·n) among its called tickets; the total's is
+    # the one at that rank among all of them, found in whichever group holds it.
+    return select(
+        t.k, func.count().label("issued"), n_called.label("called"),
+        counted(t.status == "done").label("served"), counted(t.status == "no_show").label("no_show"),
+        counted(t.status == "cancelled").label("cancelled"),
+        counted(t.transfers > 0).label("transferred"),
+        func.sum(t.wait).label("wait_sum"), func.max(t.wait).label("wait_max"),
+        func.max(case((and_(t.wait.isnot(None), t.rk == _p90_rank(t.nk)), t.wait))).label("wait_p90"),
+        func.count(t.spent).label("spent_n"), func.sum(t.spent).label("spent_sum"),
+        func.sum(t.within).label("within"),
+        *(counted(t.rating == r).label(f"r_{r}") for r in RATINGS),
+        func.max(case((and_(t.wait.isnot(None), t.ra == _p90_rank(t.na)), t.wait))).label("p90_all"),
+    ).group_by(t.k)
+
+
+def _round_s(us_sum: int, n: int) -> int:
+    """us_sum / n microseconds as whole seconds, half up, exactly."""
+    return (2 * int(us_sum) + n * _US_PER_S) // (2 * n * _US_PER_S)
+
+
+def _pct(part: int, whole: int) -> float:
+    return ((2000 * part + whole) // (2 * whole)) / 10  # one decimal, half up
+
+
+def _figures(row, issued: bool, p90) -> dict:
+    called = int(row["called"] or 0)
+    spent_n = int(row["spent_n"] or 0)
+    return {
+        "issued": int(row["issued"]) if issued else None,
+        "called": called,
+        "served": int(row["served"] or 0),
+        "no_show": int(row["no_show"] or 0),
+        "cancelled": int(row["cancelled"] or 0),
+        "transferred": int(row["transferred"] or 0),
+        "wait_avg_s": _round_s(row["wait_sum"], called) if called else None,
+        "wait_p90_s": _round_s(p90, 1) if called and p90 is not None else None,
+        "wait_max_s": _round_s(row["wait_max"], 1) if called else None,
+        "service_avg_s": _round_s(row["spent_sum"], spent_n) if spent_n else None,
+        "sla_pct": _pct(int(row["within"] or 0), called) if called else None,
+        "ratings": {r: int(row[f"r_{r}"] or 0) for r in RATINGS},
+    }
+
+
+def empty_figures(issued: bool) -> dict:
+    return {"issued": 0 if issued else None, "called": 0, "served": 0, "no_show": 0,
+            "cancelled": 0, "transferred": 0, "wait_avg_s": None, "wait_p90_s": None,
+            "wait_max_s": None, "service_avg_s": None, "sla_pct": None,
+            "ratings": dict.fromkeys(RATINGS, 0)}
+
+
+_SUMMED = ("issued", "called", "served", "no_show", "cancelled", "transferred", "wait_sum",
+           "spent_n", "spent_sum", "within", *(f"r_{r}" for r in RATINGS))
+
+
+def aggregate(conn, config: HallConfig, from_day: str, to_day: str, by: str) -> tuple[dict, dict]:
+    """({key: ROW figures}, total figures) for the hall days from_day..to_day; keys as stored
+    (service, department and window ids, staff ids, hour numbers 0-23, ISO days)."""
+    if by not in BY:
+        raise ValueError(f"unknown by {by!r}")
+    statement = _statement(by, config, from_day, to_day)
+    rows = [dict(r._mapping) for r in conn.execute(statement)]
+    issued = by not in ("window", "staff")
+    figures = {r["k"]: _figures(r, issued, r["wait_p90"]) for r in rows}
+    total = {name: sum(int(r[name] or 0) for r in rows) for name in _SUMMED}
+    total["wait_max"] = max((r["wait_max"] for r in rows if r["wait_max"] is not None), default=None)
+    p90 = max((r["p90_all"] for r in rows if r["p90_all"] is not None), default=None)
+    return figures, _figures(total, issued, p90)
