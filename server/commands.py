@@ -1,5 +1,5 @@
 """The hub's commands: serve, migrate, backup, check-config, config (export, import), close-day,
-stats, export, hash-password, simulate.
+stats, export, report, hash-password, simulate.
 
 Nothing here imports a device package: `serve --buttons` imports hallcall.buttons (and so
 gpiozero) in server/bootstrap.py, only when given. Each command raises and never prints its own
@@ -456,6 +456,51 @@ def export(args) -> int:
     return 0
 
 
+def _report_arguments(p: argparse.ArgumentParser) -> None:
+    from .reports import BY
+    from .reports.formats import FORMATS
+
+    _export_arguments(p)
+    p.add_argument("--by", choices=BY, default="service", help="one row per … (default service)")
+    p.add_argument("--format", dest="fmt", choices=FORMATS, default="csv",
+                   help="csv (UTF-8 with BOM in a file), xlsx (needs -o) or json (default csv)")
+
+
+def report(args) -> int:
+    """A report over some hall days, what GET /api/reports answers."""
+    from .bootstrap import build_hub
+    from .reports import report as build_report
+    from .reports.formats import render
+    from .web.reports_api import parse_range
+
+    try:
+        from_day, to_day = parse_range(args.from_day, args.to_day)
+    except ValueError as exc:
+        raise CommandError(str(exc), EXIT_CONFIG) from None
+    if args.fmt == "xlsx" and not args.output:
+        raise CommandError("an XLSX report is a file: give it one with -o FILE", EXIT_CONFIG)
+    # Only reads: never creates, migrates or writes the database (as `export`).
+    hub = build_hub(load_config(args.config), args.db or DEFAULT_URL, create=False, read_only=True)
+    try:
+        data = render(build_report(hub, from_day, to_day, args.by), args.fmt)
+    finally:
+        hub.stop()
+    if not args.output:  # as `export`: the byte-order mark only in a file, for spreadsheets
+        sys.stdout.write(data.decode("utf-8").lstrip("\ufeff") + ("\n" if args.fmt == "json" else ""))
+        return 0
+    path = os.path.abspath(args.output)
+    try:
+        with open(path, "wb") as out:
+            out.write(data)
+    except OSError as exc:
+        # A full disk leaves half a file that a spreadsheet would open without a word.
+        if not isinstance(exc, (FileNotFoundError, IsADirectoryError, PermissionError)):
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+        raise CommandError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return 0
+
+
 def _simulate_arguments(p: argparse.ArgumentParser) -> None:
     _common(p)
     p.add_argument("--days", type=positive, required=True, metavar="N",
@@ -598,6 +643,8 @@ COMMANDS = [
     Command("stats", "export a day's statistics as CSV", _stats_arguments, stats, explain=explain),
     Command("export", "export the raw tickets of some hall days as CSV (--from, --to)",
             _export_arguments, export, explain=explain),
+    Command("report", "a report over some hall days by service, department, window, staff, hour "
+                      "or day, as CSV, XLSX or JSON", _report_arguments, report, explain=explain),
     Command("hash-password", "hash a clerk's password for the hall config ([[clerks]] "
                              "password_hash)", _hash_password_arguments, hash_password),
     Command("simulate", "write a made-up history of past hall days into a demo or test database",
