@@ -437,7 +437,8 @@ class Hub:
             out = rules.window_action(action, window, state, current, heads, now, rating=rating,
                                       requeue=requeue, target=target, last_done=last_done, day=day,
                                       fairness=window.queue_rules(config.queue), chosen=chosen,
-                                      number=number)
+                                      number=number,
+                                      staff=actor.id if actor.kind == "staff" else None)
             tx.apply(out, day)
             new_state = next((w for w in out.windows if w.id == window_id), state)
             shown = tx.ticket(new_state.current)

@@ -45,6 +45,9 @@ class Ticket:
     # The first call, which waits are measured to: set once, never changed by a recall, a
     # requeue after a no-show or a transfer (those move `called_at` only).
     first_called_at: datetime | None = None
+    # The member of staff who served it last, at `window` (None: a device nobody was signed in
+    # at, or not at a window); reports by staff count it for them.
+    staff: str | None = None
 
     def latest_time(self) -> datetime:
         """The latest time written for this ticket: nothing later may be stamped before it."""
@@ -66,6 +69,9 @@ class WindowState:
     status: str  # open | paused | closed
     current: str | None = None  # id of the ticket called or being served here
     green_streak: int = 0  # green calls in a row here ([queue] green_ratio); a normal call resets it
+    # The member of staff who last worked this window in person (the console): what its keys
+    # and devices do is theirs. Closing the window or the day's end clears it.
+    staff: str | None = None
 
 
 @dataclass(frozen=True)

@@ -384,11 +384,55 @@ def window_action(action: str, window: Window, state: WindowState, current: Tick
                   requeue: bool = False, target: Service | None = None,
                   last_done: Ticket | None = None, day: str | None = None,
                   fairness: QueueRules = STRICT, chosen: Ticket | None = None,
-                  number: str | None = None) -> Outcome:
+                  number: str | None = None, staff: str | None = None) -> Outcome:
     """One clerk action at a window, by its API name. `waiting` and `fairness` (the window's
     effective rules) matter only to call-next, `chosen` (the ticket found by `number`) only to
     call, `last_done` (the ticket this window finished last) only to rate, `day` (today's hall
-    day) to call, no-show with requeue and transfer."""
+    day) to call, no-show with requeue and transfer. `staff`: the member of staff acting in
+    person (None: a device, such as the window's keys)."""
+    return _served_by(_dispatch(action, window, state, current, waiting, now, rating=rating,
+                                requeue=requeue, target=target, last_done=last_done, day=day,
+                                fairness=fairness, chosen=chosen, number=number),
+                      action, state, staff)
+
+
+def _served_by(out: Outcome, action: str, state: WindowState, staff: str | None) -> Outcome:
+    """Who served what this action touched. A member of staff acting in person takes the window,
+    so that its keys then act for them, unless the action is a supervisor's from afar
+    (PRIVILEGED_ACTIONS: calling out of order, reopening); closing the window leaves it nobody's.
+    Each ticket the window calls, serves or ends is then that person's (the one who called it,
+    when the window's keys end it and nobody is known to be there); a ticket that left the
+    window (requeued, transferred) is nobody's until a window calls it again, as its `window`
+    says. Rating a ticket afterwards changes nobody."""
+    if action == "close":
+        at_window = None
+    elif staff is not None and action not in PRIVILEGED_ACTIONS:
+        at_window = staff
+    else:
+        at_window = state.staff
+    ours = [w for w in out.windows if w.id == state.id]
+    now_state = ours[-1] if ours else state
+    if now_state.staff != at_window:
+        out.windows = [w for w in out.windows if w.id != state.id] + [replace(now_state, staff=at_window)]
+    rated = {e.ticket.id for e in out.events if e.type == events.TICKET_RATED and e.ticket}
+    changed = {}
+    for t in out.tickets:
+        who = (at_window or t.staff) if t.window is not None else None
+        if t.id not in rated and t.staff != who:
+            changed[t.id] = t.evolve(staff=who)
+    if changed:
+        out.tickets = [changed.get(t.id, t) for t in out.tickets]
+        out.events = [replace(e, ticket=changed[e.ticket.id]) if e.ticket and e.ticket.id in changed
+                      else e for e in out.events]
+        if out.ticket is not None:
+            out.ticket = changed.get(out.ticket.id, out.ticket)
+    return out
+
+
+def _dispatch(action: str, window: Window, state: WindowState, current: Ticket | None,
+              waiting: list[Ticket], now: datetime, *, rating: str | None, requeue: bool,
+              target: Service | None, last_done: Ticket | None, day: str | None,
+              fairness: QueueRules, chosen: Ticket | None, number: str | None) -> Outcome:
     require_action(action)
     if action == "call-next":
         return call_next(window, state, current, waiting, now, fairness)
@@ -477,6 +521,8 @@ def close_day(old_day: str, new_day: str, open_tickets: list[Ticket],
         after = w
         if w.current is not None and w.current not in at_windows:
             after = replace(after, current=None)
+        if w.staff is not None:  # a new day: nobody has worked the window yet
+            after = replace(after, staff=None)
         if w.status == "closed" and configured.get(w.id, "closed") != "closed":
             after = replace(after, status=configured[w.id])
             out.events.append(Event(events.WINDOW_STATUS, now, None, w.id, {"status": after.status}))

@@ -37,7 +37,7 @@ from .interface import Transfer
 T = schema.tickets
 PROBE_KEY = "storage_probe"  # hall_state key of Store.probe's write
 # The newest migration in migrations/versions; tests check that the two agree.
-HEAD_REVISION = "0005"
+HEAD_REVISION = "0006"
 
 
 # The hot statements are built once: building SQLAlchemy constructs per call cost more than
@@ -78,7 +78,7 @@ UPSERT_TICKET = _upsert.on_conflict_do_update(
 WINDOW_BY_ID = select(W).where(W.c.id == _p("id"))
 OPEN_WINDOWS = select(func.count()).where(and_(W.c.status == "open", W.c.id.in_(_p("ids", expanding=True))))
 UPDATE_WINDOW = W.update().where(W.c.id == _p("wid")).values(
-    status=_p("status"), current=_p("current"), green_streak=_p("streak"))
+    status=_p("status"), current=_p("current"), green_streak=_p("streak"), staff=_p("staff"))
 IDEMPOTENT = select(K.c.request, K.c.ticket_id).where(and_(K.c.device == _p("device"), K.c.key == _p("key")))
 STATE = select(H.c.value).where(H.c.key == _p("key"))
 _state_upsert = sqlite_insert(H)
@@ -123,7 +123,7 @@ class Tx:
             started_at=self._dt(m["started_at"]), finished_at=self._dt(m["finished_at"]),
             window=m["window"], rating=m["rating"], lang=m["lang"], device=m["device"],
             transfers=m["transfers"], calls=m["calls"], cancel_reason=m["cancel_reason"],
-            first_called_at=self._dt(m["first_called_at"]))
+            first_called_at=self._dt(m["first_called_at"]), staff=m["staff"])
 
     def _tickets(self, query) -> list[Ticket]:
         return [self._ticket(r) for r in self.conn.execute(query)]
@@ -213,7 +213,7 @@ class Tx:
 
     def window_state(self, window_id: str) -> WindowState:
         row = self.conn.execute(WINDOW_BY_ID, {"id": window_id}).one()
-        return WindowState(row.id, row.status, row.current, row.green_streak)
+        return WindowState(row.id, row.status, row.current, row.green_streak, row.staff)
 
     def current_tickets(self) -> dict[str, Ticket]:
         """{ticket id: ticket} of every ticket some window has now, in one query."""
@@ -223,7 +223,7 @@ class Tx:
         return self.conn.execute(OPEN_WINDOWS, {"ids": list(window_ids)}).scalar_one()
 
     def window_states(self) -> dict[str, WindowState]:
-        return {r.id: WindowState(r.id, r.status, r.current, r.green_streak)
+        return {r.id: WindowState(r.id, r.status, r.current, r.green_streak, r.staff)
                 for r in self.conn.execute(select(schema.windows))}
 
     def add_windows(self, windows: Iterable[Window]) -> None:
@@ -371,11 +371,11 @@ class Tx:
                 started_at=_ts(t.started_at), finished_at=_ts(t.finished_at), window=t.window,
                 token=t.token, rating=t.rating, lang=t.lang, device=t.device,
                 transfers=t.transfers, calls=t.calls, cancel_reason=t.cancel_reason,
-                first_called_at=_ts(t.first_called_at))
+                first_called_at=_ts(t.first_called_at), staff=t.staff)
             self.conn.execute(UPSERT_TICKET, values)
         for w in outcome.windows:
             self.conn.execute(UPDATE_WINDOW, {"wid": w.id, "status": w.status, "current": w.current,
-                                              "streak": w.green_streak})
+                                              "streak": w.green_streak, "staff": w.staff})
         if outcome.events:
             seq = self.last_seq()
             rows = []

@@ -34,6 +34,8 @@ tickets = Table(
     Column("cancel_reason", String(16)),  # citizen | day_closed, for a cancelled ticket
     # The first call, set once (0005): waits are measured to it, not to called_at.
     Column("first_called_at", BigInteger),
+    # The member of staff ([[staff]] id) who served it last, with `window` (0006).
+    Column("staff", String(64)),
     # The last resort against a duplicate number, whatever happens above it.
     Index("uq_tickets_number", "day", "origin_service", "seq_no", unique=True),
     Index("ix_tickets_queue", "status", "service", "day", "priority", "queued_at"),
@@ -48,6 +50,8 @@ windows = Table(
     Column("current", String(32)),
     # Green calls in a row at this window ([queue] green_ratio), reset by a normal call.
     Column("green_streak", Integer, nullable=False, default=0),
+    # The member of staff who last worked this window in person (0006): its keys act for them.
+    Column("staff", String(64)),
 )
 
 events = Table(
