@@ -49,13 +49,11 @@ def parse_range(from_text: str | None, to_text: str | None) -> tuple[str, str]:
 
 
 def _row(t) -> list:
-    # `staff` stays empty: the audit log names tickets by number only and device or key
-    # actions are no one's, so who served a ticket cannot be told from it reliably yet.
     values = {"id": t.id, "day": t.day, "number": t.number, "service": t.service,
               "origin_service": t.origin_service, "priority": t.priority, "status": t.status,
               "issued_at": iso(t.issued_at), "first_called_at": iso(t.first_called_at),
               "called_at": iso(t.called_at), "started_at": iso(t.started_at),
-              "finished_at": iso(t.finished_at), "window": t.window, "staff": None,
+              "finished_at": iso(t.finished_at), "window": t.window, "staff": t.staff,
               "rating": t.rating, "transfers": t.transfers, "calls": t.calls,
               "cancel_reason": t.cancel_reason}
     return ["" if values[c] is None else values[c] for c in EXPORT_COLUMNS]

@@ -61,7 +61,22 @@ def test_the_export_has_one_row_per_ticket_with_first_and_latest_call(client, cl
     assert three["first_called_at"] == three["called_at"] == three["window"] == ""
     assert all(row["day"] == "2026-11-26" and row["service"] == row["origin_service"] == "company-name"
                for row in rows)
-    assert all(row["staff"] == "" for row in rows)  # not told reliably yet: left empty
+    assert all(row["staff"] == "" for row in rows)  # only devices acted: nobody signed in
+
+
+def test_the_staff_column_names_who_worked_the_window(client, clock):
+    """A clerk signed in at window 3's console calls and ends a visit; the window's keys then
+    call the next citizen for them."""
+    for _ in range(2):
+        client.post("/api/tickets", json={"service": "company-name"}, headers=KIOSK)
+    sign_in(client, "w3")
+    page = client.get("/console/3").get_data(as_text=True)
+    csrf = re.search(r'data-csrf="([^"]+)"', page).group(1)
+    assert client.post("/api/windows/3/call-next", headers={"X-CSRF-Token": csrf}).status_code == 200
+    assert client.post("/api/windows/3/call-next", headers=BUTTONS).status_code == 200
+    r = client.get("/api/tickets/export?from=2026-11-26&to=2026-11-26", headers=ADMIN)
+    assert [(row["number"], row["window"], row["staff"]) for row in rows_of(r.data.decode())] == [
+        ("A001", "3", "w3"), ("A002", "3", "w3")]
 
 
 def test_the_ticket_json_carries_the_first_call(client, clock):
