@@ -29,17 +29,25 @@ def _place(env: dict, spot: tuple) -> list[str]:
     return ["--windowed", "--size", f"{spot[2]}x{spot[3]}"]
 
 
-def run(out: Path, db: str | None = None, port: int | None = None) -> int:
+def run(out: Path, db: str | None = None, port: int | None = None,
+        history: tuple[int, int] | None = None) -> int:
+    """`history`: (days, tickets a day) of simulated past hall days written into the database
+    before the hub starts (demo/history.py)."""
     import pygame
 
     from hallcall.buttons.virtual import KeyPanel, VirtualKeys, panel_labels
 
     out.mkdir(parents=True, exist_ok=True)
+    db = db or str(out / "hall.db")
+    if history:
+        from .history import write
+
+        write(Path(db), *history)
     config = load_config()
     children = Children(out / "logs", headless=False)
     keys = None
     try:
-        url = children.start_hub(db or str(out / "hall.db"), port or free_port())
+        url = children.start_hub(db, port or free_port())
         children.start("kiosk", "kiosk", "--hub", url, "--token", "demo-kiosk",
                        "--printer", f"file://{out / 'printer.escpos'}", *_place(children.env, KIOSK))
         children.start("display", "display", "--hub", url, "--announce",
@@ -50,6 +58,9 @@ def run(out: Path, db: str | None = None, port: int | None = None) -> int:
                            [config.gpio.wiring(None), config.gpio.wiring("buttons-1")]).start()
         print(f"hallcall demo: the hub is {url}/ (overview), the clerk console {url}/console "
               f"(clerk w3, password demo); files and logs in {out}")
+        if history:
+            print(f"{history[0]} past hall days to report on: {url}/admin/reports "
+                  "(admin or lead, password demo)")
         print("Take a number at the kiosk for a service of 工商局 (the windows with keys serve it), "
               "then press a window's call key on the panel (or keys 1-4); hold it 2 s to call "
               "the same number again.")

@@ -43,7 +43,10 @@ def wait_for(predicate, what: str, timeout: float = WAIT_S, step=None):
         time.sleep(0.01)
 
 
-def run(out: Path, db: str | None = None, port: int | None = None) -> dict:
+def run(out: Path, db: str | None = None, port: int | None = None,
+        history: tuple[int, int] | None = None) -> dict:
+    """`history`: (days, tickets a day) of simulated past hall days written into the database
+    before the hub starts (demo/history.py)."""
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
     import pygame
@@ -52,12 +55,17 @@ def run(out: Path, db: str | None = None, port: int | None = None) -> dict:
     from hallcall.kiosk.bootstrap import build_kiosk
 
     out.mkdir(parents=True, exist_ok=True)
+    db = db or str(out / "hall.db")
+    if history:
+        from .history import write
+
+        write(Path(db), *history)
     config = load_config()
     children = Children(out / "logs", headless=True)
     keys = app = None
     summary: dict = {"folder": str(out), "citizens": [], "board": [], "speech": []}
     try:
-        url = children.start_hub(db or str(out / "hall.db"), port or free_port())
+        url = children.start_hub(db, port or free_port())
         summary["hub"] = url
         children.start("display", "display", "--hub", url, "--size", "1920x1080", "--windowed",
                        "--speak-to", str(out / "speech"), "--screenshots", str(out / "board"))
