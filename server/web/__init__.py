@@ -50,6 +50,8 @@ def create_app(hub: Hub, settings: dict | None = None) -> Flask:
     app.register_blueprint(console.bp)
     from . import admin
     app.register_blueprint(admin.bp)
+    from . import reports_page
+    app.register_blueprint(reports_page.bp)
     register_error_handlers(app)
 
     @app.before_request

@@ -1,0 +1,97 @@
+"""/admin/reports, the page a hall director opens every morning, and the charts it shows,
+GET /api/reports/charts/<name>.svg, drawn by the hub (charts.py) from the reports of
+server/reports/.
+
+The page holds no figures: reports.js reads /api/hall (the hall day, which "today" is: the
+hub's, not the browser's clock), /api/reports, /api/reports/unsatisfied and the charts, with the
+session's cookie (GETs only: nothing here changes the hall). Same sign-in as /admin: a
+signed-out visitor is sent to the console's sign-in and back; a clerk is told the page is not
+theirs.
+"""
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+
+from . import charts
+from .auth import READ_STATS, require
+from .clerk_session import csrf_token, current_clerk
+from .console import CSP
+from .errors import ApiError, bad_request
+from .reports_api import MAX_DAYS, REPORT_STAFF, parse_range
+
+bp = Blueprint("reports_page", __name__)
+
+HOME = "/admin/reports"
+CHARTS = ("arrivals", "waits", "sla", "ratings")
+LANGS = ("zh", "en")
+# An SVG opened on its own is a document of the hub's origin: it may run nothing and load
+# nothing, whatever a service's name holds (charts.py escapes it; this is the second fence).
+SVG_CSP = "default-src 'none'; frame-ancestors 'self'"
+
+
+@bp.after_request
+def _headers(response):
+    response.headers["Cache-Control"] = "no-store"  # today's figures move; the page has a token
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    return response
+
+
+@bp.get(HOME)
+def page():
+    member = current_clerk()  # first: a dead session is cleared, and the token must outlive that
+    hall = current_app.config["HUB"].config
+    if member is None:
+        # Back to the same period after signing in (a bookmarked range, a shared link).
+        onward = request.full_path.rstrip("?")
+        return redirect(f"{url_for('console.login_form')}?next={quote(onward, safe='/')}")
+    if not member.supervises:
+        return render_template(
+            "console_message.html", hall=hall, clerk=member, csrf=csrf_token(),
+            title=("报表仅供值班主任和管理员查看", "Reports are for supervisors and administrators"),
+            text=(f"{member.name}（{member.id}）是窗口工作人员，请使用您窗口的叫号控制台。",
+                  f"{member.id} is a clerk: please use your window's console.")), 403
+    return render_template("reports.html", hall=hall, clerk=member, csrf=csrf_token())
+
+
+def _range() -> tuple[str, str]:
+    try:
+        return parse_range(request.args.get("from"), request.args.get("to"))
+    except ValueError as exc:
+        raise bad_request(str(exc), "日期范围有误：from、to 须为 YYYY-MM-DD，from 不晚于 to，"
+                                    f"最长 {MAX_DAYS} 天") from None
+
+
+def chart_svg(hub, name: str, from_day: str, to_day: str, lang: str | None = None) -> str:
+    """The chart `name` (one of CHARTS) of the hall days from_day..to_day, as SVG text."""
+    from ..reports import report  # the SQL only where a report is drawn (the hub's RSS)
+
+    if name == "arrivals":
+        return charts.arrivals(report(hub, from_day, to_day, "hour")["rows"], lang)
+    if name == "waits":
+        by = "hour" if from_day == to_day else "day"  # one day's waits over its hours
+        return charts.waits(report(hub, from_day, to_day, by)["rows"], by, lang)
+    if name == "sla":
+        targets = {s.id: s.target_wait_minutes for s in hub.config.services}
+        return charts.sla(report(hub, from_day, to_day, "service")["rows"], targets, lang)
+    return charts.ratings(report(hub, from_day, to_day, "day")["total"], lang)
+
+
+@bp.get("/api/reports/charts/<name>.svg")
+def chart(name: str):
+    require(READ_STATS, staff=REPORT_STAFF)
+    if name not in CHARTS:
+        raise ApiError(404, "not_found", f"There is no chart {name!r}; the charts are "
+                       f"{', '.join(CHARTS)}", f"没有该图表；可用的图表：{'、'.join(CHARTS)}")
+    from_day, to_day = _range()
+    lang = request.args.get("lang") or None
+    if lang is not None and lang not in LANGS:
+        raise bad_request("lang must be zh or en (or absent for both)",
+                          "lang 须为 zh 或 en（不填则中英文并列）")
+    svg = chart_svg(current_app.config["HUB"], name, from_day, to_day, lang)
+    return current_app.response_class(
+        svg, content_type="image/svg+xml; charset=utf-8",
+        headers={"Content-Security-Policy": SVG_CSP, "X-Content-Type-Options": "nosniff",
+                 "Content-Disposition": f'inline; filename="{name}-{from_day}-{to_day}.svg"'})
