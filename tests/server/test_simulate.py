@@ -142,3 +142,15 @@ def test_the_command_says_what_it_made(tmp_path, capsys):
     out = capsys.readouterr().out
     assert out.startswith("simulated 1 hall days, 30 tickets (") and str(path) in out
     assert rows(path, "SELECT count(*) FROM tickets") == [(30,)]
+
+
+def test_each_served_ticket_names_the_clerk_who_served_it(history):
+    """What the report by staff member counts: the clerk whose window served the ticket last."""
+    path, _ = history
+    config = load_config()
+    clerks = {w.id: next(s.id for s in config.staff if w.id in s.windows and not s.disabled)
+              for w in config.windows if any(w.id in s.windows for s in config.staff)}
+    served = rows(path, "SELECT window, staff FROM tickets WHERE status = 'done'")
+    assert served and all(staff == clerks[window] for window, staff in served), served[:5]
+    # Many windows, many clerks: a report by staff member has rows to compare.
+    assert len({staff for _, staff in served}) >= 5
