@@ -38,3 +38,14 @@ def at(clock, day: str, hhmmss: str) -> None:
     h, m, *s = (int(x) for x in hhmmss.split(":"))
     clock.set(datetime.fromisoformat(day).replace(hour=h, minute=m, second=s[0] if s else 0,
                                                   tzinfo=SHANGHAI))
+
+
+def sign_in(client, staff_id: str, password: str = "demo") -> None:
+    """Sign in at the console's form (the demo hall's staff all have the password "demo")."""
+    import re
+
+    page = client.get("/console/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    r = client.post("/console/login", data={"csrf_token": token, "clerk": staff_id,
+                                            "password": password})
+    assert r.status_code == 303, r.get_data(as_text=True)
