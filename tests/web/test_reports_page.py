@@ -193,3 +193,63 @@ def test_a_supervisor_or_admin_gets_the_page_with_the_consoles_headers(client, m
     assert r.headers["X-Frame-Options"] == "DENY" and r.headers["Cache-Control"] == "no-store"
     # …and /admin leads to it, for an admin and a supervisor alike.
     assert 'href="/admin/reports"' in client.get("/admin").get_data(as_text=True)
+
+
+# -- the reports the charts share ----------------------------------------------------------------
+
+def test_a_chart_drawn_again_after_a_new_ticket_has_it(client, clock):
+    a_day(client, clock)
+    url = f"/api/reports/charts/arrivals.svg?{RANGE}"
+    before = dict(bars(svg_of(client.get(url, headers=ADMIN))))
+    assert dict(bars(svg_of(client.get(url, headers=ADMIN)))) == before  # drawn from the kept report
+    issue(client, n=2)
+    after = dict(bars(svg_of(client.get(url, headers=ADMIN))))
+    assert int(after["14"]) == int(before["14"]) + 2
+    # …and a rating given since shows on the ratings chart, which shares that report.
+    serve(client, "C002", "unsatisfied")
+    root = svg_of(client.get(f"/api/reports/charts/ratings.svg?{RANGE}", headers=ADMIN))
+    assert dict(bars(root))["unsatisfied"] == "2"
+
+
+def test_requests_for_a_report_being_made_wait_for_it_and_reports_are_made_one_at_a_time():
+    import threading
+    import time
+
+    from hallcall.server.web.reports_page import ReportCache
+
+    cache, start = ReportCache(size=2), threading.Barrier(6)
+    made: list[str] = []
+    running, most = [0], [0]
+    guard = threading.Lock()
+
+    def maker(name):
+        def make():
+            with guard:
+                made.append(name)
+                running[0] += 1
+                most[0] = max(most[0], running[0])
+            time.sleep(0.1)
+            with guard:
+                running[0] -= 1
+            return {"n": name}
+        return make
+
+    results: list[tuple] = []
+
+    def ask(name):
+        start.wait()
+        results.append((name, cache.get((name,), maker(name))))
+
+    threads = [threading.Thread(target=ask, args=(n,)) for n in ("a", "a", "a", "a", "b", "c")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(made) == ["a", "b", "c"]  # the four asking for "a" had it made once
+    assert sorted(results) == [(n, {"n": n}) for n in ("a", "a", "a", "a", "b", "c")]
+    assert most[0] == 1  # never two at once: each costs the hub memory
+    # At most `size` kept, the least recently used dropped first.
+    cache, made[:] = ReportCache(size=2), []
+    for name in ("a", "b", "a", "c", "a", "b"):
+        cache.get((name,), maker(name))
+    assert made == ["a", "b", "c", "b"]  # "b" was the least recently used when "c" came
