@@ -193,8 +193,11 @@ def test_the_reports_page_over_a_few_days(hub, browser, api, tmp_path):
         got.value.save_as(tmp_path / "r.xlsx")
         from openpyxl import load_workbook
 
-        sheet = load_workbook(tmp_path / "r.xlsx", read_only=True).active
-        cells = [list(row) for row in sheet.iter_rows(values_only=True)]
+        book = load_workbook(tmp_path / "r.xlsx", read_only=True)
+        try:
+            cells = [list(row) for row in book.active.iter_rows(values_only=True)]
+        finally:
+            book.close()  # read-only books keep their file open until closed
         head = next(r for r in cells if "issued" in r)  # the field names' header row
         body = cells[cells.index(head) + 1:]
         key, column = head.index("key"), head.index("issued")
