@@ -30,7 +30,7 @@ CHARTS = ("arrivals", "waits", "sla", "ratings")
 LANGS = ("zh", "en")
 # An SVG opened on its own is a document of the hub's origin: it may run nothing and load
 # nothing, whatever a service's name holds (charts.py escapes it; this is the second fence).
-SVG_CSP = "default-src 'none'; frame-ancestors 'self'"
+SVG_CSP = "default-src 'none'; frame-ancestors 'none'"
 
 
 @bp.after_request
