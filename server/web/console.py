@@ -29,7 +29,8 @@ WRONG = ("工号或密码错误", "Wrong clerk ID or password")
 MISSING = ("请输入工号和密码", "Please enter your clerk ID and password")
 EXPIRED = ("页面已过期，请重新登录", "This page had expired; please sign in again")
 SIGNED_OUT = ("您已退出登录", "You have signed out")
-ADMIN_PATHS = ("/admin", "/admin/")  # a sign-in on the way there is titled for all staff
+# A sign-in on the way to these is titled for all staff, not for clerks.
+ADMIN_PATHS = ("/admin", "/admin/", "/admin/reports")
 
 
 def _hall() -> HallConfig:

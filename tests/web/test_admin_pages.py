@@ -70,7 +70,7 @@ def test_a_supervisor_sees_the_windows_view_only(client):
     assert 'role="tab"' not in html  # one view: no tabs
     for admin_only in ("svc-form", "dev-form", "staff-form", "rules-form", "hall-form", "audit-rows"):
         assert admin_only not in html
-    assert "/reports" not in html  # issue 14 brings them; no placeholder link until then
+    assert 'href="/admin/reports"' in html  # the reports are a supervisor's too
 
 
 def test_an_admin_has_the_hall_tab_with_its_name_departments_and_announcer(client):
@@ -164,3 +164,8 @@ def test_a_clerk_with_one_window_still_goes_straight_to_it(client):
     sign_in(client, "w3")
     r = client.get("/console/")
     assert r.status_code == 302 and r.headers["Location"].endswith("/console/3")
+
+
+def test_the_sign_in_on_the_way_to_the_reports_is_the_staffs_not_the_clerks(client):
+    html = client.get("/console/login?next=/admin/reports%3Fperiod%3Dmonth").get_data(as_text=True)
+    assert "Staff sign-in" in html and "Clerk sign-in" not in html
