@@ -99,53 +99,69 @@ def _key(by: str, config: HallConfig, from_day: str, to_day: str):
     raise ValueError(f"unknown by {by!r}")
 
 
-def _p90_rank(count):
-    # Nearest rank: ceil(0.9·n), in integers so every database agrees.
-    return (count * 9 + 9) // 10
+def _p90_rank(count: int) -> int:
+    return (count * 9 + 9) // 10  # nearest rank: ceil(0.9·n), exactly
 
 
-def _statement(by: str, config: HallConfig, from_day: str, to_day: str):
-    key = _key(by, config, from_day, to_day).label("k")
-    called = T.c.first_called_at.isnot(None)
-    wait = case((called, T.c.first_called_at - T.c.issued_at)).label("wait")
-    spent = T.c.finished_at - func.coalesce(T.c.started_at, T.c.called_at)
-    service = case((T.c.status != "done", None), (spent < 0, _int(0)), else_=spent).label("spent")
-    within = case((and_(called, T.c.first_called_at - T.c.issued_at <= _target_us(config)), 1),
-                  else_=0).label("within")
-    # Uncalled tickets sort after the called ones (the flag first), so ranks among the waits
-    # are ranks among the called tickets alone.
-    uncalled = case((called, 0), else_=1)
-    rank_key = func.row_number().over(partition_by=[key, uncalled], order_by=wait).label("rk")
-    rank_all = func.row_number().over(partition_by=uncalled, order_by=wait).label("ra")
-    called_key = func.count(wait).over(partition_by=key).label("nk")
-    called_all = func.count(wait).over().label("na")
+def _where(by: str, from_day: str, to_day: str):
     where = and_(T.c.day >= from_day, T.c.day <= to_day)
     if by == "window":
         where = and_(where, T.c.window.isnot(None))
     elif by == "staff":
         where = and_(where, T.c.staff.isnot(None))
-    per_ticket = select(key, T.c.status, T.c.transfers, T.c.rating, wait, service, within,
-                        rank_key, rank_all, called_key, called_all).where(where).subquery()
-    t = per_ticket.c
-    n_called = func.count(t.wait)
+    return where
 
+
+def _wait():
+    return T.c.first_called_at - T.c.issued_at
+
+
+def _per_ticket(by: str, config: HallConfig, from_day: str, to_day: str):
+    """One row per ticket of the range (those with a key): its key and what it counts for."""
+    key = _key(by, config, from_day, to_day).label("k")
+    called = T.c.first_called_at.isnot(None)
+    wait = case((called, _wait())).label("wait")
+    spent = T.c.finished_at - func.coalesce(T.c.started_at, T.c.called_at)
+    service = case((T.c.status != "done", None), (spent < 0, _int(0)), else_=spent).label("spent")
+    within = case((and_(called, _wait() <= _target_us(config)), 1), else_=0).label("within")
+    return select(key, T.c.status, T.c.transfers, T.c.rating, wait, service, within) \
+        .where(_where(by, from_day, to_day)).subquery()
+
+
+def _waits(by: str, config: HallConfig, from_day: str, to_day: str):
+    """The called tickets' keys and waits alone: SQLite computes every column of a subquery
+    that feeds a window or a sort, so the p90s read only what they sort."""
+    key = _key(by, config, from_day, to_day).label("k")
+    return select(key, _wait().label("wait")).where(
+        and_(_where(by, from_day, to_day), T.c.first_called_at.isnot(None))).subquery()
+
+
+def _sums(t):
     def counted(condition):
         return func.sum(case((condition, 1), else_=0))
 
-    # The group's p90 is the wait at rank ceil(0.9·n) among its called tickets; the total's is
-    # the one at that rank among all of them, found in whichever group holds it.
     return select(
-        t.k, func.count().label("issued"), n_called.label("called"),
+        t.k, func.count().label("issued"), func.count(t.wait).label("called"),
         counted(t.status == "done").label("served"), counted(t.status == "no_show").label("no_show"),
         counted(t.status == "cancelled").label("cancelled"),
         counted(t.transfers > 0).label("transferred"),
         func.sum(t.wait).label("wait_sum"), func.max(t.wait).label("wait_max"),
-        func.max(case((and_(t.wait.isnot(None), t.rk == _p90_rank(t.nk)), t.wait))).label("wait_p90"),
         func.count(t.spent).label("spent_n"), func.sum(t.spent).label("spent_sum"),
         func.sum(t.within).label("within"),
         *(counted(t.rating == r).label(f"r_{r}") for r in RATINGS),
-        func.max(case((and_(t.wait.isnot(None), t.ra == _p90_rank(t.na)), t.wait))).label("p90_all"),
     ).group_by(t.k)
+
+
+def _p90s(conn, t, ranks: dict) -> dict:
+    """{key: the wait at its rank}. The ranks come from the sums already read, as literals: one
+    window (a sort per key) instead of a second one counting each key's waits again, which
+    SQLite takes twice as long over."""
+    if not ranks:
+        return {}
+    rank = func.row_number().over(partition_by=t.k, order_by=t.wait).label("rk")
+    ranked = select(t.k, t.wait, rank).subquery()
+    wanted = case({k: literal(r, BigInteger) for k, r in ranks.items()}, value=ranked.c.k)
+    return dict(conn.execute(select(ranked.c.k, ranked.c.wait).where(ranked.c.rk == wanted)).all())
 
 
 def _round_s(us_sum: int, n: int) -> int:
@@ -189,14 +205,21 @@ _SUMMED = ("issued", "called", "served", "no_show", "cancelled", "transferred", 
 
 def aggregate(conn, config: HallConfig, from_day: str, to_day: str, by: str) -> tuple[dict, dict]:
     """({key: ROW figures}, total figures) for the hall days from_day..to_day; keys as stored
-    (service, department and window ids, staff ids, hour numbers 0-23, ISO days)."""
+    (service, department and window ids, staff ids, hour numbers 0-23, ISO days). Three
+    statements, in the caller's one transaction: the sums per key, each key's p90, the total's."""
     if by not in BY:
         raise ValueError(f"unknown by {by!r}")
-    statement = _statement(by, config, from_day, to_day)
-    rows = [dict(r._mapping) for r in conn.execute(statement)]
+    t = _per_ticket(by, config, from_day, to_day)
+    rows = [dict(r._mapping) for r in conn.execute(_sums(t.c))]
+    waits = _waits(by, config, from_day, to_day).c
+    p90 = _p90s(conn, waits, {r["k"]: _p90_rank(int(r["called"])) for r in rows if r["called"]})
     issued = by not in ("window", "staff")
-    figures = {r["k"]: _figures(r, issued, r["wait_p90"]) for r in rows}
+    figures = {r["k"]: _figures(r, issued, p90.get(r["k"])) for r in rows}
     total = {name: sum(int(r[name] or 0) for r in rows) for name in _SUMMED}
     total["wait_max"] = max((r["wait_max"] for r in rows if r["wait_max"] is not None), default=None)
-    p90 = max((r["p90_all"] for r in rows if r["p90_all"] is not None), default=None)
-    return figures, _figures(total, issued, p90)
+    hall_p90 = None
+    if total["called"]:
+        # The one wait at the total's rank: a sort with LIMIT/OFFSET, portable and cheap.
+        hall_p90 = conn.execute(select(waits.wait).order_by(waits.wait)
+                                .limit(1).offset(_p90_rank(total["called"]) - 1)).scalar()
+    return figures, _figures(total, issued, hall_p90)
