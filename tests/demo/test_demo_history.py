@@ -83,11 +83,14 @@ def test_a_database_that_already_has_days_is_refused_and_left_as_it_was(demo):
     out, _ = demo
     db = out / "hall.db"
     before = db.read_bytes()
-    again = hallcall("demo", "--headless", "--out", str(out), "--history", "3", out=out, timeout=60)
-    assert again.returncode == 2
-    assert "already holds 3 hall day(s)" in again.stderr and str(db) in again.stderr
-    assert "Traceback" not in again.stderr
-    assert db.read_bytes() == before
+    elsewhere = out / "elsewhere"
+    for where in (["--out", str(out)], ["--out", str(elsewhere), "--db", str(db)]):
+        again = hallcall("demo", "--headless", *where, "--history", "3", out=out, timeout=60)
+        assert again.returncode == 2, where
+        assert "already holds 3 hall day(s)" in again.stderr and str(db) in again.stderr
+        assert "Traceback" not in again.stderr
+        assert db.read_bytes() == before
+    assert not elsewhere.exists()  # refused before anything started
 
 
 def test_tickets_a_day_without_days_is_refused(tmp_path):
