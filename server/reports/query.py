@@ -99,6 +99,24 @@ def _key(by: str, config: HallConfig, from_day: str, to_day: str):
     raise ValueError(f"unknown by {by!r}")
 
 
+# Waits are counted below each of these (seconds) with the sums, so that the p90's sort takes
+# only the waits between the two bounds around its rank, not every wait of the period.
+BOUNDS_S = (60, 120, 300, 600, 900, 1200, 1800, 2400, 3000, 3600, 4500, 5400, 7200, 10800, 14400)
+_NO_BOUND = 1 << 62
+
+
+def _bucket(row: dict, rank: int) -> tuple[int, int, int]:
+    """(lowest wait, bound above it, rank among the waits from that lowest) of the bucket that
+    holds the wait at `rank`: the waits below each bound are counted in row["lt_i"]."""
+    low, below = -_NO_BOUND, 0
+    for i, bound in enumerate(BOUNDS_S):
+        under = int(row[f"lt_{i}"] or 0)
+        if under >= rank:
+            return low, bound * _US_PER_S, rank - below
+        low, below = bound * _US_PER_S, under
+    return low, _NO_BOUND, rank - below
+
+
 def _p90_rank(count: int) -> int:
     return (count * 9 + 9) // 10  # nearest rank: ceil(0.9·n), exactly
 
@@ -149,18 +167,22 @@ def _sums(t):
         func.count(t.spent).label("spent_n"), func.sum(t.spent).label("spent_sum"),
         func.sum(t.within).label("within"),
         *(counted(t.rating == r).label(f"r_{r}") for r in RATINGS),
+        *(counted(t.wait < _int(b * _US_PER_S)).label(f"lt_{i}") for i, b in enumerate(BOUNDS_S)),
     ).group_by(t.k)
 
 
-def _p90s(conn, t, ranks: dict) -> dict:
-    """{key: the wait at its rank}. The ranks come from the sums already read, as literals: one
-    window (a sort per key) instead of a second one counting each key's waits again, which
-    SQLite takes twice as long over."""
-    if not ranks:
+def _p90s(conn, t, buckets: dict) -> dict:
+    """{key: the wait at its rank}, from {key: _bucket(…)}: one window over the waits of each
+    key's bucket alone, the ranks and bounds passed as literals from the sums already read."""
+    if not buckets:
         return {}
+
+    def per_key(i: int):
+        return case({k: literal(b[i], BigInteger) for k, b in buckets.items()}, value=t.k)
+
     rank = func.row_number().over(partition_by=t.k, order_by=t.wait).label("rk")
-    ranked = select(t.k, t.wait, rank).subquery()
-    wanted = case({k: literal(r, BigInteger) for k, r in ranks.items()}, value=ranked.c.k)
+    ranked = select(t.k, t.wait, rank).where(and_(t.wait >= per_key(0), t.wait < per_key(1))).subquery()
+    wanted = case({k: literal(b[2], BigInteger) for k, b in buckets.items()}, value=ranked.c.k)
     return dict(conn.execute(select(ranked.c.k, ranked.c.wait).where(ranked.c.rk == wanted)).all())
 
 
@@ -200,7 +222,8 @@ def empty_figures(issued: bool) -> dict:
 
 
 _SUMMED = ("issued", "called", "served", "no_show", "cancelled", "transferred", "wait_sum",
-           "spent_n", "spent_sum", "within", *(f"r_{r}" for r in RATINGS))
+           "spent_n", "spent_sum", "within", *(f"r_{r}" for r in RATINGS),
+           *(f"lt_{i}" for i in range(len(BOUNDS_S))))
 
 
 def aggregate(conn, config: HallConfig, from_day: str, to_day: str, by: str) -> tuple[dict, dict]:
@@ -212,14 +235,16 @@ def aggregate(conn, config: HallConfig, from_day: str, to_day: str, by: str) -> 
     t = _per_ticket(by, config, from_day, to_day)
     rows = [dict(r._mapping) for r in conn.execute(_sums(t.c))]
     waits = _waits(by, config, from_day, to_day).c
-    p90 = _p90s(conn, waits, {r["k"]: _p90_rank(int(r["called"])) for r in rows if r["called"]})
+    p90 = _p90s(conn, waits, {r["k"]: _bucket(r, _p90_rank(int(r["called"]))) for r in rows if r["called"]})
     issued = by not in ("window", "staff")
     figures = {r["k"]: _figures(r, issued, p90.get(r["k"])) for r in rows}
     total = {name: sum(int(r[name] or 0) for r in rows) for name in _SUMMED}
     total["wait_max"] = max((r["wait_max"] for r in rows if r["wait_max"] is not None), default=None)
     hall_p90 = None
     if total["called"]:
-        # The one wait at the total's rank: a sort with LIMIT/OFFSET, portable and cheap.
-        hall_p90 = conn.execute(select(waits.wait).order_by(waits.wait)
-                                .limit(1).offset(_p90_rank(total["called"]) - 1)).scalar()
+        # The one wait at the total's rank, within its bucket: a sort with LIMIT/OFFSET.
+        low, high, rank = _bucket(total, _p90_rank(total["called"]))
+        within_bucket = and_(waits.wait >= _int(low), waits.wait < _int(high))
+        hall_p90 = conn.execute(select(waits.wait).where(within_bucket).order_by(waits.wait)
+                                .limit(1).offset(rank - 1)).scalar()
     return figures, _figures(total, issued, hall_p90)
