@@ -266,3 +266,26 @@ def test_a_service_time_is_never_negative(hub, clock):
         conn.execute(tickets.update().where(tickets.c.number == "A001")
                      .values(started_at=tickets.c.finished_at + 300_000_000))
     assert report(hub, DAY1, DAY1, "service")["total"]["service_avg_s"] == 60  # (0 + 120) / 2
+
+
+def test_hours_follow_summer_time_day_by_day(make_hub, clock):
+    """A hall in Berlin: 09:00 is 08:00 UTC before the clocks go forward (29 March 2026) and
+    07:00 UTC after; both are the hour "09" of their day."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from reports.support import report_hall_data
+
+    from hallcall.server.config import parse_config
+
+    data = report_hall_data()
+    data["hall"]["timezone"] = "Europe/Berlin"
+    berlin = ZoneInfo("Europe/Berlin")
+    clock.set(datetime(2026, 3, 27, 8, 0, tzinfo=berlin))  # the hub's time never runs back
+    hub = make_hub(config=parse_config(data))
+    for day in (27, 30):
+        clock.set(datetime(2026, 3, day, 9, 30, tzinfo=berlin))
+        hub.issue("a")
+    rows = by_key(report(hub, "2026-03-27", "2026-03-30", "hour"))
+    assert rows["09"]["issued"] == 2
+    assert sum(r["issued"] for r in rows.values()) == 2
