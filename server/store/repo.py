@@ -46,6 +46,8 @@ W, E, K, H = schema.windows, schema.events, schema.idempotency, schema.hall_stat
 D = schema.device_status
 C, A, S = schema.hall_config, schema.audit, schema.device_seen  # config versions, audit, seen
 HALL_VERSION = select(func.coalesce(func.max(C.c.version), 0))
+AUDIT_SEQ = select(func.coalesce(func.max(A.c.seq), 0))
+AUDIT_INSERT = A.insert()
 _p = bindparam
 TICKET_BY_ID = select(T).where(T.c.id == _p("id"))
 TICKET_BY_TOKEN = select(T).where(T.c.token == _p("token"))
@@ -298,10 +300,12 @@ class Tx:
                  "after": None if e.after is None else json.dumps(e.after, ensure_ascii=False)}
                 for e in entries]
         if rows:
-            seq = self.conn.execute(select(func.coalesce(func.max(A.c.seq), 0))).scalar_one()
+            seq = self.conn.execute(AUDIT_SEQ).scalar_one()
             for i, row in enumerate(rows, start=seq + 1):
                 row["seq"] = i
-            self.conn.execute(A.insert(), rows)
+            # One entry (every window action) as a plain execute: SQLAlchemy's executemany
+            # path costs more than the insert itself on the call path.
+            self.conn.execute(AUDIT_INSERT, rows[0] if len(rows) == 1 else rows)
 
     def audit_after(self, after: int, limit: int) -> list[AuditEntry]:
         return self._audit(select(A).where(A.c.seq > after).order_by(A.c.seq).limit(limit))
