@@ -289,3 +289,36 @@ def test_hours_follow_summer_time_day_by_day(make_hub, clock):
     rows = by_key(report(hub, "2026-03-27", "2026-03-30", "hour"))
     assert rows["09"]["issued"] == 2
     assert sum(r["issued"] for r in rows.values()) == 2
+
+
+def test_reports_asked_at_once_are_made_one_after_another(hub, clock, monkeypatch):
+    """Each report holds a few MB while it runs: four at once would take the hub over its memory
+    budget, so they queue, and each still gets its own, whole answer."""
+    import importlib
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    report_module = importlib.import_module("hallcall.server.reports.report")  # not the function
+
+    first_day(hub, clock)
+    running, most = [0], [0]
+    guard = threading.Lock()
+    real = report_module.report_of
+
+    def watched(*args):
+        with guard:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        try:
+            threading.Event().wait(0.05)  # long enough for the others to arrive
+            return real(*args)
+        finally:
+            with guard:
+                running[0] -= 1
+
+    monkeypatch.setattr(report_module, "report_of", watched)
+    with ThreadPoolExecutor(4) as pool:
+        bodies = list(pool.map(lambda by: report(hub, DAY1, DAY1, by), ["service", "window", "hour", "day"]))
+    assert most[0] == 1
+    assert [b["by"] for b in bodies] == ["service", "window", "hour", "day"]
+    assert all(b["total"]["called"] == 4 for b in bodies)
