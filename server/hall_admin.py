@@ -516,6 +516,8 @@ _REASONS_ZH: list[tuple[re.Pattern, Callable[[re.Match], str]]] = [
     (re.compile(r"^not valid TOML: (?P<detail>.*)$"), lambda m: f"不是有效的 TOML：{m['detail']}"),
     (re.compile(r"is not UTF-8 text"), lambda m: "不是 UTF-8 编码的文本"),
     (re.compile(r"password hash|scrypt hash|iterations|digest"), lambda m: "不是可用的密码哈希"),
+    (re.compile(r"must be an http\(s\):// address or a /path"),
+     lambda m: "须为 http(s):// 网址或本系统上的 /路径"),
 ]
 
 

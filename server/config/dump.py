@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import tomli_w
 
-from .model import WEEKDAYS, HallConfig, Hours, Service, Staff, Text, Window
+from .model import WEEKDAYS, Guide, HallConfig, Hours, Service, Staff, Text, Window
 
 ALL_WEEK = frozenset(range(7))
 
@@ -50,6 +50,27 @@ def service_dict(s: Service) -> dict:
     if s.retired:
         d["retired"] = True
     d["materials"] = [_text(m) for m in s.materials]
+    if s.appointments is not None:
+        a = s.appointments
+        d["appointments"] = {"slot_minutes": a.slot_minutes, "per_slot": a.per_slot,
+                             "days_ahead": a.days_ahead, "early_minutes": a.early_minutes,
+                             "late_minutes": a.late_minutes}
+    if not s.guide.is_empty():
+        d["guide"] = guide_dict(s.guide)
+    return d
+
+
+def guide_dict(g: Guide) -> dict:
+    """The guide keyed as in the TOML, and as `/api/hall` serves it: fields not set left out."""
+    d = {}
+    if g.procedure:
+        d["procedure"] = [_text(t) for t in g.procedure]
+    for key in ("time_limit", "fees", "result", "responsible"):
+        if (value := getattr(g, key)) is not None:
+            d[key] = _text(value)
+    if g.samples:
+        d["samples"] = [{"name": _text(x.name), **({"url": x.url} if x.url else {})}
+                        for x in g.samples]
     return d
 
 
@@ -79,7 +100,7 @@ def config_dict(c: HallConfig) -> dict:
     """The whole hall, keyed as in the TOML file. Device tokens only as their SHA-256."""
     hall = {"name": _text(c.name), "languages": list(c.languages), "timezone": c.timezone,
             "day_starts_at": c.day_starts_at.strftime("%H:%M"),
-            "device_offline_after_s": c.device_offline_after_s,
+            "device_offline_after_s": c.device_offline_after_s, "near_ahead": c.near_ahead,
             "service_minutes": _number(c.service_minutes), **_hours(c.hours)}
     devices = []
     for d in c.devices:
@@ -119,16 +140,17 @@ def config_dict(c: HallConfig) -> dict:
 
 # -- TOML text -----------------------------------------------------------------------------------
 
-def _value(v) -> str:
+def _value(v, inline: bool = False) -> str:
     """One TOML value; tables inline ({ zh = "…", en = "…" }), which keeps a service's name on
-    the line where a reader looks for it (tomli_w alone would move it to a sub-table)."""
+    the line where a reader looks for it (tomli_w alone would move it to a sub-table). Inside an
+    inline table everything stays on one line: TOML allows no line break there."""
     if isinstance(v, dict):
-        return "{ " + ", ".join(f"{_key(k)} = {_value(x)}" for k, x in v.items()) + " }" \
+        return "{ " + ", ".join(f"{_key(k)} = {_value(x, True)}" for k, x in v.items()) + " }" \
             if v else "{}"
-    if isinstance(v, list) and any(isinstance(x, dict) for x in v):
+    if isinstance(v, list) and not inline and any(isinstance(x, dict) for x in v):
         return "[\n" + "".join(f"  {_value(x)},\n" for x in v) + "]"
     if isinstance(v, list):
-        return "[" + ", ".join(_value(x) for x in v) + "]"
+        return "[" + ", ".join(_value(x, inline) for x in v) + "]"
     return tomli_w.dumps({"v": v}).split(" = ", 1)[1].rstrip("\n")
 
 

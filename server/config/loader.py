@@ -22,13 +22,16 @@ from .model import (
     WEEKDAYS,
     WINDOW_STATUSES,
     Announcer,
+    Appointments,
     Department,
     Device,
     Gpio,
     GpioButton,
+    Guide,
     HallConfig,
     Hours,
     QueueRules,
+    Sample,
     Service,
     Span,
     Staff,
@@ -205,6 +208,45 @@ def _text_item(item, path: str, problems: list[str]) -> Text | None:
     return Text(zh, en) if zh and en else None
 
 
+# [services.appointments]: each key, its default and the range a hall may set.
+APPOINTMENT_LIMITS = {"slot_minutes": (30, 5, 240), "per_slot": (2, 1, 99), "days_ahead": (7, 0, 60),
+                      "early_minutes": (30, 0, 240), "late_minutes": (15, 0, 240)}
+SAMPLE_URL_RE = re.compile(r"^(https?://\S+|/\S*)$")
+
+
+def _parse_appointments(node: _Node | None) -> Appointments | None:
+    if node is None:
+        return None
+    values = {}
+    for key, (default, low, high) in APPOINTMENT_LIMITS.items():
+        value = node.get(key, int, default=default)
+        if value is not None and not low <= value <= high:
+            node.bad(key, f"must be between {low} and {high}")
+        values[key] = default if value is None else value
+    node.finish()
+    return Appointments(**values)
+
+
+def _parse_guide(node: _Node | None) -> Guide:
+    if node is None:
+        return Guide()
+    procedure = tuple(t for i, item in enumerate(node.get("procedure", list, default=[]))
+                      if (t := _text_item(item, node.at(f"procedure[{i}]"), node.problems)))
+    fields = {key: node.text(key, required=False)
+              for key in ("time_limit", "fees", "result", "responsible")}
+    samples = []
+    for sample in node.children("samples"):
+        name = sample.text("name")
+        url = sample.get("url", str)
+        if url is not None and not SAMPLE_URL_RE.match(url):
+            sample.bad("url", f"{url!r} must be an http(s):// address or a /path on the hub")
+        sample.finish()
+        if name is not None:
+            samples.append(Sample(name, url))
+    node.finish()
+    return Guide(procedure=procedure, samples=tuple(samples), **fields)
+
+
 def _check_id(node: _Node, key: str, value, seen: set, what: str) -> None:
     if value is None:
         return
@@ -273,6 +315,9 @@ def parse_config(data: dict, source: str = "<memory>") -> HallConfig:
     offline_after = hall.get("device_offline_after_s", int, default=60)
     if offline_after is not None and not 10 <= offline_after <= 3600:
         hall.bad("device_offline_after_s", "must be between 10 and 3600 seconds")
+    near_ahead = hall.get("near_ahead", int, default=3)
+    if near_ahead is not None and not 0 <= near_ahead <= 50:
+        hall.bad("near_ahead", "must be between 0 (no alert) and 50")
     hall.finish()
 
     queue = root.child("queue") or _Node({}, "queue", problems)
@@ -323,7 +368,9 @@ def parse_config(data: dict, source: str = "<memory>") -> HallConfig:
             hours=_parse_hours(node, hall_hours), daily_limit=limit,
             service_minutes=float(minutes or default_minutes or 5), materials=tuple(materials),
             target_wait_minutes=target or 30, closed=bool(node.get("closed", bool, default=False)),
-            retired=bool(node.get("retired", bool, default=False))))
+            retired=bool(node.get("retired", bool, default=False)),
+            appointments=_parse_appointments(node.child("appointments")),
+            guide=_parse_guide(node.child("guide"))))
         node.finish()
     service_ids = {s.id for s in services}
 
@@ -499,4 +546,5 @@ def parse_config(data: dict, source: str = "<memory>") -> HallConfig:
         gpio=Gpio(tuple(buttons), float(hold_seconds or 2.0), bool(pull_up)), source=source,
         trusted_proxies=trusted_proxies, queue=queue_rules,
         device_offline_after_s=offline_after or 60, hours=hall_hours,
+        near_ahead=3 if near_ahead is None else near_ahead,
         service_minutes=float(default_minutes or 5))

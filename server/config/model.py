@@ -66,6 +66,45 @@ class QueueRules:
 
 
 @dataclass(frozen=True)
+class Appointments:
+    """A service's bookings (预约, `[services.appointments]`): slots of `slot_minutes` through
+    its opening hours, `per_slot` places each, bookable up to `days_ahead` days ahead; a check-in
+    is taken from `early_minutes` before the slot starts until `late_minutes` after it (later,
+    the citizen gets a walk-in's ticket)."""
+
+    slot_minutes: int = 30
+    per_slot: int = 2
+    days_ahead: int = 7
+    early_minutes: int = 30
+    late_minutes: int = 15
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A sample form (样表) of the service guide: what a filled-in form looks like."""
+
+    name: Text
+    url: str | None = None  # a page or file the hall publishes (http(s)://… or /path on the hub)
+
+
+@dataclass(frozen=True)
+class Guide:
+    """The service guide (办事指南), the seed hall's "seven steps" beside the windows and the
+    materials the service already has: each field the hall has not set is left out (None or
+    empty)."""
+
+    procedure: tuple[Text, ...] = ()  # the steps, in order
+    time_limit: Text | None = None  # the time limit promised (承诺时限)
+    fees: Text | None = None
+    result: Text | None = None  # what the citizen receives
+    responsible: Text | None = None  # who is responsible (责任单位)
+    samples: tuple[Sample, ...] = ()
+
+    def is_empty(self) -> bool:
+        return self == Guide()
+
+
+@dataclass(frozen=True)
 class Service:
     id: str
     prefix: str
@@ -79,6 +118,8 @@ class Service:
     closed: bool = False  # closed now by the staff, whatever its hours say
     # Retired by an administrator: no longer issued or listed, but its tickets and history stay.
     retired: bool = False
+    appointments: Appointments | None = None  # None: this service takes no bookings
+    guide: Guide = Guide()
 
     def is_open(self, weekday: int, t: time) -> bool:
         """Whether a kiosk may issue it now."""
@@ -204,6 +245,8 @@ class HallConfig:
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     queue: QueueRules = QueueRules()
     device_offline_after_s: int = 60  # [hall]: a device unseen this long is offline
+    # [hall] near_ahead: the citizen's phone page alerts them when this few are ahead.
+    near_ahead: int = 3
     # [hall] hours, days and service_minutes: what a service that sets none of its own gets
     # (kept so that a service added later, through /api/admin, gets the hall's, not 24 h).
     hours: Hours = Hours((Span(time(0, 0), None),), frozenset(range(7)))

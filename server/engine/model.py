@@ -48,6 +48,12 @@ class Ticket:
     # The member of staff who served it last, at `window` (None: a device nobody was signed in
     # at, or not at a window); reports by staff count it for them.
     staff: str | None = None
+    # Issued by an appointment's check-in: its code and the slot's start. A late check-in
+    # (`slot_late`) queues as a walk-in, still saying it was booked.
+    appointment_code: str | None = None
+    slot_start: datetime | None = None
+    slot_late: bool = False
+    rating_comment: str | None = None  # what the citizen wrote with their rating
 
     def latest_time(self) -> datetime:
         """The latest time written for this ticket: nothing later may be stamped before it."""
@@ -61,6 +67,27 @@ class Ticket:
 
     def evolve(self, **changes) -> "Ticket":
         return replace(self, **changes)
+
+
+BOOKED, CHECKED_IN = "booked", "checked_in"  # appointment statuses (and CANCELLED)
+
+
+@dataclass(frozen=True)
+class Appointment:
+    """A citizen's booking of one slot of a service (预约)."""
+
+    id: str
+    code: str  # 6 digits: what the citizen types or scans at the kiosk
+    token: str  # the citizen's key to their booking (cancelling it)
+    service: str
+    day: str  # the hall day of the slot
+    start: datetime
+    end: datetime
+    status: str  # BOOKED | CHECKED_IN | CANCELLED
+    created_at: datetime
+    phone: str | None = None
+    lang: str | None = None
+    ticket_id: str | None = None  # the ticket its check-in issued
 
 
 @dataclass(frozen=True)

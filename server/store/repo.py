@@ -37,7 +37,7 @@ from .interface import Transfer
 T = schema.tickets
 PROBE_KEY = "storage_probe"  # hall_state key of Store.probe's write
 # The newest migration in migrations/versions; tests check that the two agree.
-HEAD_REVISION = "0006"
+HEAD_REVISION = "0007"
 
 
 # The hot statements are built once: building SQLAlchemy constructs per call cost more than
@@ -125,7 +125,9 @@ class Tx:
             started_at=self._dt(m["started_at"]), finished_at=self._dt(m["finished_at"]),
             window=m["window"], rating=m["rating"], lang=m["lang"], device=m["device"],
             transfers=m["transfers"], calls=m["calls"], cancel_reason=m["cancel_reason"],
-            first_called_at=self._dt(m["first_called_at"]), staff=m["staff"])
+            first_called_at=self._dt(m["first_called_at"]), staff=m["staff"],
+            appointment_code=m["appointment_code"], slot_start=self._dt(m["slot_start"]),
+            slot_late=bool(m["slot_late"]), rating_comment=m["rating_comment"])
 
     def _tickets(self, query) -> list[Ticket]:
         return [self._ticket(r) for r in self.conn.execute(query)]
@@ -375,7 +377,9 @@ class Tx:
                 started_at=_ts(t.started_at), finished_at=_ts(t.finished_at), window=t.window,
                 token=t.token, rating=t.rating, lang=t.lang, device=t.device,
                 transfers=t.transfers, calls=t.calls, cancel_reason=t.cancel_reason,
-                first_called_at=_ts(t.first_called_at), staff=t.staff)
+                first_called_at=_ts(t.first_called_at), staff=t.staff,
+                appointment_code=t.appointment_code, slot_start=_ts(t.slot_start),
+                slot_late=int(t.slot_late), rating_comment=t.rating_comment)
             self.conn.execute(UPSERT_TICKET, values)
         for w in outcome.windows:
             self.conn.execute(UPDATE_WINDOW, {"wid": w.id, "status": w.status, "current": w.current,

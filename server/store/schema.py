@@ -36,6 +36,11 @@ tickets = Table(
     Column("first_called_at", BigInteger),
     # The member of staff ([[staff]] id) who served it last, with `window` (0006).
     Column("staff", String(64)),
+    # Issued by an appointment's check-in (0007): its code and slot; late: queued as a walk-in.
+    Column("appointment_code", String(6)),
+    Column("slot_start", BigInteger),
+    Column("slot_late", Integer, nullable=False, default=0),
+    Column("rating_comment", Text),  # what the citizen wrote with their rating (0007)
     # The last resort against a duplicate number, whatever happens above it.
     Index("uq_tickets_number", "day", "origin_service", "seq_no", unique=True),
     Index("ix_tickets_queue", "status", "service", "day", "priority", "queued_at"),
@@ -111,4 +116,22 @@ device_seen = Table(
     Column("device", String(64), primary_key=True),
     Column("last_seen", BigInteger, nullable=False),
     Column("online", Integer, nullable=False),  # 1/0 as last announced (device.status)
+)
+
+appointments = Table(
+    "appointments", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("code", String(6), nullable=False, unique=True),  # typed or scanned at the kiosk
+    Column("token", String(64), nullable=False, unique=True),  # the citizen's key to cancel it
+    Column("service", String(64), nullable=False),
+    Column("day", String(10), nullable=False),  # the hall day of the slot
+    Column("slot_start", BigInteger, nullable=False),
+    Column("slot_end", BigInteger, nullable=False),
+    Column("status", String(12), nullable=False),  # booked | checked_in | cancelled
+    Column("created_at", BigInteger, nullable=False),
+    Column("phone", String(32)),
+    Column("lang", String(8)),
+    Column("ticket_id", String(32)),  # the ticket its check-in issued
+    Index("ix_appointments_slot", "service", "slot_start", "status"),
+    Index("ix_appointments_day", "day", "service"),
 )
