@@ -18,7 +18,8 @@ from ..answers import (
     WindowNow,
     WindowView,
 )
-from ..config.model import WEEKDAYS, HallConfig, Span, Text
+from ..config.dump import guide_dict
+from ..config.model import WEEKDAYS, Appointments, HallConfig, Span, Text
 from ..engine.model import Event, Ticket
 
 WINDOW_FIGURES = ("called", "served", "no_show", "transferred", "avg_service_s", "ratings")
@@ -112,6 +113,13 @@ def _span(span: Span) -> str:
     return f"{span.start.strftime('%H:%M')}-{end}"
 
 
+def _appointments(a: Appointments | None) -> dict | None:
+    if a is None:
+        return None
+    return {"slot_minutes": a.slot_minutes, "per_slot": a.per_slot, "days_ahead": a.days_ahead,
+            "early_minutes": a.early_minutes, "late_minutes": a.late_minutes}
+
+
 def hall_json(view: HallView) -> dict:
     """GET /api/hall: the snapshot a display, kiosk or overview starts from."""
     config, now = view.config, view.now
@@ -119,7 +127,7 @@ def hall_json(view: HallView) -> dict:
         # `version`: the hall config's numbered version (hall.changed carries the new one).
         "hall": {"name": config.name.as_dict(), "languages": list(config.languages),
                  "day": view.day, "time": iso(now), "timezone": config.timezone,
-                 "version": config.version},
+                 "version": config.version, "near_ahead": config.near_ahead},
         "departments": [{"id": d.id, "name": d.name.as_dict()} for d in config.departments],
         "services": [{
             "id": s.id, "prefix": s.prefix, "department": s.department, "name": s.name.as_dict(),
@@ -127,7 +135,10 @@ def hall_json(view: HallView) -> dict:
             "waiting": view.waiting.get(s.id, 0), "issued_today": view.issued.get(s.id, 0),
             "daily_limit": s.daily_limit, "materials": [m.as_dict() for m in s.materials],
             "hours": [_span(sp) for sp in s.hours.spans],
-            "days": [WEEKDAYS[d] for d in sorted(s.hours.days)]}
+            "days": [WEEKDAYS[d] for d in sorted(s.hours.days)],
+            "guide": guide_dict(s.guide),
+            # The booking rules (or null) so that pages know which services take bookings.
+            "appointments": _appointments(s.appointments)}
             for s in config.live_services],  # a retired service is no longer offered
         "windows": [window_json(w) for w in view.windows],
         "notices": [n.as_dict() for n in view.notices],
