@@ -43,6 +43,7 @@ from .devices_seen import Sightings, is_online
 from .engine import estimate, rules
 from .engine.model import DONE, NO_SHOW, WAITING, DomainError, Outcome, Ticket, WindowState
 from .engine.queue_order import call_order
+from .engine.rating import rate_by_citizen
 from .store import HallStore, HallTx, StoredEvent
 from .store.errors import StorageUnavailable
 from .store.interface import Transfer
@@ -408,6 +409,20 @@ class Hub:
             if ticket is None:
                 raise not_found("No ticket has this token", "未找到该号")
             out = rules.cancel(ticket, now)
+            tx.apply(out, day)
+            return TicketView(out.ticket, 0, 0)
+
+    # -- the citizen's rating (the phone page) ------------------------------------------------
+
+    def rate_ticket(self, token: str, rating: str, comment: str | None = None) -> TicketView:
+        """The citizen rates their finished visit (engine/rating.py). In the write transaction,
+        so a press of the window's rating keys at the same moment cannot rate it a second time."""
+        with self.store.write(self.config) as tx:
+            now, day = self._begin(tx)
+            ticket = tx.ticket_by_token(token)
+            if ticket is None:
+                raise not_found("No ticket has this token", "未找到该号")
+            out = rate_by_citizen(ticket, rating, comment, now)
             tx.apply(out, day)
             return TicketView(out.ticket, 0, 0)
 

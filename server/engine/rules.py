@@ -31,6 +31,7 @@ from .model import (
     Ticket,
     WindowState,
 )
+from .rating import already_rated
 
 MAX_SEQ_NO = 999  # numbers have three digits
 
@@ -356,9 +357,8 @@ def rate(state: WindowState, current: Ticket | None, last_done: Ticket | None, r
             or last_done.finished_at is None or now - last_done.finished_at > RATE_WITHIN):
         raise DomainError("nothing_called", f"Window {state.id} has no ticket to rate",
                           "该窗口当前没有可评价的号")
-    if last_done.rating is not None:
-        raise DomainError("invalid_state", f"Ticket {last_done.number} is already rated",
-                          "该号已评价")
+    if last_done.rating is not None:  # by these keys, the console or the citizen's phone
+        raise already_rated(last_done)
     rated = last_done.evolve(rating=rating)
     return Outcome(ticket=rated, tickets=[rated],
                    events=[Event(events.TICKET_RATED, stamp(last_done, now), rated, state.id,

@@ -93,7 +93,7 @@ def rated(hub, from_day: str, to_day: str, rating: str = "unsatisfied", limit: i
     config = hub.config
     zone = ZoneInfo(config.timezone)
     query = (select(T.c.id, T.c.day, T.c.number, T.c.service, T.c.window, T.c.staff,
-                    T.c.finished_at, T.c.rating)
+                    T.c.finished_at, T.c.rating, T.c.rating_comment)
              .where(and_(T.c.day >= from_day, T.c.day <= to_day, T.c.rating == rating))
              .order_by(desc(T.c.finished_at), desc(T.c.id)).limit(limit))
     with hub.store.read(config) as tx:
@@ -110,7 +110,9 @@ def rated(hub, from_day: str, to_day: str, rating: str = "unsatisfied", limit: i
             "window": t["window"],
             "window_name": window.name.zh if window else t["window"],
             "staff": t["staff"], "staff_name": member.name if member else t["staff"],
-            "finished_at": _iso(t["finished_at"], zone), "rating": t["rating"]})
+            "finished_at": _iso(t["finished_at"], zone), "rating": t["rating"],
+            # What the citizen wrote on their phone with the rating: for the staff only.
+            "comment": t["rating_comment"]})
     return out
 
 

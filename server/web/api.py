@@ -117,6 +117,14 @@ def cancel_ticket(token: str):
     return jsonify(ticket_view_json(hub().cancel_ticket(token)))
 
 
+@bp.post("/tickets/<token>/rating")
+def rate_ticket(token: str):
+    # Public like the status page: the unguessable token is the citizen's proof of ownership.
+    body = json_body({"rating": str, "comment": str}, required=("rating",))
+    rating = choice(body, "rating", rules.RATINGS)
+    return jsonify(ticket_view_json(hub().rate_ticket(token, rating, body.get("comment"))))
+
+
 def _may(device: Device) -> set[str]:
     """Which of the supervisor's window actions (rules.PRIVILEGED_ACTIONS) `device` may do,
     once it may act at the window: with a token, any device of the window may call a chosen

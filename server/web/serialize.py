@@ -48,9 +48,12 @@ def ticket_json(t: Ticket, with_token: bool = False) -> dict:
 
 
 def ticket_view_json(view: TicketView) -> dict:
-    """A ticket with its place in line, as its kiosk and its citizen's page get it."""
-    return {"ticket": ticket_json(view.ticket, with_token=True), "ahead": view.ahead,
-            "estimated_wait_s": view.estimated_wait_s}
+    """A ticket with its place in line, as its kiosk and its citizen's page get it. `rating`
+    (null until rated, however it was) tells the phone page whether to offer its rating form;
+    the comment stays with the staff."""
+    ticket = ticket_json(view.ticket, with_token=True)
+    ticket["rating"] = view.ticket.rating
+    return {"ticket": ticket, "ahead": view.ahead, "estimated_wait_s": view.estimated_wait_s}
 
 
 def window_json(w: WindowNow) -> dict:

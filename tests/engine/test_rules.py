@@ -140,7 +140,7 @@ def test_rating_key_rates_the_last_finished_ticket_for_a_few_minutes_once():
         ("ticket.rated", "1", {"rating": "unsatisfied"})]
     with pytest.raises(DomainError) as e:  # a second press does not overwrite the first
         rules.rate(free, None, out.ticket, "satisfied", T0 + timedelta(minutes=2))
-    assert e.value.code == "invalid_state"
+    assert e.value.code == "already_rated"
     with pytest.raises(DomainError) as e:  # too late: it would rate whoever came long ago
         rules.rate(free, None, done, "satisfied", T0 + rules.RATE_WITHIN + timedelta(seconds=1))
     assert e.value.code == "nothing_called"

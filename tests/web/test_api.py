@@ -163,7 +163,7 @@ def test_rate_is_the_citizens_rating_key(client):
     r = act(client, "1", "rate", {"rating": "basic"})
     assert r.status_code == 200
     assert (r.json["ticket"]["number"], r.json["ticket"]["status"]) == ("A001", "done")
-    assert_error(act(client, "1", "rate", {"rating": "unsatisfied"}), 409, "invalid_state")
+    assert_error(act(client, "1", "rate", {"rating": "unsatisfied"}), 409, "already_rated")
     row = next(w for w in client.get("/api/stats", headers=ADMIN).json["windows"] if w["id"] == "1")
     assert row["ratings"] == {"satisfied": 0, "basic": 1, "unsatisfied": 0}
     assert_error(act(client, "2", "rate", {"rating": "basic"}), 409, "nothing_called")
