@@ -440,20 +440,25 @@ def export(args) -> int:
             for piece in export_csv(hub, from_day, to_day):
                 sys.stdout.write(piece.lstrip("\ufeff"))
             return 0
-        path = os.path.abspath(args.output)
-        try:
-            with open(path, "w", newline="", encoding="utf-8") as out:
-                for piece in export_csv(hub, from_day, to_day):
-                    out.write(piece)
-        except OSError as exc:
-            # A full disk leaves half a file that a spreadsheet would open without a word.
-            if not isinstance(exc, (FileNotFoundError, IsADirectoryError, PermissionError)):
-                with contextlib.suppress(OSError):
-                    os.unlink(path)
-            raise CommandError(f"cannot write {path}: {exc.strerror or exc}") from None
+        _write_file(args.output, (piece.encode("utf-8") for piece in export_csv(hub, from_day, to_day)))
     finally:
         hub.stop()
     return 0
+
+
+def _write_file(name: str, pieces) -> None:
+    """Write the bytes `pieces` to the file `name`, or fail in one line; a file left half
+    written by a full disk is removed: a spreadsheet would open it without a word."""
+    path = os.path.abspath(name)
+    try:
+        with open(path, "wb") as out:
+            for piece in pieces:
+                out.write(piece)
+    except OSError as exc:
+        if not isinstance(exc, (FileNotFoundError, IsADirectoryError, PermissionError)):
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+        raise CommandError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def _report_arguments(p: argparse.ArgumentParser) -> None:
@@ -488,16 +493,7 @@ def report(args) -> int:
     if not args.output:  # as `export`: the byte-order mark only in a file, for spreadsheets
         sys.stdout.write(data.decode("utf-8").lstrip("\ufeff") + ("\n" if args.fmt == "json" else ""))
         return 0
-    path = os.path.abspath(args.output)
-    try:
-        with open(path, "wb") as out:
-            out.write(data)
-    except OSError as exc:
-        # A full disk leaves half a file that a spreadsheet would open without a word.
-        if not isinstance(exc, (FileNotFoundError, IsADirectoryError, PermissionError)):
-            with contextlib.suppress(OSError):
-                os.unlink(path)
-        raise CommandError(f"cannot write {path}: {exc.strerror or exc}") from None
+    _write_file(args.output, [data])
     return 0
 
 

@@ -38,20 +38,30 @@ def _headers(response):
     return response
 
 
+def supervisors_only(onward: str, title: tuple[str, str]):
+    """(the signed-in supervisor or admin, None), or (None, the answer for anyone else): the
+    console's sign-in and back to `onward` (a literal path: what the sign-in form keeps and
+    checks), or for a clerk a page titled `title` that points them to their console."""
+    member = current_clerk()  # first: a dead session is cleared, and the token must outlive that
+    if member is None:
+        return None, redirect(f"{url_for('console.login_form')}?next={onward}")
+    if not member.supervises:
+        return None, (render_template(
+            "console_message.html", hall=current_app.config["HUB"].config, clerk=member,
+            csrf=csrf_token(), title=title,
+            text=(f"{member.name}（{member.id}）是窗口工作人员，请使用您窗口的叫号控制台。",
+                  f"{member.id} is a clerk: please use your window's console.")), 403)
+    return member, None
+
+
 @bp.get("")
 @bp.get("/")
 def home():
-    member = current_clerk()  # first: a dead session is cleared, and the token must outlive that
+    member, refused = supervisors_only(HOME, ("此页面仅供值班主任和管理员使用",
+                                              "This page is for supervisors and administrators"))
+    if refused:
+        return refused
     hall = current_app.config["HUB"].config
-    if member is None:
-        # A literal path (not url_for's %2F): it is what the sign-in form keeps and checks.
-        return redirect(f"{url_for('console.login_form')}?next={HOME}")
-    if not member.supervises:
-        return render_template(
-            "console_message.html", hall=hall, clerk=member, csrf=csrf_token(),
-            title=("此页面仅供值班主任和管理员使用", "This page is for supervisors and administrators"),
-            text=(f"{member.name}（{member.id}）是窗口工作人员，请使用您窗口的叫号控制台。",
-                  f"{member.id} is a clerk: please use your window's console.")), 403
     sections = [(sid, label) for sid, label, roles in SECTIONS if member.role in roles]
     return render_template("admin.html", hall=hall, clerk=member, csrf=csrf_token(),
                            sections=sections, shown={sid for sid, _ in sections})

@@ -81,7 +81,8 @@ def export_csv(hub: Hub, from_day: str, to_day: str, chunk: int = CHUNK) -> Iter
         after = tickets[-1]
 
 
-def _range() -> tuple[str, str]:
+def request_range() -> tuple[str, str]:
+    """The request's ?from=&to= as ISO days, or a 400 in both languages."""
     try:
         return parse_range(request.args.get("from"), request.args.get("to"))
     except ValueError as exc:
@@ -92,7 +93,7 @@ def _range() -> tuple[str, str]:
 @bp.get("/reports")
 def reports():
     require(READ_STATS, staff=REPORT_STAFF)
-    from_day, to_day = _range()
+    from_day, to_day = request_range()
     by, fmt = request.args.get("by", "service"), request.args.get("format", "json")
     if by not in BY:
         raise bad_request(f"by must be one of {', '.join(BY)}",
@@ -111,7 +112,7 @@ def reports():
 @bp.get("/reports/unsatisfied")
 def reports_unsatisfied():
     require(READ_STATS, staff=REPORT_STAFF)
-    from_day, to_day = _range()
+    from_day, to_day = request_range()
     tickets = unsatisfied(current_app.config["HUB"], from_day, to_day)
     response = jsonify({"from": from_day, "to": to_day, "tickets": tickets})
     response.headers["Cache-Control"] = "no-store"
@@ -121,7 +122,7 @@ def reports_unsatisfied():
 @bp.get("/tickets/export")
 def tickets_export():
     require(ADMIN, staff=("admin",))
-    from_day, to_day = _range()
+    from_day, to_day = request_range()
     hub = current_app.config["HUB"]
     body = (piece.encode("utf-8") for piece in export_csv(hub, from_day, to_day))
     return current_app.response_class(

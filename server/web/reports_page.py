@@ -14,14 +14,15 @@ import threading
 from collections import OrderedDict
 from urllib.parse import quote
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request
 
 from . import charts
+from .admin import supervisors_only
 from .auth import READ_STATS, require
-from .clerk_session import csrf_token, current_clerk
+from .clerk_session import csrf_token
 from .console import CSP
 from .errors import ApiError, bad_request
-from .reports_api import MAX_DAYS, REPORT_STAFF, parse_range
+from .reports_api import REPORT_STAFF, request_range
 
 bp = Blueprint("reports_page", __name__)
 
@@ -43,27 +44,14 @@ def _headers(response):
 
 @bp.get(HOME)
 def page():
-    member = current_clerk()  # first: a dead session is cleared, and the token must outlive that
-    hall = current_app.config["HUB"].config
-    if member is None:
-        # Back to the same period after signing in (a bookmarked range, a shared link).
-        onward = request.full_path.rstrip("?")
-        return redirect(f"{url_for('console.login_form')}?next={quote(onward, safe='/')}")
-    if not member.supervises:
-        return render_template(
-            "console_message.html", hall=hall, clerk=member, csrf=csrf_token(),
-            title=("报表仅供值班主任和管理员查看", "Reports are for supervisors and administrators"),
-            text=(f"{member.name}（{member.id}）是窗口工作人员，请使用您窗口的叫号控制台。",
-                  f"{member.id} is a clerk: please use your window's console.")), 403
-    return render_template("reports.html", hall=hall, clerk=member, csrf=csrf_token())
-
-
-def _range() -> tuple[str, str]:
-    try:
-        return parse_range(request.args.get("from"), request.args.get("to"))
-    except ValueError as exc:
-        raise bad_request(str(exc), "日期范围有误：from、to 须为 YYYY-MM-DD，from 不晚于 to，"
-                                    f"最长 {MAX_DAYS} 天") from None
+    # Back to the same period after signing in (a bookmarked range, a shared link).
+    member, refused = supervisors_only(quote(request.full_path.rstrip("?"), safe="/"),
+                                       ("报表仅供值班主任和管理员查看",
+                                        "Reports are for supervisors and administrators"))
+    if refused:
+        return refused
+    return render_template("reports.html", hall=current_app.config["HUB"].config, clerk=member,
+                           csrf=csrf_token())
 
 
 class ReportCache:
@@ -146,7 +134,7 @@ def chart(name: str):
     if name not in CHARTS:
         raise ApiError(404, "not_found", f"There is no chart {name!r}; the charts are "
                        f"{', '.join(CHARTS)}", f"没有该图表；可用的图表：{'、'.join(CHARTS)}")
-    from_day, to_day = _range()
+    from_day, to_day = request_range()
     lang = request.args.get("lang") or None
     if lang is not None and lang not in LANGS:
         raise bad_request("lang must be zh or en (or absent for both)",
