@@ -16,13 +16,25 @@ from datetime import date
 from flask import Blueprint, current_app, jsonify, request
 
 from ..hub import Hub
-from ..reports import BY, report, unsatisfied
+from ..reports import BY, unsatisfied
+from ..reports.cache import ReportCache, cached_report
 from ..reports.formats import FORMATS, MIMETYPES, filename, render
 from .auth import ADMIN, READ_STATS, require
 from .errors import bad_request
 from .serialize import iso
 
 bp = Blueprint("reports_api", __name__, url_prefix="/api")
+
+
+@bp.record_once
+def _cache(state):
+    state.app.extensions["reports.cache"] = ReportCache()
+
+
+def app_report(from_day: str, to_day: str, by: str) -> dict:
+    """The report of this app's hub, shared by the API and the report page's charts."""
+    return cached_report(current_app.extensions["reports.cache"], current_app.config["HUB"],
+                         from_day, to_day, by)
 
 EXPORT_COLUMNS = ["id", "day", "number", "service", "origin_service", "priority", "status",
                   "issued_at", "first_called_at", "called_at", "started_at", "finished_at",
@@ -101,7 +113,7 @@ def reports():
     if fmt not in FORMATS:
         raise bad_request(f"format must be one of {', '.join(FORMATS)}",
                           f"format 须为以下之一：{'、'.join(FORMATS)}")
-    body = report(current_app.config["HUB"], from_day, to_day, by)
+    body = app_report(from_day, to_day, by)
     headers = {"Cache-Control": "no-store"}
     if fmt != "json":
         headers["Content-Disposition"] = f'attachment; filename="{filename(body, fmt)}"'

@@ -10,8 +10,6 @@ theirs.
 """
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from urllib.parse import quote
 
 from flask import Blueprint, current_app, render_template, request
@@ -22,7 +20,7 @@ from .auth import READ_STATS, require
 from .clerk_session import csrf_token
 from .console import CSP
 from .errors import ApiError, bad_request
-from .reports_api import REPORT_STAFF, request_range
+from .reports_api import REPORT_STAFF, app_report, request_range
 
 bp = Blueprint("reports_page", __name__)
 
@@ -54,78 +52,17 @@ def page():
                            csrf=csrf_token())
 
 
-class ReportCache:
-    """The last few reports the charts were drawn from. The page asks for its four charts at
-    once and a month's report costs the most of a second of SQL: arrivals and the ratings share
-    the report by hour (and the waits too, for one day), so a period costs two or three reports,
-    not four. A report is kept under the hall's version and the store's last event: any change
-    to a ticket is an event, so a newer one (from any hub process) is a new key, never a stale
-    figure. Reports are made one at a time: each month's takes several MB of SQLite's sorting
-    memory, and four at once would take the hub far past its RSS budget; a request for a
-    report being made waits for it instead of making it again."""
-
-    def __init__(self, size: int = 8):
-        self.size = size
-        self._lock = threading.Lock()  # the kept reports and the ones being made
-        self._one_at_a_time = threading.Lock()
-        self._done: OrderedDict[tuple, dict] = OrderedDict()
-        self._making: dict[tuple, threading.Event] = {}
-
-    def get(self, key: tuple, make) -> dict:
-        with self._lock:
-            if key in self._done:
-                self._done.move_to_end(key)
-                return self._done[key]
-            made = self._making.get(key)
-            if made is None:
-                made = self._making[key] = threading.Event()
-                mine = True
-            else:
-                mine = False
-        if not mine:
-            made.wait()
-            return self.get(key, make)  # kept now (or its maker failed: made here, then)
-        try:
-            with self._one_at_a_time:
-                value = make()
-            with self._lock:
-                self._done[key] = value
-                while len(self._done) > self.size:
-                    self._done.popitem(last=False)
-            return value
-        finally:
-            with self._lock:
-                del self._making[key]
-            made.set()
-
-
-@bp.record_once
-def _cache(state):
-    state.app.extensions["reports_page.cache"] = ReportCache()
-
-
-def cached_report(hub, from_day: str, to_day: str, by: str) -> dict:
-    from ..reports import report  # the SQL only where a report is drawn (the hub's RSS)
-
-    config = hub.config
-    with hub.store.read(config) as tx:
-        seq = tx.last_seq()
-    cache = current_app.extensions["reports_page.cache"]
-    return cache.get((from_day, to_day, by, config.version, seq),
-                     lambda: report(hub, from_day, to_day, by))
-
-
 def chart_svg(hub, name: str, from_day: str, to_day: str, lang: str | None = None) -> str:
     """The chart `name` (one of CHARTS) of the hall days from_day..to_day, as SVG text."""
     if name == "arrivals":
-        return charts.arrivals(cached_report(hub, from_day, to_day, "hour")["rows"], lang)
+        return charts.arrivals(app_report(from_day, to_day, "hour")["rows"], lang)
     if name == "waits":
         by = "hour" if from_day == to_day else "day"  # one day's waits over its hours
-        return charts.waits(cached_report(hub, from_day, to_day, by)["rows"], by, lang)
+        return charts.waits(app_report(from_day, to_day, by)["rows"], by, lang)
     if name == "sla":
         targets = {s.id: s.target_wait_minutes for s in hub.config.services}
-        return charts.sla(cached_report(hub, from_day, to_day, "service")["rows"], targets, lang)
-    return charts.ratings(cached_report(hub, from_day, to_day, "hour")["total"], lang)
+        return charts.sla(app_report(from_day, to_day, "service")["rows"], targets, lang)
+    return charts.ratings(app_report(from_day, to_day, "hour")["total"], lang)
 
 
 @bp.get("/api/reports/charts/<name>.svg")

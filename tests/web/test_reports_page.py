@@ -215,7 +215,7 @@ def test_requests_for_a_report_being_made_wait_for_it_and_reports_are_made_one_a
     import threading
     import time
 
-    from hallcall.server.web.reports_page import ReportCache
+    from hallcall.server.reports.cache import ReportCache
 
     cache, start = ReportCache(size=2), threading.Barrier(6)
     made: list[str] = []
