@@ -40,8 +40,9 @@ def create_app(hub: Hub, settings: dict | None = None) -> Flask:
                       LOGIN_THROTTLE=LoginThrottle(settings.get("MONOTONIC_CLOCK", time.monotonic)))
     clerk_session.init_app(app, settings)
 
-    from . import admin_api, api, apidoc, console, pages, reports_api, stream
+    from . import admin_api, api, apidoc, appointments_api, console, pages, reports_api, stream
     app.register_blueprint(api.bp)
+    app.register_blueprint(appointments_api.bp)
     app.register_blueprint(admin_api.bp)
     app.register_blueprint(reports_api.bp)
     app.register_blueprint(apidoc.bp)
@@ -52,6 +53,10 @@ def create_app(hub: Hub, settings: dict | None = None) -> Flask:
     app.register_blueprint(admin.bp)
     from . import reports_page
     app.register_blueprint(reports_page.bp)
+    from . import guide
+    app.register_blueprint(guide.bp)
+    from . import booking
+    app.register_blueprint(booking.bp)
     register_error_handlers(app)
 
     @app.before_request
