@@ -55,8 +55,6 @@ def create_app(hub: Hub, settings: dict | None = None) -> Flask:
     app.register_blueprint(reports_page.bp)
     from . import guide
     app.register_blueprint(guide.bp)
-    from . import guide
-    app.register_blueprint(guide.bp)
     from . import booking
     app.register_blueprint(booking.bp)
     register_error_handlers(app)
