@@ -40,8 +40,18 @@ from .config.dump import config_dict
 from .config.loader import parse_config
 from .config.model import Device, HallConfig, Text, Window
 from .devices_seen import Sightings, is_online
-from .engine import estimate, rules
-from .engine.model import DONE, NO_SHOW, WAITING, DomainError, Outcome, Ticket, WindowState
+from .engine import appointments, estimate, rules
+from .engine.model import (
+    CHECKED_IN,
+    DONE,
+    NO_SHOW,
+    WAITING,
+    Appointment,
+    DomainError,
+    Outcome,
+    Ticket,
+    WindowState,
+)
 from .engine.queue_order import call_order
 from .engine.rating import rate_by_citizen
 from .store import HallStore, HallTx, StoredEvent
@@ -371,8 +381,11 @@ class Hub:
                     raise DomainError("idempotency_conflict",
                                       "This Idempotency-Key was used for a different request",
                                       "该请求标识已用于其他取号请求")
-                return self._view(tx, tx.ticket(seen[1])), False
+                return self._view(tx, tx.ticket(seen[1]), now), False
             last, issued = tx.numbering(day, service.id)
+            if service.daily_limit is not None:
+                # Places booked for today are taken too (engine/appointments.py).
+                issued += tx.pending_bookings(day, service.id)
             out = rules.issue(service, day=day, now=now, last_seq_no=last, issued_today=issued,
                               ticket_id=uuid.uuid4().hex, token=secrets.token_urlsafe(18),
                               priority=priority, lang=lang, device=device)
@@ -381,13 +394,13 @@ class Hub:
                 tx.remember_idempotency(device or "", idempotency_key, request, out.ticket.id, now)
             # Measured: a second transaction after the commit cost more than these reads do
             # inside this one.
-            return self._view(tx, out.ticket), True
+            return self._view(tx, out.ticket, now), True
 
     @staticmethod
-    def _view(tx: HallTx, ticket: Ticket) -> TicketView:
+    def _view(tx: HallTx, ticket: Ticket, now: datetime | None = None) -> TicketView:
         if ticket.status != WAITING:
             return TicketView(ticket, 0, 0)
-        ahead = tx.count_ahead(ticket)
+        ahead = tx.count_ahead(ticket, now)
         service = tx.config.service(ticket.service)
         average = estimate.average_service_s(
             tx.recent_durations(ticket.service, estimate.RECENT_SERVICES),
@@ -396,11 +409,12 @@ class Hub:
         return TicketView(ticket, ahead, estimate.estimated_wait_s(ahead, average, open_windows))
 
     def ticket_status(self, token: str) -> TicketView:
+        now = self.now()
         with self.store.read(self.config) as tx:
             ticket = tx.ticket_by_token(token)
             if ticket is None:
                 raise not_found("No ticket has this token", "未找到该号")
-            return self._view(tx, ticket)
+            return self._view(tx, ticket, now)
 
     def cancel_ticket(self, token: str) -> TicketView:
         with self.store.write(self.config) as tx:
@@ -425,6 +439,107 @@ class Hub:
             out = rate_by_citizen(ticket, rating, comment, now)
             tx.apply(out, day)
             return TicketView(out.ticket, 0, 0)
+
+    # -- appointments -----------------------------------------------------------------------
+
+    def _bookable_service(self, config: HallConfig, service_id: str):
+        service = config.service(service_id)
+        if not appointments.takes_bookings(service):
+            raise not_found(f"Service {service_id!r} does not exist or takes no appointments",
+                            "没有该业务，或该业务不接受预约")
+        return service
+
+    def slots(self, service_id: str, day: date) -> list[appointments.Slot]:
+        """The slots of a service listed for booking on a hall day (engine/appointments.py)."""
+        config = self.config
+        service = self._bookable_service(config, service_id)
+        now = self.now()
+        with self.store.read(config) as tx:
+            today = date.fromisoformat(self._today(tx, now))
+            booked = tx.booked_counts(service.id, day.isoformat())
+        return appointments.open_slots(service, day, ZoneInfo(config.timezone), now, today, booked)
+
+    def book(self, service_id: str, start: datetime, phone: str | None = None,
+             lang: str | None = None) -> Appointment:
+        """Book a slot. The slot's places are counted and the booking written in one write
+        transaction (BEGIN IMMEDIATE on SQLite, across hub processes too): of two citizens
+        booking its last place, one gets it and the other `slot_full`."""
+        config = self.config
+        service = self._bookable_service(config, service_id)
+        tz = ZoneInfo(config.timezone)
+        start = start.astimezone(tz)
+        day = rules.hall_day(start, config.day_starts_at)
+        with self.store.write(config) as tx:
+            now, today = self._begin(tx)
+            booked = tx.booked_counts(service.id, day.isoformat()).get(start, 0)
+            taken = 0
+            if service.daily_limit is not None:
+                taken = (tx.numbering(day.isoformat(), service.id)[1]
+                         + tx.pending_bookings(day.isoformat(), service.id))
+            code = self._new_code(tx)
+            appointment = appointments.book(
+                service, start, day=day, tz=tz, now=now, today=date.fromisoformat(today),
+                booked=booked, day_taken=taken, appointment_id=uuid.uuid4().hex, code=code,
+                token=secrets.token_urlsafe(18), phone=phone, lang=lang)
+            tx.save_appointment(appointment)
+            return appointment
+
+    @staticmethod
+    def _new_code(tx: HallTx) -> str:
+        """Six random digits no booking has had (codes stay unique for good: a code typed at the
+        kiosk names one booking only)."""
+        while True:
+            code = f"{secrets.randbelow(1_000_000):06d}"
+            if tx.appointment_by_code(code) is None:
+                return code
+
+    def appointment(self, token: str) -> Appointment:
+        with self.store.read(self.config) as tx:
+            found = tx.appointment_by_token(token)
+        if found is None:
+            raise not_found("No booking has this token", "未找到该预约")
+        return found
+
+    def cancel_appointment(self, token: str) -> Appointment:
+        with self.store.write(self.config) as tx:
+            _, today = self._begin(tx)
+            found = tx.appointment_by_token(token)
+            if found is None:
+                raise not_found("No booking has this token", "未找到该预约")
+            cancelled = appointments.cancel(found, today)
+            if cancelled != found:
+                tx.save_appointment(cancelled)
+            return cancelled
+
+    def check_in(self, code: str, device: str | None = None,
+                 lang: str | None = None) -> tuple[TicketView, Appointment, bool]:
+        """Check a booking in (the kiosk): its ticket, the booking, and whether the ticket is
+        new (False: it had checked in already, and this is the same ticket)."""
+        config = self.config
+        with self.store.write(config) as tx:
+            now, day = self._begin(tx)
+            found = tx.appointment_by_code(code)
+            if found is None:
+                raise not_found(f"No booking has the code {code}", f"没有预约码为 {code} 的预约")
+            if found.status == CHECKED_IN:
+                ticket = tx.ticket(found.ticket_id)
+                if ticket is not None:
+                    return self._view(tx, ticket, now), found, False
+            service = config.service(found.service)
+            if service is None:
+                raise DomainError("service_closed", f"Service {found.service} no longer exists",
+                                  "该业务已停办")
+            last, _ = tx.numbering(day, service.id)
+            out, checked = appointments.check_in(
+                found, service, now=now, today=day, last_seq_no=last, ticket_id=uuid.uuid4().hex,
+                token=secrets.token_urlsafe(18), lang=lang, device=device)
+            tx.apply(out, day)
+            tx.save_appointment(checked)
+            return self._view(tx, out.ticket, now), checked, True
+
+    def appointments_of_day(self, day: date, service: str | None = None) -> list[Appointment]:
+        with self.store.read(self.config) as tx:
+            return tx.appointments_of_day(day.isoformat(), service)
 
     # -- window actions ---------------------------------------------------------------------
 

@@ -127,12 +127,56 @@ def next_streak(streak: int, called: Ticket) -> int:
     return streak + 1 if called.priority == "green" else 0
 
 
+def booked(ticket: Ticket) -> bool:
+    """Whether a ticket queues as a checked-in appointment: checked in in time (a late check-in
+    queues as a walk-in) and never called yet (a requeued no-show or a transferred ticket has
+    had its turn, and queues by its queue time as a walk-in does)."""
+    return (ticket.appointment_code is not None and ticket.slot_start is not None
+            and not ticket.slot_late and ticket.calls == 0)
+
+
+def slot_begun(ticket: Ticket, now: datetime | None) -> bool:
+    """A booked ticket whose slot has begun (`now` None: every slot counts as begun)."""
+    return now is None or ticket.slot_start <= now
+
+
+def slot_key(ticket: Ticket) -> tuple:
+    """Order among booked tickets: by slot, then as any other ticket."""
+    return (ticket.slot_start, *ticket.queue_key())
+
+
+def due_since(ticket: Ticket) -> datetime:
+    """Since when a normal ticket has been due to be called, for `max_wait_minutes`: a booked
+    ticket since its slot began (not since it checked in early), any other since it queued."""
+    return ticket.slot_start if booked(ticket) else ticket.queued_at
+
+
+def overdue_key(ticket: Ticket) -> tuple:
+    return (due_since(ticket), *ticket.queue_key())
+
+
+def pick_normal(window: Window, normal: list[Ticket], now: datetime | None) -> Ticket | None:
+    """The normal (not green) ticket the window calls: a booked ticket whose slot has begun (by
+    slot), else a walk-in (by the window's order), else a booked ticket whose slot is still to
+    come (by slot): one who checked in early waits behind the walk-ins until the slot begins,
+    unless nobody else waits."""
+    appts = [t for t in normal if booked(t)]
+    begun = [t for t in appts if slot_begun(t, now)]
+    if begun:
+        return min(begun, key=slot_key)
+    walk_ins = [t for t in normal if not booked(t)]
+    if walk_ins:
+        return min(walk_ins, key=normal_key(window))
+    return min(appts, key=slot_key, default=None)
+
+
 def pick_next(window: Window, waiting: list[Ticket], fairness: QueueRules = STRICT,
               streak: int = 0, now: datetime | None = None) -> Ticket | None:
     """The ticket this window should call: a normal ticket that has waited too long (oldest
-    first), else green channel first (but a normal one after `green_ratio` greens in a row,
-    `streak` being this window's), else by the window's order. `now` matters only to
-    `max_wait_minutes`."""
+    first, a booked one counted from its slot's start), else green channel first (but a normal
+    one after `green_ratio` greens in a row, `streak` being this window's), else the normal
+    ticket `pick_normal` chooses. `now` matters to `max_wait_minutes` and to which booked
+    slots have begun."""
     candidates = [t for t in waiting if t.status == WAITING and t.service in window.services]
     if not candidates:
         return None
@@ -140,12 +184,12 @@ def pick_next(window: Window, waiting: list[Ticket], fairness: QueueRules = STRI
     normal = [t for t in candidates if t.priority != "green"]
     limit = overdue_since(fairness, now)
     if limit is not None:
-        overdue = [t for t in normal if t.queued_at <= limit]
+        overdue = [t for t in normal if due_since(t) <= limit]
         if overdue:
-            return min(overdue, key=Ticket.queue_key)
+            return min(overdue, key=overdue_key)
     if green and green_turn(fairness, streak, bool(normal)):
         return min(green, key=Ticket.queue_key)
-    return min(normal, key=normal_key(window))
+    return pick_normal(window, normal, now)
 
 
 def _window_zh(window_id: str) -> str:

@@ -18,8 +18,20 @@ from hallcall import events
 
 from ..audit import Actor, AuditEntry
 from ..config.model import HallConfig, Window
-from ..engine import estimate
-from ..engine.model import DONE, OPEN_STATES, WAITING, Event, Outcome, Ticket, WindowState
+from ..engine import rules
+from ..engine.model import (
+    BOOKED,
+    CANCELLED,
+    DONE,
+    OPEN_STATES,
+    WAITING,
+    Appointment,
+    Event,
+    Outcome,
+    Ticket,
+    WindowState,
+)
+from ..engine.queue_order import ahead_of
 from .errors import StorageHealth
 from .events import EventEncoder, StoredEvent
 from .interface import Transfer
@@ -46,22 +58,24 @@ class _State:
     halls: list[tuple[int, str]] = field(default_factory=list)  # (version, JSON), oldest first
     audit: list[AuditEntry] = field(default_factory=list)
     seen: dict[str, tuple[datetime, bool]] = field(default_factory=dict)
+    appointments: dict[str, Appointment] = field(default_factory=dict)
 
     def copy(self) -> _State:
         return _State(dict(self.tickets), dict(self.windows), list(self.events),
                       dict(self.idempotency), dict(self.hall_state), dict(self.devices),
-                      list(self.halls), list(self.audit), dict(self.seen))
+                      list(self.halls), list(self.audit), dict(self.seen), dict(self.appointments))
 
 
 def _waiting(state: _State, day: str, services: Iterable[str]) -> dict[tuple, list[Ticket]]:
-    """Today's waiting tickets of some services by (service, priority), each in queue order."""
+    """Today's waiting tickets of some services by (service, priority, booked), each in queue
+    order (booked tickets by slot), as the SQL store ranks them."""
     wanted = set(services)
     queues: dict[tuple, list[Ticket]] = {}
     for t in state.tickets.values():
         if t.status == WAITING and t.day == day and t.service in wanted:
-            queues.setdefault((t.service, t.priority), []).append(t)
-    for queue in queues.values():
-        queue.sort(key=Ticket.queue_key)
+            queues.setdefault((t.service, t.priority, rules.booked(t)), []).append(t)
+    for (_, _, is_booked), queue in queues.items():
+        queue.sort(key=rules.slot_key if is_booked else Ticket.queue_key)
     return queues
 
 
@@ -95,9 +109,36 @@ class MemoryTx:
         done = [t for t in _at_window(self._s, day, window_id) if t.status == DONE]
         return max(done, key=lambda t: t.finished_at, default=None)
 
-    def count_ahead(self, ticket: Ticket) -> int:
-        return estimate.ahead_of(ticket, [t for t in self._s.tickets.values()
-                                          if t.day == ticket.day and t.service == ticket.service])
+    def count_ahead(self, ticket: Ticket, now: datetime | None = None) -> int:
+        return ahead_of(ticket, [t for t in self._s.tickets.values()
+                                 if t.day == ticket.day and t.service == ticket.service], now)
+
+    # -- appointments ---------------------------------------------------------------------
+
+    def appointment_by_code(self, code: str) -> Appointment | None:
+        return next((a for a in self._s.appointments.values() if a.code == code), None)
+
+    def appointment_by_token(self, token: str) -> Appointment | None:
+        return next((a for a in self._s.appointments.values() if a.token == token), None)
+
+    def booked_counts(self, service: str, day: str) -> dict[datetime, int]:
+        counts: dict[datetime, int] = {}
+        for a in self._s.appointments.values():
+            if a.service == service and a.day == day and a.status != CANCELLED:
+                counts[a.start] = counts.get(a.start, 0) + 1
+        return counts
+
+    def pending_bookings(self, day: str, service: str) -> int:
+        return sum(1 for a in self._s.appointments.values()
+                   if a.day == day and a.service == service and a.status == BOOKED)
+
+    def appointments_of_day(self, day: str, service: str | None = None) -> list[Appointment]:
+        return sorted((a for a in self._s.appointments.values()
+                       if a.day == day and (service is None or a.service == service)),
+                      key=lambda a: (a.start, a.created_at, a.id))
+
+    def save_appointment(self, a: Appointment) -> None:
+        self._s.appointments[a.id] = a
 
     def open_tickets(self) -> list[Ticket]:
         return [t for t in self._s.tickets.values() if t.status in OPEN_STATES]

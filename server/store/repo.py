@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 from importlib import resources
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy import and_, bindparam, case, func, literal, or_, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
@@ -27,7 +27,18 @@ from hallcall import events
 from .. import timing
 from ..audit import Actor, AuditEntry
 from ..config.model import HallConfig, Window
-from ..engine.model import DONE, OPEN_STATES, WAITING, Outcome, Ticket, WindowState
+from ..engine import rules
+from ..engine.model import (
+    BOOKED,
+    CHECKED_IN,
+    DONE,
+    OPEN_STATES,
+    WAITING,
+    Appointment,
+    Outcome,
+    Ticket,
+    WindowState,
+)
 from . import schema
 from .db import SchemaMismatch, database_path, make_engine
 from .errors import StorageHealth, StorageUnavailable, storage_failure
@@ -51,9 +62,15 @@ AUDIT_INSERT = A.insert()
 _p = bindparam
 TICKET_BY_ID = select(T).where(T.c.id == _p("id"))
 TICKET_BY_TOKEN = select(T).where(T.c.token == _p("token"))
+# A ticket queues as a checked-in appointment (rules.booked): in time, and never called yet.
+_BOOKED = and_(T.c.appointment_code.isnot(None), T.c.slot_start.isnot(None), T.c.slot_late == 0,
+               T.c.calls == 0)
+# Each service has three queues per priority in effect: walk-ins by queue time, and booked
+# tickets by slot (then queue time), which is all rules.pick_next compares.
 _RANKED = select(T, func.row_number().over(
-    partition_by=(T.c.service, T.c.priority),
-    order_by=(T.c.queued_at, T.c.seq_no, T.c.id)).label("rank")).where(and_(
+    partition_by=(T.c.service, T.c.priority, case((_BOOKED, 1), else_=0)),
+    order_by=(case((_BOOKED, T.c.slot_start), else_=literal(0)), T.c.queued_at, T.c.seq_no,
+              T.c.id)).label("rank")).where(and_(
         T.c.status == WAITING, T.c.day == _p("day"),
         T.c.service.in_(_p("services", expanding=True)))).subquery()
 QUEUE_HEADS = select(*[_RANKED.c[c.name] for c in T.columns]).where(_RANKED.c.rank == 1)
@@ -67,8 +84,19 @@ _SAME_QUEUE = and_(T.c.status == WAITING, T.c.day == _p("day"), T.c.service == _
 _EARLIER = or_(T.c.queued_at < _p("q"), and_(T.c.queued_at == _p("q"), or_(
     T.c.seq_no < _p("s"), and_(T.c.seq_no == _p("s"), T.c.id < _p("id")))))
 AHEAD_OF_GREEN = select(func.count()).where(and_(_SAME_QUEUE, T.c.priority == "green", _EARLIER))
+# A walk-in has behind it every green ticket and every booked one whose slot has begun.
 AHEAD_OF_NORMAL = select(func.count()).where(and_(_SAME_QUEUE, or_(
-    T.c.priority == "green", and_(T.c.priority == "normal", _EARLIER))))
+    T.c.priority == "green",
+    and_(T.c.priority == "normal", _BOOKED, T.c.slot_start <= _p("now")),
+    and_(T.c.priority == "normal", ~_BOOKED, _EARLIER))))
+# A booked ticket: the greens, the booked ones before it by slot (whose slots began earlier if
+# its own has begun) and, while its slot is still to come, every walk-in.
+_EARLIER_SLOT = or_(T.c.slot_start < _p("slot"), and_(T.c.slot_start == _p("slot"), _EARLIER))
+AHEAD_OF_BEGUN = select(func.count()).where(and_(_SAME_QUEUE, or_(
+    T.c.priority == "green", and_(T.c.priority == "normal", _BOOKED, _EARLIER_SLOT))))
+AHEAD_OF_TO_COME = select(func.count()).where(and_(_SAME_QUEUE, or_(
+    T.c.priority == "green", and_(T.c.priority == "normal", ~_BOOKED),
+    and_(T.c.priority == "normal", _BOOKED, _EARLIER_SLOT))))
 NUMBERING = select(func.coalesce(func.max(T.c.seq_no), 0), func.count()).where(
     and_(T.c.day == _p("day"), T.c.origin_service == _p("service")))
 RECENT_DURATIONS = (select(T.c.finished_at - func.coalesce(T.c.started_at, T.c.called_at))
@@ -91,6 +119,19 @@ LAST_EVENT_AT = select(E.c.at).order_by(E.c.seq.desc()).limit(1)
 EVENTS_AFTER = (select(E.c.seq, E.c.type, E.c.data).where(E.c.seq > _p("seq"))
                 .order_by(E.c.seq).limit(_p("limit")))
 
+
+AP = schema.appointments
+APPOINTMENT_BY_CODE = select(AP).where(AP.c.code == _p("code"))
+APPOINTMENT_BY_TOKEN = select(AP).where(AP.c.token == _p("token"))
+BOOKED_COUNTS = (select(AP.c.slot_start, func.count())
+                 .where(and_(AP.c.service == _p("service"), AP.c.day == _p("day"),
+                             AP.c.status.in_((BOOKED, CHECKED_IN))))
+                 .group_by(AP.c.slot_start))
+PENDING_BOOKINGS = select(func.count()).where(and_(
+    AP.c.day == _p("day"), AP.c.service == _p("service"), AP.c.status == BOOKED))
+_ap_upsert = sqlite_insert(AP)
+UPSERT_APPOINTMENT = _ap_upsert.on_conflict_do_update(
+    index_elements=["id"], set_={c.name: _ap_upsert.excluded[c.name] for c in AP.columns if c.name != "id"})
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _US = timedelta(microseconds=1)
@@ -168,12 +209,59 @@ class Tx:
         row = self.conn.execute(LAST_DONE_AT_WINDOW, {"day": day, "window": window_id}).first()
         return self._ticket(row) if row else None
 
-    def count_ahead(self, ticket: Ticket) -> int:
-        """SQL form of `estimate.ahead_of` (tests hold the two to the same answers)."""
-        query = AHEAD_OF_GREEN if ticket.priority == "green" else AHEAD_OF_NORMAL
-        return self.conn.execute(query, {
-            "day": ticket.day, "service": ticket.service, "id": ticket.id,
-            "q": _ts(ticket.queued_at), "s": ticket.seq_no}).scalar_one()
+    def count_ahead(self, ticket: Ticket, now: datetime | None = None) -> int:
+        """SQL form of `queue_order.ahead_of` (tests hold the two to the same answers)."""
+        params = {"day": ticket.day, "service": ticket.service, "id": ticket.id,
+                  "q": _ts(ticket.queued_at), "s": ticket.seq_no}
+        if ticket.priority == "green":
+            query = AHEAD_OF_GREEN
+        elif rules.booked(ticket):
+            query = AHEAD_OF_BEGUN if rules.slot_begun(ticket, now) else AHEAD_OF_TO_COME
+            params["slot"] = _ts(ticket.slot_start)
+        else:
+            query = AHEAD_OF_NORMAL
+            # now None: every slot counts as begun (as in rules.slot_begun)
+            params["now"] = _ts(now) if now is not None else 2 ** 62
+        return self.conn.execute(query, params).scalar_one()
+
+    # -- appointments ---------------------------------------------------------------------
+
+    def _appointment(self, row) -> Appointment:
+        m = row._mapping
+        return Appointment(id=m["id"], code=m["code"], token=m["token"], service=m["service"],
+                           day=m["day"], start=self._dt(m["slot_start"]), end=self._dt(m["slot_end"]),
+                           status=m["status"], created_at=self._dt(m["created_at"]),
+                           phone=m["phone"], lang=m["lang"], ticket_id=m["ticket_id"])
+
+    def appointment_by_code(self, code: str) -> Appointment | None:
+        row = self.conn.execute(APPOINTMENT_BY_CODE, {"code": code}).first()
+        return self._appointment(row) if row else None
+
+    def appointment_by_token(self, token: str) -> Appointment | None:
+        row = self.conn.execute(APPOINTMENT_BY_TOKEN, {"token": token}).first()
+        return self._appointment(row) if row else None
+
+    def booked_counts(self, service: str, day: str) -> dict[datetime, int]:
+        """{slot start: bookings not cancelled} of a service's hall day."""
+        return {self._dt(start): n for start, n in self.conn.execute(
+            BOOKED_COUNTS, {"service": service, "day": day})}
+
+    def pending_bookings(self, day: str, service: str) -> int:
+        """A service's bookings of a hall day not checked in (nor cancelled)."""
+        return self.conn.execute(PENDING_BOOKINGS, {"day": day, "service": service}).scalar_one()
+
+    def appointments_of_day(self, day: str, service: str | None = None) -> list[Appointment]:
+        query = select(AP).where(AP.c.day == day)
+        if service is not None:
+            query = query.where(AP.c.service == service)
+        return [self._appointment(r) for r in self.conn.execute(
+            query.order_by(AP.c.slot_start, AP.c.created_at, AP.c.id))]
+
+    def save_appointment(self, a: Appointment) -> None:
+        self.conn.execute(UPSERT_APPOINTMENT, dict(
+            id=a.id, code=a.code, token=a.token, service=a.service, day=a.day,
+            slot_start=_ts(a.start), slot_end=_ts(a.end), status=a.status,
+            created_at=_ts(a.created_at), phone=a.phone, lang=a.lang, ticket_id=a.ticket_id))
 
     def open_tickets(self) -> list[Ticket]:
         return self._tickets(select(T).where(T.c.status.in_(OPEN_STATES)))

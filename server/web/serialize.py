@@ -41,6 +41,10 @@ def ticket_json(t: Ticket, with_token: bool = False) -> dict:
         "day": t.day, "origin_service": t.origin_service, "transfers": t.transfers,
         # Why a cancelled ticket was cancelled ("citizen" | "day_closed"); null otherwise.
         "cancel_reason": t.cancel_reason,
+        # Issued by a booking's check-in (null for walk-ins); `late`: checked in after the slot's
+        # late_minutes, so it queues as a walk-in.
+        "appointment": ({"code": t.appointment_code, "start": iso(t.slot_start), "late": t.slot_late}
+                        if t.appointment_code is not None else None),
     }
     if with_token:
         d["token"] = t.token
