@@ -1,7 +1,15 @@
 /* The citizen's phone page (/t/<token>), opened from the QR code on the printed ticket.
    GET /api/tickets/<token> gives the ticket, the people ahead and the estimated wait; the hall
-   snapshot gives service and window names and the materials to bring. The event stream then
-   triggers a (debounced) refetch whenever an event may change this ticket's position. */
+   snapshot gives service and window names, the materials to bring and the hall's "near"
+   threshold. The event stream then triggers a (debounced) refetch whenever an event may change
+   this ticket's position.
+   The citizen is told twice, by tone (WebAudio, once "Turn on alerts" has been tapped: browsers
+   play sound only after a gesture), vibration and large type: when `ahead` drops to the hall's
+   near_ahead, once per ticket, and when called (and again at each recall). What has been told is
+   remembered per ticket in localStorage, so a reload, a wake-up or the stream's reconnection
+   (which replays what was missed) never tells it twice. A phone that slept has lost its stream:
+   on visibilitychange/pageshow/online the page refetches and reopens it. After the visit the
+   citizen rates it (POST /api/tickets/<token>/rating), once, whichever way it is rated. */
 (function () {
   "use strict";
   var H = window.Hall, el = H.el, setBi = H.setBi, tr = H.tr;
@@ -10,6 +18,8 @@
   var ticketUrl = "/api/tickets/" + encodeURIComponent(token);
   var services = {}, windows = {}, hallLoaded = false, lastEvent = null;
   var view = null, stream = null, gone = false, retryDelay = 2000, retryTimer = null;
+  var nearAhead = 3, audio = null, alertsOn = false, dismissedCall = null, chosenRating = null;
+  var ALERTED_KEY = "hallcall:alerted:" + token, RATED_KEY = "hallcall:rated:" + token;
   var fmtTime = H.timeFormatter(null, false), fmtClock = H.timeFormatter(null, true);
 
   var $ = function (id) { return document.getElementById(id); };
@@ -19,7 +29,10 @@
     var main = which === "ticket";
     $("ticket").hidden = !main;
     if (!main) {
-      ["cancel", "materials", "updated"].forEach(function (id) { $(id).hidden = true; });
+      ["cancel", "materials", "updated", "called", "near", "alerts", "rate", "guide"].forEach(function (id) {
+        $(id).hidden = true;
+      });
+      document.body.classList.remove("is-called");
     }
   }
 
@@ -31,6 +44,7 @@
     lastEvent = typeof h.last_event === "number" ? h.last_event : lastEvent;
     services = H.byId(h.services);
     windows = H.byId(h.windows);
+    if (typeof h.hall.near_ahead === "number") nearAhead = h.hall.near_ahead;
     $("hall-zh").textContent = tr(h.hall.name, "zh");
     $("hall-en").textContent = tr(h.hall.name, "en");
     if (h.hall.timezone) {
@@ -154,18 +168,157 @@
     });
   }
 
-  function announceCall() {
-    var card = $("ticket");
+  /* -- alerts: tone, vibration, large type ---------------------------------------------------- */
+
+  function loadAlerted() {
+    var a = null;
+    try { a = JSON.parse(window.localStorage.getItem(ALERTED_KEY) || "null"); } catch (_) { a = null; }
+    a = a && typeof a === "object" ? a : {};
+    return { near: !!a.near, calledAt: a.calledAt || null, recallSeq: typeof a.recallSeq === "number" ? a.recallSeq : 0 };
+  }
+  var alerted = loadAlerted();
+  function saveAlerted() {
+    try { window.localStorage.setItem(ALERTED_KEY, JSON.stringify(alerted)); } catch (_) { /* this page only */ }
+  }
+
+  // A two-note chime ("ding-dong"), `times` over. Nothing without an audio context: one made
+  // before the citizen's tap would stay suspended.
+  function chime(times) {
+    if (!audio) return;
+    try {
+      if (audio.state === "suspended" && audio.resume) audio.resume();
+      var t0 = audio.currentTime + 0.05;
+      for (var i = 0; i < times; i++) {
+        [880, 659.25].forEach(function (freq, j) {
+          var at = t0 + i * 0.9 + j * 0.32;
+          var osc = audio.createOscillator(), gain = audio.createGain();
+          osc.type = "sine";
+          osc.frequency.setValueAtTime(freq, at);
+          gain.gain.setValueAtTime(0.0001, at);
+          gain.gain.exponentialRampToValueAtTime(0.5, at + 0.02);
+          gain.gain.exponentialRampToValueAtTime(0.0001, at + 0.6);
+          osc.connect(gain);
+          gain.connect(audio.destination);
+          osc.start(at);
+          osc.stop(at + 0.65);
+        });
+      }
+    } catch (_) { /* no sound on this phone: the banner and vibration still tell */ }
+  }
+
+  function vibrate(pattern) {
+    try { if (navigator.vibrate) navigator.vibrate(pattern); } catch (_) { /* no vibration */ }
+  }
+
+  function ring(node) {
+    node.classList.remove("ring");
+    void node.offsetWidth;  // restart the animation when told again
+    node.classList.add("ring");
+  }
+
+  function toTop() {
     try { window.scrollTo({ top: 0, behavior: "smooth" }); } catch (_) { window.scrollTo(0, 0); }
-    card.classList.remove("ring");
-    void card.offsetWidth;
-    card.classList.add("ring");
-    try { if (navigator.vibrate) navigator.vibrate([400, 200, 400, 200, 400]); } catch (_) { /* no vibration */ }
+  }
+
+  function tellNear() {
+    vibrate([200, 100, 200]);
+    chime(1);
+    toTop();
+  }
+
+  function tellCalled() {
+    dismissedCall = null;
+    vibrate([400, 200, 400, 200, 400]);
+    chime(2);
+    toTop();
+    ring($("called"));
+  }
+
+  $("alerts-on").addEventListener("click", function () {
+    var Ctx = window.AudioContext || window.webkitAudioContext;
+    try {
+      if (Ctx && !audio) audio = new Ctx();
+    } catch (_) { audio = null; }
+    alertsOn = true;
+    chime(1);  // the tap itself lets the sound play, and the citizen hears what to listen for
+    if (view) render(view);
+  });
+
+  function renderNear(t, ahead) {
+    var near = t.status === "waiting" && ahead <= nearAhead;
+    $("near").hidden = !near;
+    if (!near) return;
+    if (ahead === 0) {
+      setBi($("near-ahead"), "下一位就是您", "You're next");
+    } else {
+      setBi($("near-ahead"), "前面还有 " + ahead + " 人", ahead + " ahead");
+    }
+    if (!alerted.near) {
+      alerted.near = true;
+      saveAlerted();
+      tellNear();
+    }
+  }
+
+  function renderCalled(t) {
+    var called = t.status === "called";
+    if (called && alerted.calledAt !== t.called_at) {  // a new call (a requeued no-show's too)
+      alerted.calledAt = t.called_at;
+      saveAlerted();
+      tellCalled();
+    }
+    var shown = called && dismissedCall !== t.called_at;
+    $("called").hidden = !shown;
+    document.body.classList.toggle("is-called", shown);
+    if (!called) return;
+    var w = windowName(t.window);
+    setBi($("called-where"), tr(w, "zh"), tr(w, "en"));
+    $("called-number").textContent = t.number;
+  }
+
+  function recalled(d) {
+    // The stream replays what a reconnection missed: a recall is told once, by its sequence number.
+    if (!view || !d.ticket || d.ticket.id !== view.ticket.id || typeof d.seq !== "number") return;
+    if (d.seq <= alerted.recallSeq) return;
+    alerted.recallSeq = d.seq;
+    saveAlerted();
+    tellCalled();
+    if (view.ticket.status === "called") renderCalled(view.ticket);
+  }
+
+  $("called-ok").addEventListener("click", function () {
+    if (view) dismissedCall = view.ticket.called_at;
+    $("called").hidden = true;
+    document.body.classList.remove("is-called");
+  });
+
+  var RATING_WORDS = {
+    satisfied: ["满意", "Satisfied"], basic: ["基本满意", "Fairly satisfied"], unsatisfied: ["不满意", "Unsatisfied"]
+  };
+
+  function ratedHere() {
+    try { return window.localStorage.getItem(RATED_KEY) === "1"; } catch (_) { return false; }
+  }
+
+  function renderRating(t) {
+    var done = t.status === "done";
+    $("rate").hidden = !done;
+    if (!done) return;
+    var rated = !!t.rating, mine = rated && ratedHere();
+    $("rate-form").hidden = rated;
+    $("rate-title").hidden = rated;
+    $("rate-thanks").hidden = !mine;
+    $("rate-already").hidden = !rated || mine;
+    if (rated && !mine) {
+      var words = RATING_WORDS[t.rating] || [t.rating, t.rating];
+      setBi($("rate-already"), "本次服务已评价（" + words[0] + "），感谢您的反馈",
+            "This visit has already been rated (" + words[1] + "). Thank you.");
+    }
+    if (rated) $("rate-error").hidden = true;
   }
 
   function render(v) {
     if (!v || !v.ticket) return;
-    var before = view && view.ticket.status;
     view = v;
     var t = v.ticket, svc = services[t.service];
     showOnly("ticket");
@@ -187,12 +340,19 @@
     $("cancel").hidden = !cancellable;
     if (!cancellable) resetCancel();
     renderMaterials(t);
+    renderNear(t, v.ahead || 0);
+    renderCalled(t);
+    renderRating(t);
+    $("alerts").hidden = !(t.status === "waiting" || t.status === "called");
+    $("alerts-on").hidden = alertsOn;
+    $("alerts-hint").hidden = alertsOn;
+    $("alerts-done").hidden = !alertsOn;
+    $("guide").hidden = false;
+    $("guide-a").href = "/guide/" + encodeURIComponent(t.service);
 
     var at = fmtClock(new Date());
     setBi($("updated"), "页面实时更新 · 更新于 " + at, "This page updates live · updated " + at);
     $("updated").hidden = false;
-
-    if (t.status === "called" && before && before !== "called") announceCall();
   }
 
   function loadTicket() {
@@ -225,7 +385,7 @@
 
   function relevant(d) {
     if (!view) return false;
-    if (d.type === "day.reset" || d.type === "window.status") return true;
+    if (d.type === "day.reset" || d.type === "window.status" || d.type === "hall.changed") return true;
     var t = d.ticket, mine = view.ticket;
     if (!t) return false;
     if (t.id === mine.id) return true;
@@ -233,13 +393,33 @@
     return mine.status === "waiting" && (t.service === mine.service || t.origin_service === mine.service);
   }
 
+  var reloadHall = H.debounced(function () {
+    return H.getJSON("/api/hall").then(applyHall, function () { /* the names can wait */ });
+  }, 500);
+
   function follow() {
     if (stream || gone) return;
     stream = H.openStream(lastEvent, {
-      event: function (d) { if (relevant(d)) refresh(); },
+      event: function (d) {
+        if (typeof d.seq === "number" && (lastEvent === null || d.seq > lastEvent)) lastEvent = d.seq;
+        if (d.type === "hall.changed") reloadHall();  // renamed windows, a new near_ahead
+        if (d.type === "ticket.recalled") recalled(d);
+        if (relevant(d)) refresh();
+      },
       state: function (s) { H.setConnection($("conn"), s); },
       reopened: refresh
     });
+  }
+
+  // Back from sleep (screen off, another app, the browser's back-forward cache): the stream
+  // may have died without a word, so open a new one from the last event seen (the hub replays
+  // what was missed) and look at the ticket again.
+  function resume() {
+    if (gone) return;
+    if (!view) { start(); return; }
+    if (stream) { stream.close(); stream = null; }
+    follow();
+    refresh();
   }
 
   /* -- start, retry --------------------------------------------------------------------------- */
@@ -294,9 +474,44 @@
 
   $("retry").addEventListener("click", function () { retryDelay = 2000; start(); });
 
-  // A phone that slept may have missed its stream; look again when the page is shown.
   document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState === "visible" && view) refresh();
+    if (document.visibilityState === "visible") resume();
+  });
+  window.addEventListener("pageshow", function (e) { if (e.persisted) resume(); });
+  window.addEventListener("online", resume);
+
+  /* -- rating --------------------------------------------------------------------------------- */
+
+  Array.prototype.forEach.call(document.querySelectorAll("#rate .face"), function (b) {
+    b.addEventListener("click", function () {
+      chosenRating = b.getAttribute("data-rating");
+      Array.prototype.forEach.call(document.querySelectorAll("#rate .face"), function (o) {
+        o.setAttribute("aria-checked", o === b ? "true" : "false");
+      });
+      $("rate-send").disabled = false;
+    });
+  });
+  $("rate-comment").addEventListener("input", function () {
+    $("rate-count").textContent = $("rate-comment").value.length + " / 500";
+  });
+  $("rate-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    if (!chosenRating) return;
+    $("rate-send").disabled = true;
+    $("rate-error").hidden = true;
+    var body = { rating: chosenRating };
+    var comment = $("rate-comment").value.trim();
+    if (comment) body.comment = comment;
+    H.postJSON(ticketUrl + "/rating", body).then(function (v) {
+      try { window.localStorage.setItem(RATED_KEY, "1"); } catch (_) { /* thanks for this page only */ }
+      render(v);
+    }, function (err) {
+      $("rate-send").disabled = false;
+      var box = $("rate-error");
+      setBi(box, err.message_zh || "提交失败，请稍后再试", err.status ? err.message : "Could not send; please try again");
+      box.hidden = false;
+      if (err.code === "already_rated") refresh();
+    });
   });
 
   H.setConnection($("conn"), "connecting");
