@@ -683,6 +683,100 @@
     }
   });
 
+  /* The guide's two lists: the procedure (steps zh/en) and the sample forms (name zh/en, a link). */
+  function pairBox(path, value, words, attrs) {
+    var box = el("div", "sub-field");
+    box.setAttribute("data-path", path);
+    box.appendChild(textInput(value, words, "", attrs));
+    return box;
+  }
+
+  var svcProcedure = svcForm && rowList($("svc-procedure"), {
+    path: "guide.procedure", after: $("svc-procedure-add"),
+    build: function (body, item, i) {
+      body.classList.add("pair-row");
+      var at = "guide.procedure[" + i + "]";
+      body.appendChild(pairBox(at + ".zh", item.zh, ["步骤（中文）", "Step (Chinese)"], { maxlength: "200" }));
+      body.appendChild(pairBox(at + ".en", item.en, ["步骤（英文）", "Step (English)"], { maxlength: "300", lang: "en" }));
+    },
+    read: function (li) {
+      var inputs = li.querySelectorAll("input");
+      return { zh: inputs[0].value, en: inputs[1].value };
+    }
+  });
+
+  var svcSamples = svcForm && rowList($("svc-samples"), {
+    path: "guide.samples", after: $("svc-samples-add"),
+    build: function (body, item, i) {
+      body.classList.add("pair-row");
+      var at = "guide.samples[" + i + "]";
+      body.appendChild(pairBox(at + ".name.zh", item.zh, ["样表名称（中文）", "Sample's name (Chinese)"], { maxlength: "200" }));
+      body.appendChild(pairBox(at + ".name.en", item.en, ["样表名称（英文）", "Sample's name (English)"], { maxlength: "300", lang: "en" }));
+      body.appendChild(pairBox(at + ".url", item.url, ["链接（可不填）", "Link (optional)"],
+                               { maxlength: "500", lang: "en", placeholder: "/static/samples/…", spellcheck: "false", "data-part": "url" }));
+    },
+    read: function (li) {
+      var inputs = li.querySelectorAll("input");
+      return { zh: inputs[0].value, en: inputs[1].value, url: inputs[2].value };
+    }
+  });
+
+  var GUIDE_TEXTS = ["time_limit", "fees", "result", "responsible"];
+  // The hub's defaults (config loader APPOINTMENT_LIMITS), offered when bookings are switched on.
+  var APPT = [["slot_minutes", "svc-appt-slot", 30], ["per_slot", "svc-appt-places", 2], ["days_ahead", "svc-appt-days", 7],
+              ["early_minutes", "svc-appt-early", 30], ["late_minutes", "svc-appt-late", 15]];
+
+  function fillGuide(s) {
+    var g = (s && s.guide) || {};
+    svcProcedure.set((g.procedure || []).map(function (p) { return { zh: p.zh, en: p.en }; }));
+    GUIDE_TEXTS.forEach(function (k) {
+      $("svc-g-" + k + "-zh").value = g[k] ? g[k].zh : "";
+      $("svc-g-" + k + "-en").value = g[k] ? g[k].en : "";
+    });
+    svcSamples.set((g.samples || []).map(function (x) { return { zh: x.name.zh, en: x.name.en, url: x.url || "" }; }));
+    var a = s && s.appointments;
+    $("svc-appt-on").checked = !!a;
+    APPT.forEach(function (f) { setNumber($(f[1]), a ? a[f[0]] : f[2]); });
+    apptShown();
+  }
+
+  function apptShown() {
+    var on = $("svc-appt-on").checked;
+    $("svc-appt-fields").hidden = !on;
+    APPT.forEach(function (f) { $(f[1]).disabled = !on; });
+  }
+
+  /* The guide as the hub keys it; what is left empty is not written (the pages say "ask at the
+     window"), and a half-filled pair is sent as it is so that the hub names the missing half. */
+  function guideBody() {
+    var g = {};
+    var steps = svcProcedure.get().filter(function (p) { return p.zh.trim() || p.en.trim(); })
+      .map(function (p) { return { zh: p.zh.trim(), en: p.en.trim() }; });
+    if (steps.length) g.procedure = steps;
+    GUIDE_TEXTS.forEach(function (k) {
+      var zh = $("svc-g-" + k + "-zh").value.trim(), en = $("svc-g-" + k + "-en").value.trim();
+      if (zh || en) g[k] = { zh: zh, en: en };
+    });
+    var samples = svcSamples.get().filter(function (x) { return x.zh.trim() || x.en.trim() || x.url.trim(); })
+      .map(function (x) {
+        var item = { name: { zh: x.zh.trim(), en: x.en.trim() } };
+        if (x.url.trim()) item.url = x.url.trim();
+        return item;
+      });
+    if (samples.length) g.samples = samples;
+    return g;
+  }
+
+  function appointmentsBody() {
+    if (!$("svc-appt-on").checked) return null;
+    var a = {};
+    APPT.forEach(function (f) {
+      var v = numberOf($(f[1]));
+      if (v !== null) a[f[0]] = v;  // empty: the hub's default
+    });
+    return a;
+  }
+
   function fillDepartments(chosen) {
     var select = $("svc-department");
     select.textContent = "";
@@ -745,6 +839,7 @@
     var days = s && s.days ? s.days : hallDays();
     each($("svc-days").querySelectorAll("input"), function (i) { i.checked = days.indexOf(i.value) >= 0; });
     svcMaterials.set(s ? (s.materials || []).map(function (m) { return { zh: m.zh, en: m.en }; }) : []);
+    fillGuide(s);
     windowChips($("svc-windows"), s ? servingWindows(s.id) : [], "svc-windows");
     (s ? $("svc-prefix") : $("svc-id")).focus();
   }
@@ -770,6 +865,10 @@
     if (days.join() === hallDays().join()) delete body.days; else body.days = days;
     body.materials = svcMaterials.get().filter(function (m) { return m.zh.trim() || m.en.trim(); })
       .map(function (m) { return { zh: m.zh.trim(), en: m.en.trim() }; });
+    var guide = guideBody();
+    if (Object.keys(guide).length) body.guide = guide; else delete body.guide;
+    var appointments = appointmentsBody();
+    if (appointments) body.appointments = appointments; else delete body.appointments;
     body.windows = checkedValues($("svc-windows"));
     return body;
   }
@@ -791,6 +890,9 @@
     $("svc-add").addEventListener("click", function () { openService(null); });
     $("svc-hours-add").addEventListener("click", function () { svcHours.add({ start: "", end: "" }); });
     $("svc-materials-add").addEventListener("click", function () { svcMaterials.add({ zh: "", en: "" }); });
+    $("svc-procedure-add").addEventListener("click", function () { svcProcedure.add({ zh: "", en: "" }); });
+    $("svc-samples-add").addEventListener("click", function () { svcSamples.add({ zh: "", en: "", url: "" }); });
+    $("svc-appt-on").addEventListener("change", apptShown);
     svcForm.querySelector("[data-cancel]").addEventListener("click", function () { closeEditor(svcForm, $("svc-add")); });
     svcForm.addEventListener("submit", function (e) {
       e.preventDefault();
