@@ -112,7 +112,7 @@ def page_data(config: HallConfig, today: date) -> dict:
     used = {s["department"] for s in services}
     return {
         "hall": {"name": config.name.as_dict(), "timezone": config.timezone,
-                 "today": today.isoformat()},
+                 "languages": list(config.languages), "today": today.isoformat()},
         "departments": [{"id": d.id, "name": d.name.as_dict()} for d in config.departments
                         if d.id in used],
         "services": services,

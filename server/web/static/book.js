@@ -160,6 +160,7 @@
       setBi($("chosen-day").querySelector(".bi"), tr(s.name, "zh") + " · " + w[0], tr(s.name, "en") + " · " + w[1]);
       $("slot-list").textContent = "";
       $("slot-none").hidden = true;
+      $("slot-error").hidden = true;
       $("slot-loading").hidden = false;
       go("slot");
       return H.getJSON("/api/appointments/slots?service=" + encodeURIComponent(s.id) + "&date=" + encodeURIComponent(day))
@@ -217,6 +218,9 @@
       if (!phone.checkValidity()) { phone.focus(); return; }
       var body = { service: chosen.service.id, start: chosen.slot.start };
       if (phone.value) body.phone = phone.value;
+      // The language the citizen reads: their ticket at check-in is printed in it.
+      var lang = document.documentElement.getAttribute("data-lang");
+      if ((hall.languages || []).indexOf(lang) >= 0) body.lang = lang;
       busy = true;
       $("book-yes").disabled = true;
       $("book-error").hidden = true;
