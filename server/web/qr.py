@@ -1,12 +1,13 @@
 """QR codes drawn by the hub as SVG, so a page or poster needs no network and no image library.
 
 segno is pure Python (it installs on a Pi without a compiler) and is imported on first use: the
-hub's RSS budget is tight and most processes never draw a code.
+hub's RSS budget is tight and most processes never draw a code (segno costs ~0.5 MB once loaded).
+Nothing is cached: a code takes well under a millisecond to draw, and each booking's is asked for
+about once, while a cache of a few hundred codes would hold over a megabyte.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
 from html import escape
 
 DARK = "#000"
@@ -15,7 +16,6 @@ LIGHT = "#fff"
 QUIET_ZONE = 4
 
 
-@lru_cache(maxsize=256)
 def qr_matrix(text: str) -> tuple[tuple[bool, ...], ...]:
     """The code's modules, dark = True, without the quiet zone."""
     if not text:
