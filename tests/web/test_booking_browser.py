@@ -174,6 +174,10 @@ def test_closed_weekdays_cannot_be_chosen_and_the_search_filters(hub, page):
     page.get_by_role("button", name=re.compile("更换")).first.click()
     page.locator("#svc-search").fill("没有这个")
     expect(page.locator("#svc-none")).to_be_visible()
+    # A link from the service's guide opens on its days.
+    page.goto(hub.url + "/book?service=c")
+    expect(page.locator("#step-day")).to_be_visible()
+    expect(page.locator("#chosen-service")).to_contain_text("丙")
 
 
 def test_the_pages_switch_between_chinese_and_english(hub, page):
