@@ -1912,8 +1912,12 @@
       .map(function (w) { return w.id; });
   }
 
+  // The day's unsatisfied ratings to follow up, beside the floor (follow_up.js).
+  var followUp = $("follow-up") ? H.followUp($("follow-up"), function () { return hall && hall.hall.day; }) : null;
+
   function onEvent(d) {
     var type = d.type || "";
+    if (followUp) followUp.onEvent(d);
     if (type === "hall.changed") {
       if (!cfg || !d.version || d.version > cfg.version || !isAdmin) refetchAll();
       return;
@@ -1970,7 +1974,11 @@
       renderAll();
       var first = window.location.hash.slice(1);
       show(first || (sections[0] && sections[0].getAttribute("data-section")));
-      H.openStream(hall.last_event, { event: onEvent, state: onConnection, reopened: refetchAll });
+      if (followUp) followUp.reload();
+      H.openStream(hall.last_event, { event: onEvent, state: onConnection, reopened: function () {
+        refetchAll();
+        if (followUp) followUp.reload();
+      } });
     }).catch(function (err) {
       if (err.status === 401 || err.status === 403) { showBanner(err); return; }
       $("offline").hidden = false;

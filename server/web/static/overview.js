@@ -27,6 +27,8 @@
   var stream = null;
 
   var $ = function (id) { return document.getElementById(id); };
+  // Today's unsatisfied ratings, when a supervisor or admin is signed in (follow_up.js).
+  var followUp = $("follow-up") ? H.followUp($("follow-up"), function () { return snap && snap.hall.day; }) : null;
 
   /* -- windows ------------------------------------------------------------------------------ */
 
@@ -414,6 +416,7 @@
       if (win && windowsById[win.id]) updateTile(windowsById[win.id]);
       renderSummary();
     }
+    if (followUp) followUp.onEvent(d);
     refetch();
   }
 
@@ -422,10 +425,11 @@
     H.getJSON("/api/hall").then(function (data) {
       applySnapshot(data);
       seedRecent();
+      if (followUp) followUp.reload();
       stream = H.openStream(data.last_event || 0, {
         event: onEvent,
         state: function (s) { H.setConnection($("conn"), s); },
-        reopened: refetch
+        reopened: function () { refetch(); if (followUp) followUp.reload(); }
       });
     }).catch(function () {
       // The hub is restarting: try again after a growing pause (a retry, not a poll).
