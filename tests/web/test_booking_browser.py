@@ -25,9 +25,13 @@ SMALL_PHONE = {"viewport": {"width": 360, "height": 740}, "has_touch": True, "is
 
 
 @pytest.fixture
-def hub(live_hub):
-    return live_hub(hall=booking_hall(), clock=FakeClock(datetime(2026, 11, 26, 9, 5, tzinfo=SHANGHAI),
-                                                         step=0.001))
+def clock():
+    return FakeClock(datetime(2026, 11, 26, 9, 5, tzinfo=SHANGHAI), step=0.001)
+
+
+@pytest.fixture
+def hub(live_hub, clock):
+    return live_hub(hall=booking_hall(), clock=clock)
 
 
 @pytest.fixture
@@ -216,3 +220,12 @@ def test_a_booking_checked_in_meanwhile_cannot_be_cancelled_and_says_so(hub, pag
     page.reload()
     expect(page.locator("#b-main")).to_contain_text("已签到", timeout=WAIT_MS)
     expect(page.locator("#cancel")).to_be_hidden()
+
+
+def test_a_booking_whose_day_is_over_says_so_and_offers_no_cancel(hub, page, clock):
+    booking = hub.hub.book("a", hub.hub.slots("a", TODAY)[-1].start)
+    clock.advance(days=1)
+    page.goto(f"{hub.url}/book/{booking.token}")
+    expect(page.locator("#b-main")).to_contain_text("该预约的日期已过", timeout=WAIT_MS)
+    expect(page.locator("#cancel")).to_be_hidden()
+    expect(page.locator("#b-qr")).to_be_hidden()

@@ -252,23 +252,25 @@
     function showOnly(which) {
       ["loading", "not-found", "unreachable", "booking"].forEach(function (id) { $(id).hidden = id !== which; });
       var main = which === "booking";
-      $("cancel").hidden = !main || !current || current.status !== "booked";
+      var open = current && current.status === "booked" && !current.over;
+      $("cancel").hidden = !main || !open;
       $("actions").hidden = !main;
-      $("bookmark-note").hidden = !main || !current || current.status !== "booked";
+      $("bookmark-note").hidden = !main || !open;
     }
 
     function render(a) {
-      current = a;
+      var day = a.day || dayOf(a.start), over = a.status === "booked" && day < hall.today;
+      current = Object.assign({}, a, { over: over });
       var s = services[a.service] || {};
       var name = s.name || { zh: a.service, en: a.service };
       $("booking").setAttribute("data-status", a.status);
       $("b-code").textContent = a.code;
       $("b-code").setAttribute("aria-label", "预约码 / Booking code " + String(a.code).split("").join(" "));
       var qr = $("b-qr");
-      qr.hidden = a.status !== "booked";
+      qr.hidden = a.status !== "booked" || over;
       if (!qr.hidden && !qr.getAttribute("src")) qr.src = "/book/qr/" + encodeURIComponent(token) + ".svg";
       setBi($("b-service"), tr(name, "zh"), tr(name, "en"));
-      var w = dayWords(dayOf(a.start));
+      var w = dayWords(day);
       setBi($("b-day"), w[0], w[1]);
       $("b-time").textContent = span(a.start, a.end);
       var status = $("b-status"), main, sub;
@@ -280,6 +282,9 @@
       } else if (a.status === "checked_in") {
         main = ["已签到", "Checked in"];
         sub = ["请留意大厅叫号", "Please listen for your number in the hall"];
+      } else if (over) {
+        main = ["该预约的日期已过", "This booking's day is over"];
+        sub = ["如仍需办理，可重新预约或到现场取号", "To be served, book again or take a number at the hall"];
       } else if (typeof s.early_minutes === "number") {
         var from = fmtTime(minutesFrom(a.start, -s.early_minutes)), to = fmtTime(minutesFrom(a.start, s.late_minutes));
         main = ["请于 " + from + "–" + to + " 到自助取号机签到", "Check in at a ticket kiosk between " + from + " and " + to];
