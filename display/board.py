@@ -36,14 +36,18 @@ log = logging.getLogger(__name__)
 
 FLASH_PERIOD_S = 0.5  # the flashing call changes colour this often
 PAGE_S = 8.0  # panels with more items than rows turn a page this often
+HIGH_CONTRAST_ENV = "HALLCALL_HIGH_CONTRAST"
+TRUE_WORDS = ("1", "true", "yes", "on")
 
 
 class DisplayApp:
     def __init__(self, feed: Feed, size=(1920, 1080), window: str | None = None,
                  windowed: bool = False, make_announcer: Callable[[dict], Announcer] | None = None,
-                 clock=time.monotonic, now=None, shots_to: str | None = None):
+                 clock=time.monotonic, now=None, shots_to: str | None = None,
+                 high_contrast: bool | None = None):
         """`feed` (not started) puts the hall into its inbox; `make_announcer`, when given, makes
-        the announcer from the first snapshot (display/bootstrap.py wires both)."""
+        the announcer from the first snapshot (display/bootstrap.py wires both). `high_contrast`
+        (default: $HALLCALL_HIGH_CONTRAST) draws white and yellow on black (render.py)."""
         pygame.init()
         flags = 0 if windowed else pygame.FULLSCREEN
         self.screen = pygame.display.set_mode(size, flags)
@@ -64,7 +68,9 @@ class DisplayApp:
         self.frames = 0
         self.full_frames = 0
         self._drawn_key = None
-        self._marquee = render.Marquee(self.layout)
+        if high_contrast is None:
+            high_contrast = os.environ.get(HIGH_CONTRAST_ENV, "").strip().lower() in TRUE_WORDS
+        self.set_high_contrast(high_contrast)
         # A headless board (hallcall demo --headless, the whole-hall test) shows what it showed
         # by saving the screen each time a new call starts flashing.
         self.shots_to = Path(shots_to) if shots_to else None
@@ -72,6 +78,12 @@ class DisplayApp:
             self.shots_to.mkdir(parents=True, exist_ok=True)
         self._shot_of = None
         self.shots = 0
+
+    def set_high_contrast(self, on: bool) -> None:
+        """Switch palettes; the next frame is drawn whole in the new one."""
+        self.palette = render.HIGH_CONTRAST if on else render.STANDARD
+        self._marquee = render.Marquee(self.layout, self.palette)
+        self._drawn_key = None
 
     # -- what tests and the announcer read ---------------------------------------------------
 

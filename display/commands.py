@@ -19,6 +19,9 @@ def _arguments(p: argparse.ArgumentParser) -> None:
                    help="save the screen as a PNG here each time a new call is shown")
     p.add_argument("--size", default="1920x1080", metavar="WxH")
     p.add_argument("--windowed", action="store_true", help="a window instead of full screen")
+    p.add_argument("--high-contrast", action="store_true",
+                   help="white and yellow on pure black, thicker numbers, for citizens with low "
+                        "vision (also $HALLCALL_HIGH_CONTRAST=1)")
 
 
 def display(args) -> int:
@@ -31,6 +34,8 @@ def display(args) -> int:
     app = build_board(args.hub, (width, height), token=args.token, window=args.window,
                       windowed=args.windowed,
                       announce=args.announce, speak_to=args.speak_to, shots_to=args.screenshots)
+    if args.high_contrast:  # else the board follows $HALLCALL_HIGH_CONTRAST itself
+        app.set_high_contrast(True)
     app.run()
     return 0
 
