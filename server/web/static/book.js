@@ -289,7 +289,7 @@
         var from = fmtTime(minutesFrom(a.start, -s.early_minutes)), to = fmtTime(minutesFrom(a.start, s.late_minutes));
         main = ["请于 " + from + "–" + to + " 到自助取号机签到", "Check in at a ticket kiosk between " + from + " and " + to];
         sub = ["在取号机上点“我有预约”，输入预约码或扫描二维码；迟到超过 " + s.late_minutes + " 分钟将按现场取号排队",
-               "Tap “I have an appointment” and type the code or scan the QR code. More than " + s.late_minutes +
+               "Tap \"I have an appointment\" and type the code or scan the QR code. More than " + s.late_minutes +
                " min late, you queue as a walk-in"];
       } else {
         main = ["请按预约时段到自助取号机签到", "Check in at a ticket kiosk at your booked time"];
