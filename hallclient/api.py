@@ -39,14 +39,15 @@ class HubClient:
             self._local.conn = None
 
     def request(self, method: str, path: str, body: dict | None = None,
-                headers: dict | None = None) -> tuple[int, dict]:
+                headers: dict | None = None, repeatable: bool = False) -> tuple[int, dict]:
         """(status, JSON body). Raises HubError for 4xx/5xx and for connection failures."""
-        status, payload, _ = self.exchange(method, path, body, headers)
+        status, payload, _ = self.exchange(method, path, body, headers, repeatable)
         return status, payload
 
     def exchange(self, method: str, path: str, body: dict | None = None,
-                 headers: dict | None = None) -> tuple[int, dict, dict]:
-        """Like `request`, also returning the response headers (lower-case names)."""
+                 headers: dict | None = None, repeatable: bool = False) -> tuple[int, dict, dict]:
+        """Like `request`, also returning the response headers (lower-case names).
+        `repeatable`: the request gives the same answer however often it is sent."""
         data = json.dumps(body).encode() if body is not None else None
         hdrs = {"Accept": "application/json"}
         if data is not None:
@@ -65,7 +66,7 @@ class HubClient:
                 self.close()
                 # A kept-alive connection the server closed fails on first use; retry it once.
                 # Only the idempotent or idempotency-keyed requests are safe to repeat.
-                if attempt == 2 or not (method == "GET" or "Idempotency-Key" in hdrs):
+                if attempt == 2 or not (method == "GET" or repeatable or "Idempotency-Key" in hdrs):
                     raise HubError(0, "unreachable", f"hub not reachable: {exc}",
                                    "无法连接服务器") from exc
         try:
@@ -97,6 +98,14 @@ class HubClient:
             body["lang"] = lang
         key = idempotency_key or uuid.uuid4().hex
         return self.request("POST", "/api/tickets", body, {"Idempotency-Key": key})[1]
+
+    def check_in(self, code: str) -> dict:
+        """Check in a booking at the kiosk by its 6-digit code: {"ticket", "ahead",
+        "estimated_wait_s"}, the ticket's `appointment` saying its slot and whether it came late.
+        A second check-in answers the same ticket, so sending it again after a lost answer is
+        safe."""
+        return self.request("POST", f"/api/appointments/{quote(code, safe='')}/check-in",
+                            repeatable=True)[1]
 
     def ticket(self, token: str) -> dict:
         return self.request("GET", f"/api/tickets/{quote(token, safe='')}")[1]

@@ -20,6 +20,8 @@ LABELS = {
     "windows": {"zh": "办理窗口：", "en": "Windows: "},
     "materials": {"zh": "一次性告知单：请准备以下材料", "en": "Please bring these documents:"},
     "green": {"zh": "绿色通道", "en": "Green channel"},
+    "appointment": {"zh": "预约 {span}", "en": "Appointment {span}"},
+    "late": {"zh": "预约已过时 · 按普通号", "en": "Appointment missed · walk-in number"},
     "scan": {"zh": "扫码查看排队进度", "en": "Scan to follow the queue live"},
 }
 
@@ -89,6 +91,15 @@ def layout(t: TicketPrint, paper_mm: int = 80) -> list[Block]:
         blocks.append(Text(f" {label} ", 2 if width(label) + 2 <= cols // 2 else 1, "center",
                            True, reverse=True))
         blocks.append(Text(_label(t, "green", other=True), 1, "center"))
+    if t.slot is not None and t.slot.late:
+        # Not an appointment any more: said plainly, not highlighted like one.
+        blocks += _para(_label(t, "late"), cols, align="center", bold=True)
+        blocks += _para(_label(t, "late", other=True), cols, align="center")
+    elif t.slot is not None:
+        label = _label(t, "appointment", span=t.slot.span())
+        blocks.append(Text(f" {label} ", 2 if width(label) + 2 <= cols // 2 else 1, "center",
+                           True, reverse=True))
+        blocks += _para(_label(t, "appointment", other=True, span=t.slot.span()), cols, align="center")
     if t.ahead <= 0:
         blocks += _para(_label(t, "ahead_none"), cols, align="center", bold=True)
     else:

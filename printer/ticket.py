@@ -2,10 +2,46 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_FOOTER = {"zh": "请留意叫号屏幕和广播，过号需重新取号。",
                   "en": "Watch the screens and listen for your number."}
+
+
+@dataclass(frozen=True)
+class Slot:
+    """The booked slot of a ticket issued by an appointment's check-in, in the hall's time."""
+    start: datetime
+    end: datetime | None  # None: the hub did not say how long the service's slots are
+    late: bool  # checked in too late: queued as a walk-in
+
+    def span(self) -> str:
+        """"09:30-10:00" ("09:30" when the end is not known)."""
+        start = self.start.strftime("%H:%M")
+        return f"{start}-{self.end.strftime('%H:%M')}" if self.end else start
+
+
+def slot_of(ticket: dict, hall: dict | None) -> Slot | None:
+    """The slot of a ticket from the hub (`ticket.appointment`), None for a walk-in. Its end is
+    the hub's when it gives one, else the start plus the service's `slot_minutes` in the hall
+    snapshot."""
+    booked = ticket.get("appointment")
+    if not booked or not booked.get("start"):
+        return None
+    hall = hall or {}
+    start = datetime.fromisoformat(booked["start"])
+    end = datetime.fromisoformat(booked["end"]) if booked.get("end") else None
+    if end is None:
+        service = next((s for s in hall.get("services", []) if s.get("id") == ticket.get("service")), {})
+        minutes = (service.get("appointments") or {}).get("slot_minutes")
+        end = start + timedelta(minutes=minutes) if minutes else None
+    try:  # the hall's clock, whatever offset the hub wrote the time with
+        zone = ZoneInfo(hall.get("hall", {}).get("timezone") or "")
+        start, end = start.astimezone(zone), end.astimezone(zone) if end else None
+    except (ZoneInfoNotFoundError, ValueError):
+        pass
+    return Slot(start, end, bool(booked.get("late")))
 
 
 @dataclass(frozen=True)
@@ -22,6 +58,7 @@ class TicketPrint:
     status_url: str  # the phone page, /t/<token>
     lang: str = "zh"
     footer: dict = field(default_factory=lambda: dict(DEFAULT_FOOTER))
+    slot: Slot | None = None  # issued by an appointment's check-in
 
     def text(self, value: dict, other: bool = False) -> str:
         """A bilingual value in the ticket's language (falling back to whichever it has), or with
@@ -46,7 +83,8 @@ def from_api(issued: dict, hall: dict, base_url: str, lang: str = "zh") -> Ticke
         estimated_wait_s=issued.get("estimated_wait_s") or 0,
         issued_at=datetime.fromisoformat(ticket["issued_at"]), windows=windows,
         materials=list(service.get("materials", [])),
-        status_url=f"{base_url.rstrip('/')}/t/{ticket['token']}", lang=lang)
+        status_url=f"{base_url.rstrip('/')}/t/{ticket['token']}", lang=lang,
+        slot=slot_of(ticket, hall))
 
 
 def sample_ticket(config, lang: str = "zh") -> TicketPrint:
