@@ -22,7 +22,7 @@ from .draw import Painter
 from .layout import Layout, compute
 from .printing import Printing
 from .screens import draw_screen
-from .workers import DeviceQuery, IssueJob, PrinterWatch
+from .workers import CheckInJob, DeviceQuery, IssueJob, PrinterWatch
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +47,10 @@ class KioskApp:
         pygame.freetype.init()
         self.paint = Painter(self.screen)
         self.hub_url, self.clock, self.retry_s = hub_url, clock, retry_s
-        self._layouts: dict[int, Layout] = {}
-        self.state = st.Kiosk(lambda departments: self.layout_for(departments).per_page, lang,
+        self._layouts: dict[tuple[int, bool], Layout] = {}
+        self.guide_pages = 1  # how many pages the guide on screen took, as last drawn
+        self.state = st.Kiosk(lambda departments: self.layout_for(departments).per_page,
+                              lambda departments: self.layout_for(departments, True).per_page, lang,
                               now=clock(), last_touch=clock())
         self.running = True
         self.inbox: queue.Queue = feed.inbox
@@ -64,19 +66,26 @@ class KioskApp:
 
     # -- where things are ------------------------------------------------------------------
 
-    def layout_for(self, departments: int) -> Layout:
-        if departments not in self._layouts:
-            self._layouts[departments] = compute(self.size, departments)
-        return self._layouts[departments]
+    def layout_for(self, departments: int, large: bool = False) -> Layout:
+        if (departments, large) not in self._layouts:
+            self._layouts[departments, large] = compute(self.size, departments, large)
+        return self._layouts[departments, large]
 
     @property
     def layout(self) -> Layout:
-        return self.layout_for(len(self.state.groups))
+        return self.layout_for(len(self.state.groups), self.state.large)
 
     def service_rect(self, service_id: str) -> pygame.Rect | None:
         """Where a service's button is now (tests touch it there)."""
         # The last page may leave cells empty.
         for rect, s in zip(self.layout.cells, self.state.page_services(), strict=False):
+            if s["id"] == service_id:
+                return rect
+        return None
+
+    def guide_rect(self, service_id: str) -> pygame.Rect | None:
+        """Where the guide button on a service's button is now."""
+        for rect, s in zip(self.layout.guides, self.state.page_services(), strict=False):
             if s["id"] == service_id:
                 return rect
         return None
@@ -87,12 +96,16 @@ class KioskApp:
         if screen == "menu":
             if L.staff_corner.collidepoint(point):
                 return "staff_corner"
-            for name in ("lang", "prev", "next"):
-                if getattr(L, name).collidepoint(point):
+            for name, rect in (("lang", L.lang), ("prev", L.prev), ("next", L.next),
+                               ("appointment", L.appointment), ("large", L.large_button)):
+                if rect.collidepoint(point):
                     return name
             for i, rect in enumerate(L.nav[:len(self.state.groups)]):
                 if rect.collidepoint(point):
                     return st.Department(i)
+            for rect, service in zip(L.guides, self.state.page_services(), strict=False):
+                if rect.collidepoint(point):  # on the service's button: before the button itself
+                    return st.GuideOf(service["id"])
             for rect, service in zip(L.cells, self.state.page_services(), strict=False):  # see service_rect
                 if rect.collidepoint(point):
                     return st.Service(service["id"])
@@ -104,6 +117,22 @@ class KioskApp:
             for key, rect in L.keypad:
                 if rect.collidepoint(point):
                     return st.Key(key)
+        elif screen == "code":
+            for key, rect in L.code_keys:
+                if rect.collidepoint(point):
+                    return st.Key(key)
+            for name in ("code_clear", "code_back"):
+                if getattr(L, name).collidepoint(point):
+                    return name
+        elif screen == "guide":
+            for name in ("guide_take", "guide_back"):
+                if getattr(L, name).collidepoint(point):
+                    return name
+            # Only the page buttons that lead somewhere can be touched.
+            if L.guide_prev.collidepoint(point) and self.state.guide_page > 0:
+                return "guide_prev"
+            if L.guide_next.collidepoint(point) and self.state.guide_page < self.guide_pages - 1:
+                return "guide_next"
         return None
 
     # -- SDL events and the workers' news, as messages ---------------------------------------
@@ -118,6 +147,8 @@ class KioskApp:
         elif event.type == pygame.FINGERUP or (
                 event.type == pygame.MOUSEBUTTONUP and not getattr(event, "touch", False)):
             return st.Released(self.clock())
+        elif event.type == pygame.KEYDOWN:  # a USB barcode/QR scanner types like a keyboard
+            return st.KeyTyped(key_char(event), self.clock())
         else:  # pygame.QUIT among them: only staff leave the kiosk, with the PIN
             return None
         return st.Touched(self.target_at(point), self.clock())
@@ -155,6 +186,14 @@ class KioskApp:
             job = IssueJob(self.printing.client, self.printing, self.hub_url, command.service,
                            command.lang, command.key, self.state.hall or {}, self.inbox,
                            print_lang=command.print_lang, job_id=command.job, **kwargs)
+            self._jobs = {n: j for n, j in self._jobs.items() if j.is_alive()}
+            self._jobs[command.job] = job
+            job.start()
+        elif isinstance(command, st.StartCheckIn):
+            kwargs = {} if self.retry_s is None else {"retry_s": self.retry_s}
+            job = CheckInJob(self.printing.client, self.printing, self.hub_url, command.code,
+                             self.state.hall or {}, self.inbox, print_lang=command.print_lang,
+                             job_id=command.job, **kwargs)
             self._jobs = {n: j for n, j in self._jobs.items() if j.is_alive()}
             self._jobs[command.job] = job
             job.start()
@@ -235,12 +274,33 @@ class KioskApp:
         countdown = k.seconds_left() if k.screen in ("result", "message") else 0
         return (k.screen, k.lang, k.department, k.page, id(k.hall), k.offline, k.storage_down(),
                 k.printer, k.message, result, k.pin, k.pin_wrong, k.hall_now().strftime("%H:%M"),
-                countdown, k.notice_index(), id(k.chosen), self.layout.size)
+                countdown, k.notice_index(), id(k.chosen), self.layout.size, k.large, k.code,
+                k.code_error, id(k.guide), k.guide_page)
 
     def draw(self, force: bool = False) -> None:
         key = self.frame()
         if key == self._drawn and not force:
             return
-        draw_screen(self.state, self.layout, self.paint)
+        pages = draw_screen(self.state, self.layout, self.paint)
+        if self.state.screen == "guide":
+            self.guide_pages = pages or 1
         pygame.display.flip()
         self._drawn = key
+
+
+# Keys by code rather than by the character they type: a scanner's keypad digits and Enter are
+# the same code whatever keyboard layout the kiosk's system has.
+_KEYPAD = {getattr(pygame, f"K_KP{n}", None): str(n) for n in range(10)}
+_KEYPAD.update({getattr(pygame, f"K_KP_{n}", None): str(n) for n in range(10)})
+
+
+def key_char(event) -> str:
+    """What a key typed: "\n" for Return or Enter, a digit, another character, or ""."""
+    if event.key in (pygame.K_RETURN, pygame.K_KP_ENTER):
+        return "\n"
+    if pygame.K_0 <= event.key <= pygame.K_9:
+        return chr(event.key)
+    if event.key in _KEYPAD:
+        return _KEYPAD[event.key]
+    char = getattr(event, "unicode", "") or ""
+    return char if len(char) == 1 and char.isprintable() else ""

@@ -35,3 +35,14 @@ def finger(size: tuple[int, int], rect: pygame.Rect) -> None:
     for kind in (pygame.FINGERDOWN, pygame.FINGERUP):
         pygame.event.post(pygame.event.Event(kind, touch_id=1, finger_id=0, x=x, y=y, dx=0.0, dy=0.0,
                                              pressure=1.0))
+
+
+def scan(text: str) -> None:
+    """What a USB barcode/QR scanner sends on reading `text`: a key press per character, then
+    Return, faster than any hand types."""
+    for char in text:
+        key = ord(char) if char.isdigit() else pygame.key.key_code(char) if char.isalpha() else 0
+        pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key, unicode=char, mod=0, scancode=0))
+        pygame.event.post(pygame.event.Event(pygame.KEYUP, key=key, unicode=char, mod=0, scancode=0))
+    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_RETURN, unicode="\r", mod=0,
+                                         scancode=0))

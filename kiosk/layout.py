@@ -36,36 +36,71 @@ class Layout:
     confirm_no: pygame.Rect
     keypad: list[tuple[str, pygame.Rect]] = field(default_factory=list)
     pin_title: pygame.Rect = field(default_factory=pygame.Rect)
+    large: bool = False  # large-text mode: the menu's and the result's type twice as big
+    appointment: pygame.Rect = field(default_factory=pygame.Rect)  # "I have an appointment"
+    large_button: pygame.Rect = field(default_factory=pygame.Rect)  # "Large text" on and off
+    guides: list[pygame.Rect] = field(default_factory=list)  # the guide button on each cell
+    code_keys: list[tuple[str, pygame.Rect]] = field(default_factory=list)  # the appointment keypad
+    code_title: pygame.Rect = field(default_factory=pygame.Rect)
+    code_clear: pygame.Rect = field(default_factory=pygame.Rect)
+    code_back: pygame.Rect = field(default_factory=pygame.Rect)
+    guide_body: pygame.Rect = field(default_factory=pygame.Rect)  # a service's guide, one page
+    guide_prev: pygame.Rect = field(default_factory=pygame.Rect)
+    guide_next: pygame.Rect = field(default_factory=pygame.Rect)
+    guide_take: pygame.Rect = field(default_factory=pygame.Rect)
+    guide_back: pygame.Rect = field(default_factory=pygame.Rect)
 
     @property
     def per_page(self) -> int:
         return len(self.cells)
 
     @property
+    def type_unit(self) -> int:
+        """The text unit of the service buttons and the result: doubled in large-text mode."""
+        return self.unit * 2 if self.large else self.unit
+
+    @property
     def portrait(self) -> bool:
         return self.size[1] > self.size[0]
 
 
-def compute(size: tuple[int, int], departments: int) -> Layout:
+def compute(size: tuple[int, int], departments: int, large: bool = False) -> Layout:
     w, h = size
     u = max(16, round(min(w, h) / 24))
     pad = max(8, round(u * 0.4))
     header = pygame.Rect(0, 0, w, max(56, round(u * 2.6)))
-    footer_h = max(MIN_TOUCH + 2 * pad, round(u * 2.3))
+    row_h = max(MIN_TOUCH + 2 * pad, round(u * 2.3))
+    button_h = row_h - 2 * pad
+    button_w = max(2 * MIN_TOUCH, round(u * 3.4))
+    label_w = max(100, round(u * 3.6))
+    lang_w = max(110, round(u * 4))
+    large_w = max(2 * MIN_TOUCH, round(u * 3.4))
+    paging_w = 3 * pad + 2 * button_w + label_w
+    # The appointment button is the widest of the footer: on a narrow screen it gets a row of its
+    # own above the paging, rather than a label cut short.
+    two_rows = w - paging_w - lang_w - large_w - 4 * pad < max(220, u * 6)
+    footer_h = row_h * (2 if two_rows else 1)
     footer = pygame.Rect(0, h - footer_h, w, footer_h)
     band = pygame.Rect(0, footer.top - max(36, round(u * 1.3)), w, max(36, round(u * 1.3)))
     top, bottom = header.bottom + pad, band.top - pad
 
     nav, side, grid = _navigation(w, w > h, top, bottom, departments, u, pad)
-    cells = _cells(grid, u, pad)
+    cells = _cells(grid, u, pad, large)
+    guides = [_guide_button(cell, u, pad) for cell in cells]
 
-    button_h = footer_h - 2 * pad
-    button_w = max(120, round(u * 4.2))
-    label_w = max(140, round(u * 4.5))
-    prev = pygame.Rect(pad, footer.top + pad, button_w, button_h)
-    page_label = pygame.Rect(prev.right + pad, footer.top, label_w, footer_h)
-    nxt = pygame.Rect(page_label.right + pad, footer.top + pad, button_w, button_h)
-    lang = pygame.Rect(w - pad - label_w, footer.top + pad, label_w, button_h)
+    paging_top = footer.bottom - row_h
+    prev = pygame.Rect(pad, paging_top + pad, button_w, button_h)
+    page_label = pygame.Rect(prev.right + pad, paging_top, label_w, row_h)
+    nxt = pygame.Rect(page_label.right + pad, paging_top + pad, button_w, button_h)
+    lang = pygame.Rect(w - pad - lang_w, paging_top + pad, lang_w, button_h)
+    if two_rows:
+        large_button = pygame.Rect(w - pad - large_w, footer.top + pad, large_w, button_h)
+        appointment = pygame.Rect(pad, footer.top + pad, large_button.left - 2 * pad, button_h)
+    else:
+        large_button = pygame.Rect(lang.left - pad - large_w, lang.top, large_w, button_h)
+        left = nxt.right + 2 * pad
+        appt_w = min(max(300, round(u * 9)), large_button.left - pad - left)
+        appointment = pygame.Rect(large_button.left - pad - appt_w, lang.top, appt_w, button_h)
     corner = pygame.Rect(0, 0, max(64, header.height), header.height)
 
     back_h = max(MIN_TOUCH + 8, round(u * 1.9))
@@ -83,8 +118,37 @@ def compute(size: tuple[int, int], departments: int) -> Layout:
         no.midbottom = (content.centerx, content.bottom - 2 * pad)
         yes.midbottom = (content.centerx, no.top - gap)
     keypad, pin_title = _keypad(w, h, header.bottom, u, pad)
+    code_keys, code_title = _keypad(w, h, header.bottom, u, pad, "123456789⌫0✓")
+    keys_bottom = code_keys[-1][1].bottom
+    code_clear = pygame.Rect(0, 0, max(160, round(u * 5)), back_h)
+    code_back = code_clear.copy()
+    if w > h:  # under the code, in the left half, level with the keypad's last row
+        code_clear.bottomright = (code_title.centerx - pad, keys_bottom)
+        code_back.bottomleft = (code_title.centerx + pad, keys_bottom)
+        code_title.height = code_clear.top - pad - code_title.top
+    else:
+        code_clear.topright = (w // 2 - pad, keys_bottom + 2 * pad)
+        code_back.topleft = (w // 2 + pad, keys_bottom + 2 * pad)
+
+    bar_top = h - pad - back_h
+    guide_prev = pygame.Rect(pad, bar_top, max(2 * MIN_TOUCH, round(u * 3.6)), back_h)
+    guide_next = guide_prev.move(guide_prev.width + pad, 0)
+    guide_back = pygame.Rect(0, bar_top, max(200, round(u * 5.5)), back_h)
+    guide_back.right = w - pad
+    guide_take = pygame.Rect(0, bar_top, max(300, round(u * 9)), back_h)
+    guide_take.right = guide_back.left - 2 * pad
+    guide_body = pygame.Rect(pad, header.bottom + pad, w - 2 * pad, bar_top - 2 * pad - header.bottom)
     return Layout(size, u, pad, header, nav, side, grid, cells, band, footer, prev, nxt, page_label,
-                  lang, corner, content, back, yes, no, keypad, pin_title)
+                  lang, corner, content, back, yes, no, keypad, pin_title, large, appointment,
+                  large_button, guides, code_keys, code_title, code_clear, code_back, guide_body,
+                  guide_prev, guide_next, guide_take, guide_back)
+
+
+def _guide_button(cell: pygame.Rect, u: int, pad: int) -> pygame.Rect:
+    """The guide button in a service button's top right corner, where the name's end is."""
+    rect = pygame.Rect(0, 0, max(MIN_TOUCH + 24, round(u * 3)), max(MIN_TOUCH, round(u * 1.5)))
+    rect.topright = (cell.right - pad // 2, cell.top + pad // 2)
+    return rect
 
 
 def _navigation(w: int, landscape: bool, top: int, bottom: int, n: int, u: int, pad: int):
@@ -113,17 +177,21 @@ def _navigation(w: int, landscape: bool, top: int, bottom: int, n: int, u: int, 
     return nav, False, pygame.Rect(pad, grid_top, w - 2 * pad, bottom - grid_top)
 
 
-def _cells(grid: pygame.Rect, u: int, pad: int) -> list[pygame.Rect]:
-    cols = max(1, min(MAX_COLS, (grid.width + pad) // (max(300, round(u * 9.5)) + pad)))
-    rows = max(1, (grid.height + pad) // (max(84, round(u * 3.5)) + pad))
+def _cells(grid: pygame.Rect, u: int, pad: int, large: bool = False) -> list[pygame.Rect]:
+    # Large text: a name of twice the size wants about twice the room each way, so a quarter
+    # of the buttons (a little more, since the padding around them does not grow).
+    min_w, min_h = (max(300, u * 14), max(120, u * 6)) if large else (max(300, u * 9.5), max(84, u * 3.5))
+    cols = max(1, min(MAX_COLS, (grid.width + pad) // (round(min_w) + pad)))
+    rows = max(1, (grid.height + pad) // (round(min_h) + pad))
     cell_w = (grid.width - pad * (cols - 1)) // cols
     cell_h = (grid.height - pad * (rows - 1)) // rows
     return [pygame.Rect(grid.left + c * (cell_w + pad), grid.top + r * (cell_h + pad), cell_w, cell_h)
             for r in range(rows) for c in range(cols)]
 
 
-def _keypad(w: int, h: int, top: int, u: int, pad: int):
-    """The staff PIN keypad (3 x 4 keys) and, beside or above it, where its title goes."""
+def _keypad(w: int, h: int, top: int, u: int, pad: int, keys: str = "123456789C0✓"):
+    """A keypad of 3 x 4 keys (the staff PIN's, the appointment code's) and, beside or above it,
+    where its title goes."""
     side = max(MIN_TOUCH + 8, min(w, h - top) // 7)
     gap = pad
     pad_w, pad_h = 3 * side + 2 * gap, 4 * side + 3 * gap
@@ -135,6 +203,5 @@ def _keypad(w: int, h: int, top: int, u: int, pad: int):
         left = (w - pad_w) // 2
         key_top = top + (h - top - pad_h) // 2 + 3 * u
         title = pygame.Rect(0, key_top - 7 * u, w, 7 * u)
-    keys = "123456789C0✓"
     return ([(k, pygame.Rect(left + (i % 3) * (side + gap), key_top + (i // 3) * (side + gap), side, side))
              for i, k in enumerate(keys)], title)

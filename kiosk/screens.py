@@ -6,6 +6,7 @@ from __future__ import annotations
 import pygame
 
 from hallcall.hallclient.i18n import N_
+from hallcall.printer.ticket import slot_of
 
 from . import hall as halls
 from .draw import (
@@ -27,13 +28,14 @@ from .draw import (
     Painter,
 )
 from .layout import Layout
-from .state import Kiosk
+from .state import CODE_LEN, Kiosk
 
 
-def draw_screen(k: Kiosk, L: Layout, paint: Painter) -> None:
+def draw_screen(k: Kiosk, L: Layout, paint: Painter):
+    """Draw the state's screen; the guide screen returns how many pages the guide took."""
     paint.surface.fill(PAPER)
     header(k, L, paint)
-    SCREENS[k.screen](k, L, paint)
+    return SCREENS[k.screen](k, L, paint)
 
 
 def header(k: Kiosk, L: Layout, paint: Painter) -> None:
@@ -78,8 +80,9 @@ def menu(k: Kiosk, L: Layout, paint: Painter) -> None:
         footer(k, L, paint)
         return
     nav(k, L, paint)
-    for rect, s in zip(L.cells, k.page_services(), strict=False):  # the last page may leave cells empty
-        service_button(k, L, paint, rect, s)
+    # The last page may leave cells empty.
+    for rect, guide, s in zip(L.cells, L.guides, k.page_services(), strict=False):
+        service_button(k, L, paint, rect, s, guide)
     band(k, L, paint)
     footer(k, L, paint)
 
@@ -104,8 +107,9 @@ def nav(k: Kiosk, L: Layout, paint: Painter) -> None:
                     "left" if L.nav_side else "center", 2, size)
 
 
-def service_button(k: Kiosk, L: Layout, paint: Painter, rect: pygame.Rect, s: dict) -> None:
-    u = L.unit
+def service_button(k: Kiosk, L: Layout, paint: Painter, rect: pygame.Rect, s: dict,
+                   guide: pygame.Rect | None = None) -> None:
+    u = L.type_unit
     state = halls.state(s)
     paint.box(rect, WHITE if state == "open" else SHADED, LINE)
     if state == "open":  # the touchable ones carry the hall's colour on their edge
@@ -118,8 +122,10 @@ def service_button(k: Kiosk, L: Layout, paint: Painter, rect: pygame.Rect, s: di
     name, other = k.name(s["name"]), k.other(s["name"])
     # The name in the other language, small, if the name still fits above it.
     show_other = bool(other)
+    # The name ends before the guide button in the corner.
+    name_w = inner.width if guide is None else guide.left - L.pad - inner.left
     for show_other in ((True, False) if other else (False,)):
-        name_box = pygame.Rect(inner.left, inner.top, inner.width,
+        name_box = pygame.Rect(inner.left, inner.top, name_w,
                                inner.height - status_h - (sub_h if show_other else 0))
         size, lines = paint.fit(name, name_box, name_size, True, 2, u * 0.68)
         if len(lines) * paint.line_height(size, True) * 1.15 <= name_box.height * 1.05:
@@ -129,6 +135,10 @@ def service_button(k: Kiosk, L: Layout, paint: Painter, rect: pygame.Rect, s: di
     if show_other:
         paint.text(other, pygame.Rect(inner.left, name_box.bottom, inner.width, sub_h), sub_size,
                    MUTED, "left", min_size=sub_size * 0.85)
+    if guide is not None:
+        paint.box(guide, BRAND_SOFT, BRAND, width=2)
+        paint.block(k.t("Guide"), guide.inflate(-L.pad, -L.pad // 2), L.unit * 0.7, BRAND, True,
+                    "center", 2, L.unit * 0.45)
     status = pygame.Rect(inner.left, inner.bottom - status_h, inner.width, status_h)
     # The ticket letter: the number called out will start with it.
     badge = pygame.Rect(0, 0, max(round(u * 1.6), paint.width(s.get("prefix", ""), u * 0.7, True) + u),
@@ -186,8 +196,18 @@ def footer(k: Kiosk, L: Layout, paint: Painter) -> None:
         paint.text(k.t("Page {page} of {pages}").format(page=k.page + 1, pages=pages),
                    L.page_label, u * 0.85, INK, bold=True)
     elif k.hall:
-        hint = pygame.Rect(L.prev.left, L.footer.top, L.lang.left - L.prev.left - L.pad, L.footer.height)
-        paint.text(k.t("Touch the service you need to take a number."), hint, u * 0.85, MUTED, "left")
+        row = pygame.Rect(L.prev.left, L.prev.top, 0, L.prev.height)
+        end = min(r.left for r in (L.lang, L.large_button, L.appointment) if r.top == row.top)
+        row.width = end - row.left - L.pad
+        paint.text(k.t("Touch the service you need to take a number."), row, u * 0.85, MUTED, "left")
+    if k.hall:
+        paint.box(L.appointment, GREEN)
+        paint.block(k.t("I have an appointment"), L.appointment.inflate(-u // 2, -L.pad // 2), u * 0.95,
+                    WHITE, True, "center", 2, u * 0.5)
+        label = k.t("Normal text") if k.large else k.t("Large text")
+        paint.box(L.large_button, BRAND if k.large else WHITE, BRAND, width=3)
+        paint.block(label, L.large_button.inflate(-u // 3, -L.pad // 2), u * 0.9,
+                    WHITE if k.large else BRAND, True, "center", 2, u * 0.45)
     if len(k.languages()) > 1:
         paint.box(L.lang, ACCENT)
         paint.text("English" if k.lang == "zh" else "中文", L.lang.inflate(-u // 2, 0), u * 1.0,
@@ -205,8 +225,12 @@ def issuing(k: Kiosk, L: Layout, paint: Painter) -> None:
     u = L.unit
     inner = card(k, L, paint)
     name = k.name((k.chosen or {}).get("name"))
+    if k.checking_in is not None:
+        name = k.t("Appointment {code}").format(code=k.checking_in)
     if k.offline:
         line = k.t("Connecting to the ticket system... please wait.")
+    elif k.checking_in is not None:
+        line = k.t("Checking in your appointment...")
     else:
         line = k.t("Taking your number...")
     rows = [(name, u * 1.3, MUTED, True), (line, u * 1.6, INK, True)]
@@ -246,7 +270,7 @@ def confirm(k: Kiosk, L: Layout, paint: Painter) -> None:
 
 
 def result(k: Kiosk, L: Layout, paint: Painter) -> None:
-    u = L.unit
+    u, t = L.unit, L.type_unit
     issued = k.result.issued
     ticket = issued["ticket"]
     service = halls.find(k.hall, ticket["service"]) or {"name": {"zh": ticket["service"]}, "materials": []}
@@ -264,27 +288,37 @@ def result(k: Kiosk, L: Layout, paint: Painter) -> None:
     # Not printed: the note is in both languages, so it needs room for a second line.
     status_h = max(round(u * (3.2 if printed is False else 2.2)), 44)
     status = pygame.Rect(inner.left, inner.bottom - status_h, inner.width, status_h)
-    rows = [("label", 1.0), ("number", 4.6), ("service", 1.3), ("ahead", 1.4), ("wait", 1.1)]
+    slot = slot_of(ticket, k.hall)
+    # Large text: the words get the room the number gives up (it stays the biggest thing).
+    rows = ([("label", 1.6), ("number", 3.4), ("service", 1.9), ("slot", 2.4), ("ahead", 2.0), ("wait", 1.5)]
+            if L.large else
+            [("label", 1.0), ("number", 4.6), ("service", 1.3), ("slot", 1.8), ("ahead", 1.4), ("wait", 1.1)])
+    rows = [(kind, h) for kind, h in rows if kind != "slot" or slot is not None]
     free = status.top - inner.top - L.pad
     scale = free / (sum(h for _, h in rows) * u * 1.25)
     y = inner.top
     for kind, h in rows:
         box = pygame.Rect(inner.left, y, inner.width, round(h * u * 1.25 * scale))
         y = box.bottom
+
+        def size(n: float, box=box) -> float:  # doubled type, but never taller than its row
+            return min(t * n, box.height * 0.8)
         if kind == "label":
-            paint.text(k.t("Your number"), box, u * 0.95, MUTED)
+            paint.text(k.t("Your number"), box, size(0.95), MUTED)
         elif kind == "number":
             paint.text(ticket["number"], box, box.height * 0.95, BRAND, bold=True)
         elif kind == "service":
-            paint.text(k.name(service["name"]), box, u * 1.15, INK, bold=True)
+            paint.text(k.name(service["name"]), box, size(1.15), INK, bold=True)
+        elif kind == "slot":
+            appointment_banner(k, L, paint, box.inflate(0, -L.pad // 2), slot)
         elif kind == "ahead":
             ahead = issued.get("ahead") or 0
             line = (k.tn("{n} person ahead of you", "{n} people ahead of you", ahead).format(n=ahead)
                     if ahead else k.t("You are next"))
-            paint.text(line, box, u * 1.3, INK, bold=True)
+            paint.text(line, box, size(1.3), INK, bold=True)
         elif kind == "wait" and (issued.get("ahead") or 0):
             minutes = max(1, round((issued.get("estimated_wait_s") or 0) / 60))
-            paint.text(k.t("Estimated wait: about {m} min").format(m=minutes), box, u * 0.95, MUTED)
+            paint.text(k.t("Estimated wait: about {m} min").format(m=minutes), box, size(0.95), MUTED)
     if printed is None:
         note, fill, ink = k.t("Printing your ticket..."), BRAND_SOFT, BRAND
     elif printed:
@@ -306,23 +340,42 @@ def result(k: Kiosk, L: Layout, paint: Painter) -> None:
     # The one-time checklist (一次性告知): everything to have ready at the window.
     paint.box(right, WHITE, LINE, width=3)
     inner = right.inflate(-2 * u, -2 * max(L.pad, u // 2))
-    head = pygame.Rect(inner.left, inner.top, inner.width, round(u * 1.9))
-    paint.text(k.t("Please have these documents ready:"), head, u * 1.1, INK, "left", True)
+    head = pygame.Rect(inner.left, inner.top, inner.width, round(t * 1.9))
+    paint.text(k.t("Please have these documents ready:"), head, t * 1.1, INK, "left", True)
     pygame.draw.line(paint.surface, LINE, (inner.left, head.bottom), (inner.right, head.bottom), 2)
     y = head.bottom + u // 2
     materials = service.get("materials") or []
     if not materials:
         paint.text(k.t("No documents are needed."), pygame.Rect(inner.left, y, inner.width, u * 1.6),
                    u, MUTED, "left")
-    size = u * (0.95 if len(materials) <= 6 else 0.8)
+    size = t * (0.95 if len(materials) <= 6 else 0.8)
     for i, m in enumerate(materials, 1):
-        room = pygame.Rect(inner.left + round(u * 1.4), y, inner.width - round(u * 1.4), inner.bottom - y)
+        room = pygame.Rect(inner.left + round(t * 1.4), y, inner.width - round(t * 1.4), inner.bottom - y)
         if room.height < paint.line_height(round(size)):
             break
-        number = pygame.Rect(inner.left, y, round(u * 1.2), int(paint.line_height(round(size)) * 1.2))
+        number = pygame.Rect(inner.left, y, round(t * 1.2), int(paint.line_height(round(size)) * 1.2))
         paint.text(f"{i}.", number, size, BRAND, "left", True)
         y += paint.paragraph(k.name(m), room, size, INK, False, "left", 3) + u // 3
     back(k, L, paint, k.t("Back to the menu"))
+
+
+def appointment_banner(k: Kiosk, L: Layout, paint: Painter, box: pygame.Rect, slot) -> None:
+    """A checked-in appointment's slot, or that it came too late and is a walk-in number now:
+    in the kiosk's language, and small in the other one."""
+    if slot.late:
+        zh, en = k.both("You are late for your appointment: this is a walk-in number.")
+        fill, ink = WARNING_SOFT, WARNING
+    else:
+        zh, en = (f.format(slot=slot.span().replace("-", "–")) for f in k.both("Appointment {slot}"))
+        fill, ink = BRAND_SOFT, BRAND
+    mine, theirs = (zh, en) if k.lang == "zh" else (en, zh)
+    paint.box(box, fill, ink, width=2)
+    inner = box.inflate(-L.unit, -L.pad // 2)
+    top = pygame.Rect(inner.left, inner.top, inner.width, inner.height * 3 // 5)
+    paint.block(mine, top, min(L.type_unit * 1.1, top.height * 0.8), ink, True, "center", 2, L.unit * 0.5)
+    paint.block(theirs, pygame.Rect(inner.left, top.bottom, inner.width, inner.bottom - top.bottom),
+                min(L.type_unit * 0.7, (inner.bottom - top.bottom) * 0.8), ink, False, "center", 1,
+                L.unit * 0.45)
 
 
 # Why a number is shown but not printed (Printing.print_issued's problem), to be noted down.
@@ -386,5 +439,141 @@ def pin(k: Kiosk, L: Layout, paint: Painter) -> None:
         paint.text(label, rect.inflate(-L.pad, 0), u * (1.5 if len(label) == 1 else 1.0), INK, bold=True)
 
 
+def code(k: Kiosk, L: Layout, paint: Painter) -> None:
+    """The appointment's 6 digits, typed on the keypad (or read by the scanner)."""
+    u = L.unit
+    title = L.code_title
+    zh, en = k.both("Enter your appointment code")
+    mine, theirs = (zh, en) if k.lang == "zh" else (en, zh)
+    y = title.top + max(u, (title.height - u * 11) // 2)
+    paint.text(mine, pygame.Rect(title.left + u, y, title.width - 2 * u, u * 2), u * 1.4, INK, bold=True)
+    y += u * 2
+    paint.text(theirs, pygame.Rect(title.left + u, y, title.width - 2 * u, u * 1.3), u * 0.8, MUTED)
+    y += u * 2
+    # One box per digit: how many are still missing is seen at a glance.
+    side = min(round(u * 2.4), (title.width - 2 * u) // CODE_LEN - L.pad)
+    left = title.centerx - (CODE_LEN * side + (CODE_LEN - 1) * L.pad) // 2
+    for i in range(CODE_LEN):
+        box = pygame.Rect(left + i * (side + L.pad), y, side, round(side * 1.2))
+        paint.box(box, WHITE, BRAND if i == len(k.code) else LINE, width=3)
+        if i < len(k.code):
+            paint.text(k.code[i], box, side * 0.8, INK, bold=True)
+    y += round(side * 1.2) + u
+    if k.code_error:
+        err_mine, err_theirs = k.code_error if k.lang == "zh" else k.code_error[::-1]
+        paint.text(err_mine, pygame.Rect(title.left + u, y, title.width - 2 * u, u * 1.6), u * 1.1,
+                   DANGER, bold=True)
+        paint.text(err_theirs, pygame.Rect(title.left + u, y + u * 1.6, title.width - 2 * u, u * 1.2),
+                   u * 0.75, DANGER)
+    else:
+        hint = k.t("Or hold the QR code of your booking under the scanner.")
+        paint.paragraph(hint, pygame.Rect(title.left + u, y, title.width - 2 * u, u * 2.6), u * 0.8,
+                        MUTED, False, "center", 2)
+    for key, rect in L.code_keys:
+        ready = key != "✓" or len(k.code) == CODE_LEN
+        paint.box(rect, BRAND if key == "✓" and ready else WHITE, LINE)
+        label = {"⌫": k.t("Delete"), "✓": "OK"}.get(key, key)
+        paint.text(label, rect.inflate(-L.pad, 0), u * (1.5 if len(label) == 1 else 0.9),
+                   WHITE if key == "✓" and ready else INK, bold=True)
+    for rect, label in ((L.code_clear, k.t("Clear")), (L.code_back, k.t("Back"))):
+        paint.box(rect, WHITE, BRAND, width=3)
+        paint.text(label, rect.inflate(-u // 2, 0), u * 0.95, BRAND, bold=True)
+
+
+# The guide's parts in the order of the hall's "seven steps" poster (the windows come first:
+# where to go is the first question).
+GUIDE_PARTS = (
+    ("procedure", N_("How it is done")),
+    ("time_limit", N_("Time limit")),
+    ("fees", N_("Fees")),
+    ("result", N_("What you receive")),
+    ("responsible", N_("Responsible")),
+)
+
+
+def guide_rows(k: Kiosk) -> list[tuple[str, str]]:
+    """The guide of the service on screen as (kind, text) rows: "head" or "item". A service
+    without a guide shows its materials only."""
+    service = k.guide or {}
+    guide = service.get("guide") or {}
+    rows: list[tuple[str, str]] = []
+    if guide:
+        windows = [k.name(w.get("name")) for w in (k.hall or {}).get("windows", [])
+                   if service.get("id") in w.get("services", [])]
+        if windows:
+            rows += [("head", k.t("Windows")), ("item", k.t(", ").join(windows))]
+        for key, head in GUIDE_PARTS:
+            value = guide.get(key)
+            if key == "procedure" and value:
+                rows.append(("head", k.t(head)))
+                rows += [("item", f"{i}. {k.name(step)}") for i, step in enumerate(value, 1)]
+            elif value:
+                rows += [("head", k.t(head)), ("item", k.name(value))]
+    materials = service.get("materials") or []
+    rows.append(("head", k.t("Documents to bring")))
+    rows += ([("item", f"{i}. {k.name(m)}") for i, m in enumerate(materials, 1)]
+             or [("item", k.t("No documents are needed."))])
+    samples = guide.get("samples") or []
+    if samples:
+        rows.append(("head", k.t("Sample forms (ask at the window)")))
+        rows += [("item", f"{i}. {k.name(x.get('name'))}") for i, x in enumerate(samples, 1)]
+    return rows
+
+
+def guide_pages(k: Kiosk, L: Layout, paint: Painter, body: pygame.Rect) -> list[list[tuple]]:
+    """The guide's rows broken into lines and the lines into pages that fit `body`: (text, size,
+    bold, color, x offset, height) per line."""
+    u = L.unit
+    pages: list[list[tuple]] = [[]]
+    y = 0
+    for kind, text in guide_rows(k):
+        head = kind == "head"
+        size = round(u * (1.05 if head else 0.9))
+        indent = 0 if head else u
+        step = int(paint.line_height(size, head) * 1.3)
+        lines = paint.lines(text, body.width - indent, size, head)
+        gap = u // 2 if head and y else 0
+        # A heading never ends a page: it goes over with its first line.
+        need = gap + step * (2 if head else 1)
+        for n, line in enumerate(lines):
+            if y + (need if n == 0 else step) > body.height and pages[-1]:
+                pages.append([])
+                y, gap = 0, 0
+            y += gap if n == 0 else 0
+            pages[-1].append((line, size, head, BRAND if head else INK, indent, y, step))
+            y += step
+    return pages
+
+
+def guide(k: Kiosk, L: Layout, paint: Painter) -> int:
+    u = L.unit
+    service = k.guide or {}
+    paint.box(L.guide_body, WHITE, LINE, width=3)
+    inner = L.guide_body.inflate(-2 * u, -2 * max(L.pad, u // 2))
+    title = pygame.Rect(inner.left, inner.top, inner.width, round(u * 1.9))
+    paint.text(k.t("Service guide") + " · " + k.name(service.get("name")), title, u * 1.2, INK, "left", True)
+    pygame.draw.line(paint.surface, LINE, (inner.left, title.bottom), (inner.right, title.bottom), 2)
+    body = pygame.Rect(inner.left, title.bottom + u // 2, inner.width, inner.bottom - title.bottom - u // 2)
+    pages = guide_pages(k, L, paint, body)
+    page = min(k.guide_page, len(pages) - 1)
+    for text, size, bold, color, indent, y, step in pages[page]:
+        paint.text(text, pygame.Rect(body.left + indent, body.top + y, body.width - indent, step), size,
+                   color, "left", bold, min_size=size)
+    if len(pages) > 1:
+        for rect, label, active in ((L.guide_prev, k.t("‹ Previous"), page > 0),
+                                    (L.guide_next, k.t("Next ›"), page < len(pages) - 1)):
+            paint.box(rect, WHITE if active else PAPER, BRAND if active else DISABLED, width=3)
+            paint.text(label, rect.inflate(-u // 2, 0), u * 0.9, BRAND if active else LINE, bold=active)
+        right = L.guide_next.right + L.pad
+        paint.text(k.t("Page {page} of {pages}").format(page=page + 1, pages=len(pages)),
+                   pygame.Rect(right, L.guide_next.top, L.guide_take.left - right - L.pad,
+                               L.guide_next.height), u * 0.85, INK, bold=True)
+    paint.box(L.guide_take, BRAND)
+    paint.text(k.t("Take a number"), L.guide_take.inflate(-u, 0), u * 1.1, WHITE, bold=True)
+    paint.box(L.guide_back, WHITE, BRAND, width=3)
+    paint.text(k.t("Back"), L.guide_back.inflate(-u, 0), u * 1.0, BRAND, bold=True)
+    return len(pages)
+
+
 SCREENS = {"menu": menu, "confirm": confirm, "issuing": issuing, "result": result, "message": message,
-           "pin": pin}
+           "pin": pin, "code": code, "guide": guide}

@@ -8,6 +8,7 @@ with the workers and draws the state with screens.py."""
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +25,12 @@ RESULT_S = 20.0  # time to note the number down and read the checklist; a touch 
 MESSAGE_S = 12.0
 CONFIRM_S = 30.0
 PIN_S = 30.0
+CODE_S = 45.0  # the appointment keypad: time to find the code on a phone or a slip of paper
+GUIDE_S = 90.0  # reading a service's guide takes a while; each touch gives this long again
+CODE_LEN = 6  # an appointment's code
+# A USB scanner types a code's keys a few milliseconds apart; keys further apart than this are
+# not one scan (a stray key, or somebody leaning on a keyboard) and start a new one.
+SCAN_GAP_S = 1.0
 IDLE_S = 90.0  # untouched this long, the menu goes back to its first page and language
 STAFF_HOLD_S = 3.0
 PIN_TRIES, PIN_REST_S = 5, 300.0  # a 4-digit PIN must not be guessable at the kiosk
@@ -42,7 +49,9 @@ STORAGE_NOTICE_S = 60.0
 # prints it: the printer is asked again this long after a job, for the next citizen's sake.
 AFTER_JOB_S = 5.0
 STORAGE_UNAVAILABLE = "storage_unavailable"  # the hub's 503 when it cannot write (disk full)
-TIMED_SCREENS = ("result", "message", "confirm", "pin")
+TIMED_SCREENS = ("result", "message", "confirm", "pin", "code", "guide")
+# The title of what the citizen is told about a check-in (data of the screen, like a service's name).
+APPOINTMENT_TITLE = {"zh": "预约签到", "en": "Appointment check-in"}
 
 
 # -- what can be touched (the shell finds it under the finger with layout.target_at) --------
@@ -59,12 +68,20 @@ class Service:
 
 @dataclass(frozen=True)
 class Key:
-    key: str  # "0".."9", "C" (cancel) or "✓" (enter)
+    key: str  # "0".."9", "C" (cancel), "⌫" (delete the last digit) or "✓" (enter)
+
+
+@dataclass(frozen=True)
+class GuideOf:
+    """The "办事指南 / Guide" button on a service's button."""
+    service_id: str
 
 
 # The rest are plain names: "lang", "prev", "next", "confirm_yes", "confirm_no", "back",
-# "staff_corner"; None is a touch on nothing in particular (still a touch: it ends a result).
-Target = Department | Service | Key | str | None
+# "staff_corner", "appointment", "large", "code_clear", "code_back", "guide_take", "guide_back",
+# "guide_prev", "guide_next"; None is a touch on nothing in particular (still a touch: it ends a
+# result).
+Target = Department | Service | GuideOf | Key | str | None
 
 
 # -- messages in -----------------------------------------------------------------------------
@@ -72,6 +89,14 @@ Target = Department | Service | Key | str | None
 @dataclass(frozen=True)
 class Touched:
     target: Target
+    now: float
+
+
+@dataclass(frozen=True)
+class KeyTyped:
+    """A key from a keyboard: a USB barcode/QR scanner is one, typing what it reads and then
+    Return. `char`: the character, "\n" for Return, "" for a key that types nothing."""
+    char: str
     now: float
 
 
@@ -160,6 +185,13 @@ class StartIssue:
 
 
 @dataclass(frozen=True)
+class StartCheckIn:
+    job: int
+    code: str  # the appointment's 6 digits
+    print_lang: str
+
+
+@dataclass(frozen=True)
 class CheckPrinter:
     after_s: float
 
@@ -181,8 +213,10 @@ class Result:
 @dataclass
 class Kiosk:
     """`per_page(departments)` is how many services fit a page for a hall with that many
-    departments (the layout's business: the tabs take room from the grid)."""
+    departments (the layout's business: the tabs take room from the grid), `per_page_large` the
+    same in large-text mode (default: a quarter as many, type twice as big)."""
     per_page: Callable[[int], int]
+    per_page_large: Callable[[int], int] | None = None
     default_lang: str = "zh"
     lang: str = ""
     now: float = 0.0  # the time of the latest message
@@ -197,7 +231,7 @@ class Kiosk:
     exit_pin: str | None = None
     department: int = 0
     page: int = 0
-    screen: str = "menu"  # menu | confirm | issuing | result | message | pin
+    screen: str = "menu"  # menu | confirm | issuing | result | message | pin | code | guide
     message: tuple[str, str] | None = None  # (zh, en) on the message screen
     message_title: dict | None = None  # the service it is about, {"zh", "en"}
     result: Result | None = None
@@ -216,6 +250,14 @@ class Kiosk:
     guard_until: float = 0.0
     last_touch: float = 0.0
     clock_offset: timedelta = timedelta(0)
+    large: bool = False  # large-text mode, until the ticket is taken or the kiosk idles
+    code: str = ""  # the appointment code typed so far
+    code_error: tuple[str, str] | None = None  # (zh, en) under the code, e.g. no such booking
+    checking_in: str | None = None  # the code of the check-in the screen waits for
+    scan: str = ""  # keys typed fast one after another: maybe a scanner's code
+    scan_at: float = -1e9  # when the last key came
+    guide: dict | None = None  # the service whose guide is shown
+    guide_page: int = 0
 
     def __post_init__(self):
         self.lang = self.lang or self.default_lang
@@ -257,6 +299,10 @@ class Kiosk:
         return self.groups[self.department][1] if self.groups else []
 
     def per(self) -> int:
+        if self.large:
+            if self.per_page_large is not None:
+                return self.per_page_large(len(self.groups))
+            return max(1, self.per_page(len(self.groups)) // 4)
         return self.per_page(len(self.groups))
 
     def page_services(self) -> list[dict]:
@@ -303,6 +349,8 @@ class Kiosk:
         return getattr(self, "_on_" + type(msg).__name__)(msg) or []
 
     def go(self, screen: str, stay_s: float = 0.0) -> None:
+        if self.screen == "result" and screen == "menu" and self.large:
+            self._set_large(False)  # the ticket is taken: the next citizen starts with normal type
         self.screen = screen
         self.until = self.now + stay_s
         self.guard_until = self.now + TOUCH_GUARD_S
@@ -316,6 +364,10 @@ class Kiosk:
             return None
         if self.screen == "menu":
             return self._touch_menu(msg.target)
+        if self.screen == "code":
+            return self._touch_code(msg.target)
+        if self.screen == "guide":
+            return self._touch_guide(msg.target)
         if self.screen == "confirm":
             if msg.target == "confirm_yes":
                 return self._issue(self.chosen)
@@ -345,7 +397,74 @@ class Kiosk:
             service = next((s for s in self.page_services() if s["id"] == target.service_id), None)
             if service is not None:
                 return self._choose(service)
+        elif isinstance(target, GuideOf):
+            service = next((s for s in self.page_services() if s["id"] == target.service_id), None)
+            if service is not None:
+                self.guide, self.guide_page = service, 0
+                self.go("guide", GUIDE_S)
+        elif target == "appointment":
+            self.code, self.code_error = "", None
+            self.go("code", CODE_S)
+        elif target == "large":
+            self._set_large(not self.large)
         return None
+
+    def _set_large(self, large: bool) -> None:
+        """Large text on or off, still showing the service that was first on the page."""
+        first = self.page * self.per()
+        self.large = large
+        self.page = min(first // self.per(), self.pages() - 1)
+
+    def _touch_code(self, target: Target):
+        self.until = self.now + CODE_S
+        if target == "code_back":
+            self.go("menu")
+        elif target == "code_clear":
+            self.code, self.code_error = "", None
+        elif isinstance(target, Key):
+            if target.key == "⌫":
+                self.code, self.code_error = self.code[:-1], None
+            elif target.key == "✓":
+                if len(self.code) == CODE_LEN:
+                    return self._check_in(self.code)
+                self.code_error = self.both("Please enter the 6-digit code of your appointment.")
+            elif target.key.isdigit() and len(self.code) < CODE_LEN:
+                self.code, self.code_error = self.code + target.key, None
+        return None
+
+    def _touch_guide(self, target: Target):
+        self.until = self.now + GUIDE_S
+        if target == "guide_back":
+            self.go("menu")
+        elif target == "guide_prev":
+            self.guide_page = max(0, self.guide_page - 1)
+        elif target == "guide_next":  # the shell offers it only while there is a next page
+            self.guide_page += 1
+        elif target == "guide_take" and self.guide is not None:
+            self.show_service(self.guide["id"])  # back from the ticket, the menu shows it
+            return self._choose(self.guide)
+        return None
+
+    def _on_KeyTyped(self, msg: KeyTyped):
+        if self.now - self.scan_at > SCAN_GAP_S:
+            self.scan = ""
+        self.scan_at = self.now
+        if msg.char != "\n":
+            self.scan = (self.scan + msg.char)[-32:] if msg.char.isprintable() and msg.char else ""
+            return None
+        line, self.scan = self.scan.strip(), ""
+        # The booking's QR holds just the code; anything else read or typed is not a check-in.
+        if not re.fullmatch(r"\d{%d}" % CODE_LEN, line) or self.screen in ("issuing", "pin"):
+            return None
+        self.last_touch = self.now
+        return self._check_in(line)
+
+    def _check_in(self, code: str) -> list:
+        self.jobs += 1
+        self.job, self.chosen, self.message = self.jobs, None, None
+        self.checking_in, self.code, self.code_error = code, code, None
+        self.go("issuing")
+        return [StartCheckIn(self.job, code, self.lang)]
 
     def _choose(self, service: dict):
         state = halls.state(service)
@@ -398,8 +517,9 @@ class Kiosk:
         if self.screen in TIMED_SCREENS and self.now >= self.until:
             self.go("menu")
         if (self.screen == "menu" and self.now - self.last_touch >= IDLE_S
-                and (self.lang, self.department, self.page) != (self.default_lang, 0, 0)):
-            self.lang, self.department, self.page = self.default_lang, 0, 0
+                and (self.lang, self.department, self.page, self.large)
+                != (self.default_lang, 0, 0, False)):
+            self.lang, self.department, self.page, self.large = self.default_lang, 0, 0, False
 
     # -- news from the hub and the printer -------------------------------------------------
 
@@ -414,6 +534,11 @@ class Kiosk:
         if self.screen == "confirm" and halls.find(snapshot, self.chosen["id"]) is None:
             # The staff retired it while the citizen was deciding: not offered any more.
             self.show_message(*self.both("This service is not open now."), self.chosen.get("name"))
+        if self.guide is not None:
+            fresh = halls.find(snapshot, self.guide["id"])
+            if fresh is None and self.screen == "guide":
+                self.show_message(*self.both("This service is not open now."), self.guide.get("name"))
+            self.guide = fresh or self.guide
         try:  # show the hub's time: a Pi has no clock of its own until it reaches a time server
             self.clock_offset = datetime.fromisoformat(snapshot["hall"]["time"]) - msg.wall
         except (KeyError, TypeError, ValueError):
@@ -437,7 +562,12 @@ class Kiosk:
             return
         self.retrying = False
         self.storage_down_until = 0.0
-        self.pending.pop(self.chosen["id"], None)
+        if self.checking_in is not None:
+            self.checking_in = None
+            service = msg.answer.get("ticket", {}).get("service")
+            self.chosen = halls.find(self.hall, service) or {"id": service, "name": {"zh": service}}
+        else:
+            self.pending.pop(self.chosen["id"], None)
         self.result = Result(msg.job, msg.answer)
         self.go("result", RESULT_S)
 
@@ -454,6 +584,8 @@ class Kiosk:
         if msg.job != self.job:
             return
         self.job, self.retrying = None, False
+        if self.checking_in is not None:
+            return self._check_in_failed(msg)
         service = self.chosen
         if msg.code == STORAGE_UNAVAILABLE:
             # The hub issued nothing; the same key on the next touch is safe all the same, and
@@ -487,6 +619,36 @@ class Kiosk:
             log.warning("the hub refused a ticket: %s %s", msg.code, msg.message)
             self.show_message(*self.both("Sorry, a ticket could not be issued. Please ask the staff."),
                               service.get("name"))
+
+    def _check_in_failed(self, msg: IssueFailed) -> None:
+        code, self.checking_in = self.checking_in, None
+        if msg.code == STORAGE_UNAVAILABLE:
+            self.storage_down_until = self.now + STORAGE_NOTICE_S
+            self.show_message(*self.both(
+                "Tickets cannot be issued just now; please wait a moment or ask staff."), APPOINTMENT_TITLE)
+        elif msg.status == 0 or msg.status >= 500:
+            self.show_message(*self.both(
+                "The ticket system cannot be reached right now. No ticket was taken. "
+                "Please try again in a moment or ask the staff."), APPOINTMENT_TITLE)
+        elif msg.status == 404:
+            # Mistyped, most likely: back on the keypad with the code, to correct it.
+            self.code, self.code_error = code, self.both("No appointment with this code.")
+            self.go("code", CODE_S)
+        elif msg.code == "too_early":  # the hub says from when
+            fallback = self.both("It is too early to check in for this appointment.")
+            self.show_message(_sentence(msg.message_zh or fallback[0], "。"),
+                              _sentence(msg.message or fallback[1], "."), APPOINTMENT_TITLE)
+        elif msg.code == "invalid_state":
+            fallback = self.both("This appointment can no longer be checked in. Please ask the staff.")
+            self.show_message(_sentence(msg.message_zh or fallback[0], "。"),
+                              _sentence(msg.message or fallback[1], "."), APPOINTMENT_TITLE)
+        elif msg.message_zh and msg.message:  # closed for now, full today: the hub says why
+            self.show_message(_sentence(msg.message_zh, "。"), _sentence(msg.message, "."),
+                              APPOINTMENT_TITLE)
+        else:
+            log.warning("the hub refused a check-in: %s %s", msg.code, msg.message)
+            self.show_message(*self.both("Sorry, a ticket could not be issued. Please ask the staff."),
+                              APPOINTMENT_TITLE)
 
     def _on_StepFailed(self, _msg: StepFailed):
         # A ticket being issued still comes to the screen when it is ready.

@@ -115,11 +115,15 @@ class IssueJob(threading.Thread):
         finally:
             self.client.close()  # this thread's connection; the client serves other threads too
 
+    def ask(self) -> dict:
+        """The request this touch makes, sent again while the hub cannot be reached."""
+        return self.client.issue(self.service["id"], lang=self.lang, idempotency_key=self.key)
+
     def _issue(self) -> dict:
         deadline = time.monotonic() + self.retry_s
         while True:
             try:
-                return self.client.issue(self.service["id"], lang=self.lang, idempotency_key=self.key)
+                return self.ask()
             except HubError as exc:
                 # Unreachable, overloaded or restarting: the same key again is safe. Anything
                 # else (closed, full, forbidden) is the hub's answer and final. So is a hub that
@@ -135,3 +139,19 @@ class IssueJob(threading.Thread):
 
     def close(self) -> None:
         self.stopping.set()
+
+
+class CheckInJob(IssueJob):
+    """An appointment's check-in by its code, then its ticket printed, reporting as IssueJob
+    does. Sent again while the hub cannot be reached: a second check-in answers the ticket of
+    the first, never a second one."""
+
+    def __init__(self, client: HubClient, printing: Printing, hub_url: str, code: str, hall: dict,
+                 inbox: queue.Queue, retry_s: float = RETRY_S, print_lang: str = "zh", job_id: int = 0):
+        super().__init__(client, printing, hub_url, {}, None, "", hall, inbox, retry_s=retry_s,
+                         print_lang=print_lang, job_id=job_id)
+        self.name = "kiosk-check-in"
+        self.code = code
+
+    def ask(self) -> dict:
+        return self.client.check_in(self.code)

@@ -64,3 +64,32 @@ def test_opening_hours_read_like_a_sentence():
     every_day = {"hours": ["09:00-17:00"], "days": list(halls.DAYS)}
     assert halls.hours_text(every_day, gettext_for("en")) == "09:00-17:00"
     assert halls.hours_text({}, gettext_for("en")) == ""
+
+
+@pytest.mark.parametrize("large", [False, True], ids=["normal", "large"])
+@pytest.mark.parametrize("departments", [1, 8])
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_new_buttons_fit_and_large_text_keeps_paging(size, departments, large):
+    L = compute(size, departments, large)
+    screen = (0, 0, *size)
+    menu = {"prev": L.prev, "next": L.next, "lang": L.lang, "appointment": L.appointment,
+            "large": L.large_button, **{f"nav{i}": r for i, r in enumerate(L.nav)},
+            **{f"cell{i}": r for i, r in enumerate(L.cells)}}
+    for name, rect in menu.items():
+        assert rect.clip(screen) == rect, f"{name} leaves the screen"
+        assert min(rect.size) >= MIN_TOUCH, f"{name} is too small to touch: {rect}"
+    for (a, ra), (b, rb) in combinations(menu.items(), 2):
+        assert not ra.colliderect(rb), f"{a} overlaps {b}"
+    assert L.appointment.width >= 200  # the way in for every booked citizen: not a small icon
+    for cell, guide in zip(L.cells, L.guides, strict=True):  # each service's own guide button
+        assert cell.contains(guide) and min(guide.size) >= MIN_TOUCH
+    normal = compute(size, departments).per_page
+    assert (L.per_page < normal and L.per_page >= 1) if large else L.per_page == normal
+    assert L.type_unit == L.unit * (2 if large else 1)
+    code = [r for _, r in L.code_keys] + [L.code_clear, L.code_back]
+    guide = [L.guide_prev, L.guide_next, L.guide_take, L.guide_back]
+    for group in (code, guide):
+        assert all(r.clip(screen) == r and min(r.size) >= MIN_TOUCH for r in group)
+        assert not any(a.colliderect(b) for a, b in combinations(group, 2))
+    assert not any(r.colliderect(L.guide_body) for r in guide)
+    assert [k for k, _ in L.code_keys] == list("123456789⌫0✓")

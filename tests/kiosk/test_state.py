@@ -8,10 +8,12 @@ from types import SimpleNamespace
 from hallcall.kiosk import state as st
 from hallcall.kiosk.state import (
     Department,
+    GuideOf,
     HallSnapshot,
     Issued,
     IssueFailed,
     Key,
+    KeyTyped,
     Kiosk,
     Link,
     Printed,
@@ -19,6 +21,7 @@ from hallcall.kiosk.state import (
     Released,
     Retrying,
     Service,
+    StartCheckIn,
     StartIssue,
     Tick,
     Touched,
@@ -334,3 +337,227 @@ def test_the_header_shows_the_hubs_time_of_day_whatever_the_kiosks_clock_says():
     k.handle(HallSnapshot(hall(), behind))  # the hub says 10:00 in Shanghai
     k.handle(Tick(5.0, behind + timedelta(minutes=30)))
     assert k.hall_now().strftime("%H:%M") == "10:30"
+
+
+# -- issue 15: an appointment's check-in by keypad or scanner, large text, the guide --------
+
+def checked_in(number="A001", late=False) -> dict:
+    return {"ticket": {"number": number, "service": "s1",
+                       "appointment": {"code": "482913", "start": "2026-11-30T10:00:00+08:00",
+                                       "late": late}},
+            "ahead": 0, "estimated_wait_s": 0}
+
+
+def type_code(d: Driver, keys: str) -> list:
+    commands = []
+    for key in keys:
+        commands += d.touch(Key(key))
+    return commands
+
+
+def scan(d: Driver, text: str, gap: float = 0.03) -> list:
+    """A scanner's keys: each `gap` seconds after the last, then Return."""
+    commands = []
+    for char in text + "\n":
+        d.now += gap
+        commands += d.k.handle(KeyTyped(char, d.now))
+    return commands
+
+
+def test_the_keypad_takes_six_digits_corrects_and_checks_in():
+    d = Driver(kiosk())
+    d.touch("appointment")
+    assert d.k.screen == "code" and d.k.code == ""
+    assert type_code(d, "48291") == [] and d.k.code == "48291"
+    assert type_code(d, "✓") == []  # five digits: not sent, the citizen is told
+    assert d.k.screen == "code" and d.k.code_error[0] == "请输入 6 位预约号。"
+    type_code(d, "⌫⌫")
+    assert d.k.code == "482" and d.k.code_error is None
+    type_code(d, "9137")  # the seventh digit does not fit
+    assert d.k.code == "482913"
+    [command] = type_code(d, "✓")
+    assert command == StartCheckIn(command.job, "482913", "zh") and d.k.screen == "issuing"
+    d.k.handle(Issued(command.job, checked_in(), d.now))
+    assert d.k.screen == "result" and d.k.chosen["id"] == "s1"
+
+
+def test_clear_back_and_the_timeout_leave_the_keypad_as_they_should():
+    d = Driver(kiosk())
+    d.touch("appointment")
+    type_code(d, "123")
+    d.touch("code_clear")
+    assert d.k.code == "" and d.k.screen == "code"
+    d.touch("code_back")
+    assert d.k.screen == "menu"
+    d.touch("appointment")
+    assert d.k.code == ""  # a new citizen's keypad starts empty
+    d.tick(st.CODE_S - 1)
+    assert d.k.screen == "code"
+    d.tick(2)
+    assert d.k.screen == "menu"
+
+
+def test_a_scanners_six_digits_and_return_check_in_from_any_screen():
+    d = Driver(kiosk())
+    [command] = scan(d, "482913")
+    assert command.code == "482913" and d.k.screen == "issuing"
+    d.k.handle(Issued(command.job, checked_in(), d.now))
+    assert d.k.screen == "result"
+    [again] = scan(d, "771204")  # the next citizen scans while the last result is still up
+    assert again.code == "771204" and again.job != command.job
+    d.failed(again.job, 404, "not_found", "No appointment 771204")
+    assert d.k.screen == "code"
+    d.touch("code_back")
+    d.touch(GuideOf("s0"))
+    assert d.k.screen == "guide"
+    assert [c.code for c in scan(d, "482913")] == ["482913"]
+
+
+def test_stray_keys_slow_keys_and_other_codes_do_nothing():
+    d = Driver(kiosk())
+    assert scan(d, "5") == []  # one stray key and Return
+    assert scan(d, "1234567") == [] and scan(d, "12345") == []  # not an appointment's code
+    assert scan(d, "48a913") == []
+    assert scan(d, "482913", gap=st.SCAN_GAP_S + 0.5) == []  # a person pressing keys, slowly
+    assert d.k.screen == "menu" and d.k.job is None
+    # A stray key long before does not spoil the next scan.
+    d.now += 0.01
+    d.k.handle(KeyTyped("7", d.now))
+    d.now += 5
+    assert [c.code for c in scan(d, "482913")] == ["482913"]
+
+
+def test_no_check_in_while_a_ticket_is_being_issued_or_staff_type_their_pin():
+    d = Driver(kiosk())
+    d.issue()
+    assert scan(d, "482913") == [] and d.k.screen == "issuing"
+
+
+def test_an_unknown_code_goes_back_to_the_keypad_with_the_code_to_correct():
+    d = Driver(kiosk())
+    d.touch("appointment")
+    [command] = type_code(d, "482914✓")
+    d.failed(command.job, 404, "not_found", "No appointment with code 482914", "没有预约号 482914")
+    assert d.k.screen == "code" and d.k.code == "482914"
+    assert d.k.code_error == ("没有这个预约号。", "No appointment with this code.")
+    type_code(d, "⌫3")
+    assert d.k.code == "482913" and d.k.code_error is None
+
+
+def test_too_early_says_the_hubs_words_and_an_unreachable_hub_the_offline_words():
+    d = Driver(kiosk())
+    [command] = scan(d, "482913")
+    d.failed(command.job, 409, "too_early", "Check-in opens at 09:00", "请于 09:00 后签到")
+    assert d.k.screen == "message"
+    assert d.k.message == ("请于 09:00 后签到。", "Check-in opens at 09:00.")
+    assert d.k.message_title == st.APPOINTMENT_TITLE
+    d.touch(None)
+    [command] = scan(d, "482913")
+    d.failed(command.job, 0, "unreachable", "hub not reachable")
+    assert "无法连接取号系统" in d.k.message[0] and "No ticket was taken" in d.k.message[1]
+    d.touch(None)
+    [command] = scan(d, "482913")
+    d.failed(command.job, 409, "invalid_state", "", "")  # cancelled, without words from the hub
+    assert d.k.message[0] == "该预约已无法签到，请咨询工作人员。"
+
+
+def test_a_check_ins_answer_for_an_older_job_is_ignored():
+    d = Driver(kiosk())
+    [first] = scan(d, "482913")
+    d.failed(first.job, 0, "unreachable", "down")
+    d.touch(None)
+    [second] = scan(d, "482913")
+    d.k.handle(IssueFailed(first.job, 404, "not_found", "", "", d.now))
+    assert d.k.screen == "issuing"
+    d.k.handle(Issued(second.job, checked_in(), d.now))
+    assert d.k.screen == "result"
+
+
+def test_large_text_shows_fewer_services_keeps_the_place_and_ends_with_the_ticket():
+    d = Driver(kiosk(hall(services=12), per_page=8))
+    d.touch("next")
+    assert [s["id"] for s in d.k.page_services()][0] == "s8"
+    d.touch("large")
+    assert d.k.large and d.k.per() == 2  # a quarter as many per page by default
+    assert d.k.page_services()[0]["id"] == "s8"  # the service that was first is still shown
+    assert d.k.pages() == 6
+    d.touch("next")
+    assert [s["id"] for s in d.k.page_services()] == ["s10", "s11"]
+    job = d.issue("s10")
+    d.k.handle(Issued(job.job, {"ticket": {"number": "K001", "service": "s10"}, "ahead": 0}, d.now))
+    assert d.k.screen == "result" and d.k.large  # the result is in large type too
+    d.touch(None)
+    assert d.k.screen == "menu" and not d.k.large  # the ticket is taken: the next citizen
+    assert d.k.page_services()[0]["id"] == "s8"
+
+
+def test_large_text_ends_when_the_result_times_out_or_the_kiosk_idles():
+    d = Driver(kiosk(hall(services=12), per_page=8))
+    d.touch("large")
+    job = d.issue("s0")
+    d.k.handle(Issued(job.job, answer_for("s0"), d.now))
+    d.tick(st.RESULT_S + 1)
+    assert d.k.screen == "menu" and not d.k.large
+    d.touch("large")
+    d.touch("large")
+    assert not d.k.large  # the same button turns it off
+    d.touch("large")
+    d.tick(st.IDLE_S + 1)
+    assert not d.k.large and d.k.page == 0
+
+
+def answer_for(service: str) -> dict:
+    return {"ticket": {"number": "A001", "service": service}, "ahead": 0}
+
+
+def test_the_layouts_own_count_of_large_buttons_is_used():
+    k = st.Kiosk(lambda departments: 12, lambda departments: 3)
+    k.handle(st.HallSnapshot(hall(services=7), k.wall))
+    k.large = True
+    assert k.per() == 3 and k.pages() == 3
+
+
+def test_the_guide_opens_from_its_button_and_takes_a_number_or_goes_back():
+    d = Driver(kiosk(hall(services=6), per_page=4))
+    d.touch("next")
+    d.touch(GuideOf("s5"))
+    assert d.k.screen == "guide" and d.k.guide["id"] == "s5" and d.k.guide_page == 0
+    d.touch("guide_next")
+    d.touch("guide_next")
+    d.touch("guide_prev")
+    assert d.k.guide_page == 1
+    d.touch("guide_prev")
+    d.touch("guide_prev")
+    assert d.k.guide_page == 0
+    [command] = d.touch("guide_take")
+    assert isinstance(command, StartIssue) and command.service["id"] == "s5"
+    d.k.handle(Issued(command.job, answer_for("s5"), d.now))
+    d.touch(None)
+    assert d.k.screen == "menu" and d.k.page == 1  # back where the service is
+    d.touch(GuideOf("s4"))
+    assert d.touch("guide_back") == [] and d.k.screen == "menu"
+
+
+def test_the_guide_of_a_closed_service_explains_instead_of_issuing():
+    d = Driver(kiosk(hall(services=2)))
+    d.k.handle(st.Link(False))
+    closed = hall(services=2)
+    closed["services"][1]["open"] = False
+    d.k.handle(st.HallSnapshot(closed, d.k.wall))
+    d.touch(GuideOf("s1"))
+    assert d.touch("guide_take") == [] and d.k.screen == "message"
+
+
+def test_the_guide_times_out_and_a_retired_service_leaves_it():
+    d = Driver(kiosk(hall(services=2)))
+    d.touch(GuideOf("s1"))
+    d.tick(st.GUIDE_S - 1)
+    d.touch("guide_next")  # reading: each touch gives it longer
+    d.tick(st.GUIDE_S - 1)
+    assert d.k.screen == "guide"
+    d.tick(2)
+    assert d.k.screen == "menu"
+    d.touch(GuideOf("s1"))
+    d.k.handle(st.HallSnapshot(hall(services=1), d.k.wall))
+    assert d.k.screen == "message" and d.k.message[0] == "该业务当前不在办理时间内。"
+    assert d.touch(Service("s1")) == []
