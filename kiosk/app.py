@@ -295,8 +295,9 @@ _KEYPAD.update({getattr(pygame, f"K_KP_{n}", None): str(n) for n in range(10)})
 
 
 def key_char(event) -> str:
-    """What a key typed: "\n" for Return or Enter, a digit, another character, or ""."""
-    if event.key in (pygame.K_RETURN, pygame.K_KP_ENTER):
+    """What a key typed: "\n" for Return or Enter (or Tab, which some scanners are set to send
+    after a code), a digit, another character, or ""."""
+    if event.key in (pygame.K_RETURN, pygame.K_KP_ENTER, pygame.K_TAB):
         return "\n"
     if pygame.K_0 <= event.key <= pygame.K_9:
         return chr(event.key)

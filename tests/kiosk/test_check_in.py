@@ -226,3 +226,17 @@ def test_a_long_guide_pages_on_a_small_screen(booked, make_kiosk, snap, kiosk_cl
     touch(app.layout.guide_next)  # the last page: the button leads nowhere
     app.step()
     assert app.state.guide_page == app.guide_pages - 1
+
+
+def test_a_scanners_keys_read_the_same_from_the_number_row_or_the_keypad():
+    import pygame
+
+    from hallcall.kiosk.app import key_char
+
+    def key(code, char=""):
+        return pygame.event.Event(pygame.KEYDOWN, key=code, unicode=char, mod=0, scancode=0)
+
+    # A keypad's digit types nothing when Num Lock is off: its key code is still a digit.
+    assert [key_char(key(k)) for k in (pygame.K_4, pygame.K_KP8, pygame.K_KP0)] == ["4", "8", "0"]
+    assert {key_char(key(k)) for k in (pygame.K_RETURN, pygame.K_KP_ENTER, pygame.K_TAB)} == {"\n"}
+    assert key_char(key(pygame.K_a, "a")) == "a" and key_char(key(pygame.K_LSHIFT)) == ""
