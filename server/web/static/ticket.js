@@ -292,6 +292,7 @@
     document.body.classList.remove("is-called");
   });
 
+  var RATE_WITHIN_MS = 24 * 3600 * 1000;
   var RATING_WORDS = {
     satisfied: ["满意", "Satisfied"], basic: ["基本满意", "Fairly satisfied"], unsatisfied: ["不满意", "Unsatisfied"]
   };
@@ -305,14 +306,18 @@
     $("rate").hidden = !done;
     if (!done) return;
     var rated = !!t.rating, mine = rated && ratedHere();
-    $("rate-form").hidden = rated;
-    $("rate-title").hidden = rated;
+    // The hub takes a rating for 24 hours after the visit (an old link offers no form).
+    var lapsed = !rated && t.finished_at && Date.now() - Date.parse(t.finished_at) > RATE_WITHIN_MS;
+    $("rate-form").hidden = rated || lapsed;
+    $("rate-title").hidden = rated || lapsed;
     $("rate-thanks").hidden = !mine;
-    $("rate-already").hidden = !rated || mine;
+    $("rate-already").hidden = !(rated || lapsed) || mine;
     if (rated && !mine) {
       var words = RATING_WORDS[t.rating] || [t.rating, t.rating];
       setBi($("rate-already"), "本次服务已评价（" + words[0] + "），感谢您的反馈",
             "This visit has already been rated (" + words[1] + "). Thank you.");
+    } else if (lapsed) {
+      setBi($("rate-already"), "办结已超过 24 小时，不能再评价", "This visit ended over 24 hours ago and can no longer be rated");
     }
     if (rated) $("rate-error").hidden = true;
   }
