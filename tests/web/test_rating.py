@@ -160,3 +160,39 @@ def test_bad_input_changes_nothing(app, client):
 
 def test_unknown_token(client):
     assert_error(rate(client, "no-such-ticket-token"), 404, "not_found")
+
+
+def race(*actions) -> list[str]:
+    """Run `actions` at the same moment, each in its own thread: what each ended with."""
+    import threading
+
+    from hallcall.server.engine.model import DomainError
+
+    start, results = threading.Barrier(len(actions)), []
+
+    def run(action):
+        start.wait()
+        try:
+            action()
+            results.append("rated")
+        except DomainError as e:
+            results.append(e.code)
+
+    threads = [threading.Thread(target=run, args=(a,)) for a in actions]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sorted(results)
+
+
+def test_keys_and_phone_at_the_same_moment_rate_it_once(app, client):
+    """The keys' press and the phone's rating race for the same ticket: the store's write
+    transaction lets exactly one of them rate it, and the other is told already_rated."""
+    hub = app.config["HUB"]
+    for _ in range(5):
+        token = served(client)
+        assert race(lambda: hub.act("1", "rate", rating="basic"),
+                    lambda t=token: hub.rate_ticket(t, "unsatisfied", "慢")) == ["already_rated", "rated"]
+        assert status(client, token)["rating"] in ("basic", "unsatisfied")
+    assert len(rated_events(app)) == 5
