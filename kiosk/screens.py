@@ -3,6 +3,8 @@ large, high-contrast, calm. Sizes are multiples of the layout's unit, so the sam
 1920x1080, 1080x1920 and 800x480."""
 from __future__ import annotations
 
+import re
+
 import pygame
 
 from hallcall.hallclient.i18n import N_
@@ -531,16 +533,23 @@ def guide_pages(k: Kiosk, L: Layout, paint: Painter, body: pygame.Rect) -> list[
         size = round(u * (1.05 if head else 0.9))
         indent = 0 if head else u
         step = int(paint.line_height(size, head) * 1.3)
-        lines = paint.lines(text, body.width - indent, size, head)
+        # A numbered step's later lines start under its words, not under its number.
+        number = re.match(r"\d+\. ", text) if not head else None
+        hang = paint.width(number.group(), size) if number else 0
+        first, *rest = paint.lines(text, body.width - indent, size, head)
+        lines = [(first, indent)]
+        if rest:
+            rest = paint.lines(text[len(first):].strip(), body.width - indent - hang, size, head)
+            lines += [(line, indent + hang) for line in rest]
         gap = u // 2 if head and y else 0
         # A heading never ends a page: it goes over with its first line.
         need = gap + step * (2 if head else 1)
-        for n, line in enumerate(lines):
+        for n, (line, at) in enumerate(lines):
             if y + (need if n == 0 else step) > body.height and pages[-1]:
                 pages.append([])
                 y, gap = 0, 0
             y += gap if n == 0 else 0
-            pages[-1].append((line, size, head, BRAND if head else INK, indent, y, step))
+            pages[-1].append((line, size, head, BRAND if head else INK, at, y, step))
             y += step
     return pages
 
@@ -551,23 +560,31 @@ def guide(k: Kiosk, L: Layout, paint: Painter) -> int:
     paint.box(L.guide_body, WHITE, LINE, width=3)
     inner = L.guide_body.inflate(-2 * u, -2 * max(L.pad, u // 2))
     title = pygame.Rect(inner.left, inner.top, inner.width, round(u * 1.9))
-    paint.text(k.t("Service guide") + " · " + k.name(service.get("name")), title, u * 1.2, INK, "left", True)
     pygame.draw.line(paint.surface, LINE, (inner.left, title.bottom), (inner.right, title.bottom), 2)
     body = pygame.Rect(inner.left, title.bottom + u // 2, inner.width, inner.bottom - title.bottom - u // 2)
-    pages = guide_pages(k, L, paint, body)
+    # A wide screen reads the guide in two columns a page: lines across 1,800 px are hard to follow.
+    across = 2 if body.width > body.height * 1.6 else 1
+    gap = 2 * u
+    column = pygame.Rect(body.left, body.top, (body.width - gap * (across - 1)) // across, body.height)
+    columns = guide_pages(k, L, paint, column)
+    pages = [columns[i:i + across] for i in range(0, len(columns), across)]
     page = min(k.guide_page, len(pages) - 1)
-    for text, size, bold, color, indent, y, step in pages[page]:
-        paint.text(text, pygame.Rect(body.left + indent, body.top + y, body.width - indent, step), size,
-                   color, "left", bold, min_size=size)
+    for n, lines in enumerate(pages[page]):
+        left = column.left + n * (column.width + gap)
+        for text, size, bold, color, indent, y, step in lines:
+            paint.text(text, pygame.Rect(left + indent, column.top + y, column.width - indent, step), size,
+                       color, "left", bold, min_size=size)
     if len(pages) > 1:
         for rect, label, active in ((L.guide_prev, k.t("‹ Previous"), page > 0),
                                     (L.guide_next, k.t("Next ›"), page < len(pages) - 1)):
             paint.box(rect, WHITE if active else PAPER, BRAND if active else DISABLED, width=3)
             paint.text(label, rect.inflate(-u // 2, 0), u * 0.9, BRAND if active else LINE, bold=active)
-        right = L.guide_next.right + L.pad
-        paint.text(k.t("Page {page} of {pages}").format(page=page + 1, pages=len(pages)),
-                   pygame.Rect(right, L.guide_next.top, L.guide_take.left - right - L.pad,
-                               L.guide_next.height), u * 0.85, INK, bold=True)
+        # Beside the title, where there is room on every screen (the bar below has none on a
+        # portrait one).
+        where = paint.text(k.t("Page {page} of {pages}").format(page=page + 1, pages=len(pages)),
+                           title, u * 0.85, MUTED, "right", True)
+        title.width = where.left - u - title.left
+    paint.text(k.t("Service guide") + " · " + k.name(service.get("name")), title, u * 1.2, INK, "left", True)
     paint.box(L.guide_take, BRAND)
     paint.text(k.t("Take a number"), L.guide_take.inflate(-u, 0), u * 1.1, WHITE, bold=True)
     paint.box(L.guide_back, WHITE, BRAND, width=3)
