@@ -225,3 +225,17 @@ def test_a_bad_sample_url_is_refused_at_its_field_and_changes_nothing(client):
     assert "services.company-name.guide.samples[0].url" in paths, paths
     assert paths["services.company-name.guide.samples[0].url"]["message_zh"]
     assert client.get("/guide/company-name").get_data(as_text=True) == before
+
+
+def test_every_demo_sample_form_is_served_and_linked_next_to_its_material(client, hub_config):
+    for s in hub_config.live_services:
+        urls = [x.url for x in s.guide.samples if x.url]
+        assert urls, s.id
+        html = client.get(f"/guide/{s.id}").get_data(as_text=True)
+        for url in urls:
+            r = client.get(url)
+            assert r.status_code == 200 and r.mimetype == "text/html", url
+            form = r.get_data(as_text=True)
+            assert "样表" in form and f'href="/guide/{s.id}"' in form  # and the way back
+            assert f'href="{url}"' in html
+            r.close()

@@ -46,6 +46,8 @@ def test_an_admin_edits_the_guide_and_the_citizen_sees_it(browser, hub_url):
         steps = page.locator("#svc-procedure > li")
         expect(steps).to_have_count(len(service(hub_url, "company-name")["guide"]["procedure"]))
         expect(page.locator("#svc-g-fees-zh")).to_have_value("不收费")
+        sample_url = page.locator("#svc-samples [data-part=url]").first
+        expect(sample_url).to_have_value("/static/samples/company-name.html")
         expect(page.locator("#svc-appt-fields")).to_be_hidden()  # this one takes no bookings
 
         steps.nth(0).locator("input").nth(0).fill("在自助服务区填写申请书")
@@ -84,7 +86,8 @@ def test_an_admin_edits_the_guide_and_the_citizen_sees_it(browser, hub_url):
         expect(url_field.locator(".field-error")).to_be_visible(timeout=WAIT_MS)
         expect(url_field.locator(".field-error .zh")).not_to_be_empty()
         expect(url_field.locator("input")).to_have_attribute("aria-invalid", "true")
-        assert "url" not in service(hub_url, "company-name")["guide"]["samples"][0]
+        assert service(hub_url, "company-name")["guide"]["samples"][0]["url"] == \
+            "/static/samples/company-name.html"  # as it was
 
 
 def test_the_guide_filters_as_a_citizen_types_on_a_phone(browser, hub_url):
