@@ -135,8 +135,10 @@ def service_button(k: Kiosk, L: Layout, paint: Painter, rect: pygame.Rect, s: di
     ink = INK if state == "open" else MUTED
     paint.block(name, name_box, name_size, ink, True, "left", 2, u * 0.68)
     if show_other:
-        paint.text(other, pygame.Rect(inner.left, name_box.bottom, inner.width, sub_h), sub_size,
-                   MUTED, "left", min_size=sub_size * 0.85)
+        sub = pygame.Rect(inner.left, name_box.bottom, inner.width, sub_h)
+        if guide is not None and sub.top < guide.bottom:  # a short button: it ends before the guide too
+            sub.width = name_w
+        paint.text(other, sub, sub_size, MUTED, "left", min_size=sub_size * 0.85)
     if guide is not None:
         paint.box(guide, BRAND_SOFT, BRAND, width=2)
         paint.block(k.t("Guide"), guide.inflate(-L.pad, -L.pad // 2), L.unit * 0.7, BRAND, True,
