@@ -201,13 +201,15 @@ def footer(k: Kiosk, L: Layout, paint: Painter) -> None:
                    L.page_label, u * 0.85, INK, bold=True)
     elif k.hall:
         row = pygame.Rect(L.prev.left, L.prev.top, 0, L.prev.height)
-        end = min(r.left for r in (L.lang, L.large_button, L.appointment) if r.top == row.top)
+        shown = (L.lang, L.large_button) + ((L.appointment,) if k.takes_bookings() else ())
+        end = min(r.left for r in shown if r.top == row.top)
         row.width = end - row.left - L.pad
         paint.text(k.t("Touch the service you need to take a number."), row, u * 0.85, MUTED, "left")
-    if k.hall:
+    if k.takes_bookings():
         paint.box(L.appointment, GREEN)
         paint.block(k.t("I have an appointment"), L.appointment.inflate(-u // 2, -L.pad // 2), u * 0.95,
                     WHITE, True, "center", 2, u * 0.5)
+    if k.hall:
         label = k.t("Normal text") if k.large else k.t("Large text")
         paint.box(L.large_button, BRAND if k.large else WHITE, BRAND, width=3)
         paint.block(label, L.large_button.inflate(-u // 3, -L.pad // 2), u * 0.9,

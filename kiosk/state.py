@@ -298,6 +298,11 @@ class Kiosk:
     def services(self) -> list[dict]:
         return self.groups[self.department][1] if self.groups else []
 
+    def takes_bookings(self) -> bool:
+        """Whether any service of the hall takes appointments (else the menu offers no check-in;
+        a scanned code is still checked in)."""
+        return any(s.get("appointments") for s in (self.hall or {}).get("services", []))
+
     def per(self) -> int:
         if self.large:
             if self.per_page_large is not None:
@@ -402,7 +407,7 @@ class Kiosk:
             if service is not None:
                 self.guide, self.guide_page = service, 0
                 self.go("guide", GUIDE_S)
-        elif target == "appointment":
+        elif target == "appointment" and self.takes_bookings():
             self.code, self.code_error = "", None
             self.go("code", CODE_S)
         elif target == "large":

@@ -364,8 +364,11 @@ def scan(d: Driver, text: str, gap: float = 0.03) -> list:
     return commands
 
 
+BOOKINGS = {"appointments": {"slot_minutes": 30, "per_slot": 2}}
+
+
 def test_the_keypad_takes_six_digits_corrects_and_checks_in():
-    d = Driver(kiosk())
+    d = Driver(kiosk(hall(**BOOKINGS)))
     d.touch("appointment")
     assert d.k.screen == "code" and d.k.code == ""
     assert type_code(d, "48291") == [] and d.k.code == "48291"
@@ -382,7 +385,7 @@ def test_the_keypad_takes_six_digits_corrects_and_checks_in():
 
 
 def test_clear_back_and_the_timeout_leave_the_keypad_as_they_should():
-    d = Driver(kiosk())
+    d = Driver(kiosk(hall(**BOOKINGS)))
     d.touch("appointment")
     type_code(d, "123")
     d.touch("code_clear")
@@ -433,8 +436,16 @@ def test_no_check_in_while_a_ticket_is_being_issued_or_staff_type_their_pin():
     assert scan(d, "482913") == [] and d.k.screen == "issuing"
 
 
-def test_an_unknown_code_goes_back_to_the_keypad_with_the_code_to_correct():
+def test_a_hall_without_bookings_offers_no_keypad_but_a_scanned_code_still_checks_in():
     d = Driver(kiosk())
+    assert not d.k.takes_bookings()
+    d.touch("appointment")
+    assert d.k.screen == "menu"
+    assert [c.code for c in scan(d, "482913")] == ["482913"]  # the hub decides
+
+
+def test_an_unknown_code_goes_back_to_the_keypad_with_the_code_to_correct():
+    d = Driver(kiosk(hall(**BOOKINGS)))
     d.touch("appointment")
     [command] = type_code(d, "482914✓")
     d.failed(command.job, 404, "not_found", "No appointment with code 482914", "没有预约号 482914")
