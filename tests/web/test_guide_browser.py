@@ -6,6 +6,8 @@ Needs playwright and Debian's chromium (see tests/browser_support.py); skipped w
 """
 from __future__ import annotations
 
+import re
+
 import pytest
 from browser_support import DESKTOP, PHONE, WAIT_MS, checked_context, require_browser
 
@@ -111,3 +113,14 @@ def test_the_guide_filters_as_a_citizen_types_on_a_phone(browser, hub_url):
         expect(page.locator("#s-provident-fund [data-step=materials]")).to_be_visible()
         # nothing wider than the phone
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_the_poster_prints_on_one_a4_sheet(browser, hub_url):
+    with checked_context(browser, **DESKTOP) as ctx:
+        page = ctx.new_page()
+        page.goto(f"{hub_url}/guide/poster")
+        expect(page.locator("#poster-qr svg")).to_be_visible()
+        pdf = page.pdf(prefer_css_page_size=True)
+        assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1
+        box = re.search(rb"/MediaBox\s*\[\s*0 0 ([0-9.]+) ([0-9.]+)", pdf)
+        assert round(float(box.group(1))) == 595 and round(float(box.group(2))) == 842  # A4, in points
