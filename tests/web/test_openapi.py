@@ -205,7 +205,7 @@ def test_the_schema_check_finds_a_shape_that_breaks_the_document(doc):
               "status": "waiting", "issued_at": "2026-11-26T09:00:01+08:00", "called_at": None,
               "window": None, "started_at": None, "finished_at": None, "day": "2026-11-26",
               "origin_service": SERVICE, "transfers": 0, "cancel_reason": None,
-              "first_called_at": None}
+              "first_called_at": None, "appointment": None}
     ticket_schema = {"$ref": "#/components/schemas/Ticket"}
     assert schema_errors(doc, ticket_schema, ticket) == []
     assert schema_errors(doc, ticket_schema, {**ticket, "status": "lost"})
@@ -247,7 +247,7 @@ def test_a_hall_day_answers_as_documented(client, doc):
         check(doc, act(client, action, body), window_path.format(action), "post")
     rated_twice = act(client, "rate", {"rating": "basic"})
     assert check(doc, rated_twice, window_path.format("rate"),
-                 "post")["error"]["code"] == "invalid_state"
+                 "post")["error"]["code"] == "already_rated"
     issue(client)
     for action, body in (("call-next", None), ("no-show", {"requeue": True}), ("call-next", None),
                          ("transfer", {"service": OTHER_SERVICE}), ("call-next", None),
