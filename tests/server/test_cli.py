@@ -233,7 +233,7 @@ def small_mount(tmp_path):
 
 def test_commands_on_a_full_disk_say_so(small_mount, tmp_path, capsys):
     db = migrated(tmp_path / "hall.db")
-    disk = small_mount("size=256k")
+    disk = small_mount("size=1m")  # a migrated database is some 200 KB (0007)
     hub_db = migrated(disk / "hub.db")
     with open(disk / "filler", "wb", buffering=0) as filler:  # every block taken
         with pytest.raises(OSError) as full:
