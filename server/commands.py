@@ -59,7 +59,8 @@ def _serve_arguments(p: argparse.ArgumentParser) -> None:
 
 def serve(args) -> int:
     from .bootstrap import serve as serve_hub
-    from .wsgi import DemoTokensExposed, check_exposure, limit_malloc_arenas
+    from .malloc import limit_malloc_arenas
+    from .wsgi import DemoTokensExposed, check_exposure
 
     limit_malloc_arenas()  # before any thread starts
     config = load_config(args.config)

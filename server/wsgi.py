@@ -6,7 +6,6 @@ clients it delivers a call to all of them in 11-29 ms p99, where waitress took 2
 """
 from __future__ import annotations
 
-import ctypes
 import errno
 import ipaddress
 import logging
@@ -128,18 +127,6 @@ def make_server(app, host: str, port: int, threads: int) -> wsgi.Server:
     # Nagle's algorithm would hold back the small event frames.
     server.nodelay = True
     return server
-
-
-def limit_malloc_arenas(arenas: int = 1) -> None:
-    """glibc gives each busy thread its own malloc arena; for a hub whose threads mostly wait,
-    one arena holds the same data in several fewer megabytes (the budget is 60 MB). Measured
-    over two rounds of every report of a simulated month: 57.6 -> 64.3 MB with two arenas,
-    56.0 -> 57.4 MB with one. The interpreter lock already serialises the Python side, so the
-    one arena's lock costs little."""
-    try:
-        ctypes.CDLL(None).mallopt(-8, arenas)  # M_ARENA_MAX; absent outside glibc
-    except (OSError, AttributeError):
-        pass
 
 
 def run_server(app, hub, host: str, port: int, threads: int = 40) -> None:
