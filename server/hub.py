@@ -383,9 +383,7 @@ class Hub:
                                       "该请求标识已用于其他取号请求")
                 return self._view(tx, tx.ticket(seen[1]), now), False
             last, issued = tx.numbering(day, service.id)
-            if service.daily_limit is not None:
-                # Places booked for today are taken too (engine/appointments.py).
-                issued += tx.pending_bookings(day, service.id)
+            issued = _places_taken(tx, day, service, issued)
             out = rules.issue(service, day=day, now=now, last_seq_no=last, issued_today=issued,
                               ticket_id=uuid.uuid4().hex, token=secrets.token_urlsafe(18),
                               priority=priority, lang=lang, device=device)
@@ -411,17 +409,13 @@ class Hub:
     def ticket_status(self, token: str) -> TicketView:
         now = self.now()
         with self.store.read(self.config) as tx:
-            ticket = tx.ticket_by_token(token)
-            if ticket is None:
-                raise not_found("No ticket has this token", "未找到该号")
+            ticket = _by_token(tx, token)
             return self._view(tx, ticket, now)
 
     def cancel_ticket(self, token: str) -> TicketView:
         with self.store.write(self.config) as tx:
             now, day = self._begin(tx)
-            ticket = tx.ticket_by_token(token)
-            if ticket is None:
-                raise not_found("No ticket has this token", "未找到该号")
+            ticket = _by_token(tx, token)
             out = rules.cancel(ticket, now)
             tx.apply(out, day)
             return TicketView(out.ticket, 0, 0)
@@ -433,9 +427,7 @@ class Hub:
         so a press of the window's rating keys at the same moment cannot rate it a second time."""
         with self.store.write(self.config) as tx:
             now, day = self._begin(tx)
-            ticket = tx.ticket_by_token(token)
-            if ticket is None:
-                raise not_found("No ticket has this token", "未找到该号")
+            ticket = _by_token(tx, token)
             out = rate_by_citizen(ticket, rating, comment, now)
             tx.apply(out, day)
             return TicketView(out.ticket, 0, 0)
@@ -474,8 +466,8 @@ class Hub:
             booked = tx.booked_counts(service.id, day.isoformat()).get(start, 0)
             taken = 0
             if service.daily_limit is not None:
-                taken = (tx.numbering(day.isoformat(), service.id)[1]
-                         + tx.pending_bookings(day.isoformat(), service.id))
+                taken = _places_taken(tx, day.isoformat(), service,
+                                      tx.numbering(day.isoformat(), service.id)[1])
             code = self._new_code(tx)
             appointment = appointments.book(
                 service, start, day=day, tz=tz, now=now, today=date.fromisoformat(today),
@@ -495,17 +487,12 @@ class Hub:
 
     def appointment(self, token: str) -> Appointment:
         with self.store.read(self.config) as tx:
-            found = tx.appointment_by_token(token)
-        if found is None:
-            raise not_found("No booking has this token", "未找到该预约")
-        return found
+            return _booking_by_token(tx, token)
 
     def cancel_appointment(self, token: str) -> Appointment:
         with self.store.write(self.config) as tx:
             _, today = self._begin(tx)
-            found = tx.appointment_by_token(token)
-            if found is None:
-                raise not_found("No booking has this token", "未找到该预约")
+            found = _booking_by_token(tx, token)
             cancelled = appointments.cancel(found, today)
             if cancelled != found:
                 tx.save_appointment(cancelled)
@@ -780,6 +767,28 @@ class Hub:
     def session_ended(self, session_id: str) -> bool:
         with self.store.read(self.config) as tx:
             return session_id in (tx.state(ENDED_SESSIONS) or {})
+
+
+def _by_token(tx: HallTx, token: str) -> Ticket:
+    ticket = tx.ticket_by_token(token)
+    if ticket is None:
+        raise not_found("No ticket has this token", "未找到该号")
+    return ticket
+
+
+def _booking_by_token(tx: HallTx, token: str) -> Appointment:
+    found = tx.appointment_by_token(token)
+    if found is None:
+        raise not_found("No booking has this token", "未找到该预约")
+    return found
+
+
+def _places_taken(tx: HallTx, day: str, service, issued: int) -> int:
+    """The places of a service's daily limit taken on a hall day: its `issued` tickets and, for
+    a limited service, its bookings not yet checked in (engine/appointments.py)."""
+    if service.daily_limit is None:
+        return issued
+    return issued + tx.pending_bookings(day, service.id)
 
 
 def _configured_statuses(config: HallConfig) -> dict[str, str]:

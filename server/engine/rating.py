@@ -25,6 +25,13 @@ def already_rated(ticket: Ticket) -> DomainError:
                        "该号已评价，每个号只能评价一次")
 
 
+def require_rating(rating: str | None) -> None:
+    """A rating is one of RATINGS, however it comes (keys, console, phone)."""
+    if rating not in RATINGS:
+        raise DomainError("bad_request", f"rating must be one of {', '.join(RATINGS)}",
+                          "评价参数无效", status=400)
+
+
 def clean_comment(comment: str | None) -> str | None:
     """The comment as stored: trimmed, None when empty; refused when too long."""
     if comment is None:
@@ -41,9 +48,7 @@ def rate_by_citizen(ticket: Ticket, rating: str, comment: str | None, now: datet
     """The citizen rates their ticket from the phone page. The event carries the rating but not
     the comment: the event stream is public, and the comment is for the staff who follow it up
     (the reports' unsatisfied list)."""
-    if rating not in RATINGS:
-        raise DomainError("bad_request", f"rating must be one of {', '.join(RATINGS)}",
-                          "评价参数无效", status=400)
+    require_rating(rating)
     text = clean_comment(comment)
     if ticket.rating is not None:
         raise already_rated(ticket)

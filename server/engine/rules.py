@@ -31,7 +31,7 @@ from .model import (
     Ticket,
     WindowState,
 )
-from .rating import already_rated
+from .rating import already_rated, require_rating
 
 MAX_SEQ_NO = 999  # numbers have three digits
 
@@ -304,9 +304,8 @@ def start(state: WindowState, current: Ticket | None, now: datetime) -> Outcome:
 def finish(state: WindowState, current: Ticket | None, now: datetime,
            rating: str | None = None) -> Outcome:
     _require_open(state)
-    if rating is not None and rating not in RATINGS:
-        raise DomainError("bad_request", f"rating must be one of {', '.join(RATINGS)}",
-                          "评价参数无效", status=400)
+    if rating is not None:
+        require_rating(rating)
     ticket = _require_current(state, current)
     out = _finish(state, ticket, now, rating)
     out.windows.append(replace(state, current=None))
@@ -392,9 +391,7 @@ def rate(state: WindowState, current: Ticket | None, last_done: Ticket | None, r
     """A citizen presses a rating key at the window. With a ticket still at the window this
     finishes it with the rating (the citizen's press ends the visit); otherwise it rates the
     ticket this window finished last, if that was a few minutes ago and is not rated yet."""
-    if rating not in RATINGS:
-        raise DomainError("bad_request", f"rating must be one of {', '.join(RATINGS)}",
-                          "评价参数无效", status=400)
+    require_rating(rating)
     if current is not None and state.current == current.id and current.status in AT_WINDOW:
         return finish(state, current, now, rating)
     if (last_done is None or last_done.status != DONE or last_done.window != state.id
