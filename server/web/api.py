@@ -33,6 +33,14 @@ def hub() -> Hub:
     return current_app.config["HUB"]
 
 
+def rate_limit(key: str, per_minute: int | None, message: str, message_zh: str) -> None:
+    """A 429 with Retry-After when `key` has used up its `per_minute` (None: no limit)."""
+    wait = current_app.config["RATE_LIMITER"].allow(key, per_minute)
+    if wait is not None:
+        raise ApiError(429, "rate_limited", message, message_zh,
+                       {"Retry-After": str(max(1, round(wait)))})
+
+
 def json_body(fields: dict[str, type | tuple], required: tuple[str, ...] = ()) -> dict:
     """The request's JSON object, checked field by field; an empty body is an empty object."""
     raw = request.get_data(cache=True)  # enforces MAX_CONTENT_LENGTH (413)
@@ -96,10 +104,8 @@ def issue_ticket():
     if key is not None and not (0 < len(key) <= 200 and key.isprintable()):
         raise bad_request("Idempotency-Key must be 1 to 200 printable characters",
                           "Idempotency-Key 格式无效")
-    wait = current_app.config["RATE_LIMITER"].allow(device.id, device.rate_limit_per_minute)
-    if wait is not None:
-        raise ApiError(429, "rate_limited", f"Too many tickets from {device.id}; try again shortly",
-                       "取号过于频繁，请稍后再试", {"Retry-After": str(max(1, round(wait)))})
+    rate_limit(device.id, device.rate_limit_per_minute,
+               f"Too many tickets from {device.id}; try again shortly", "取号过于频繁，请稍后再试")
     view, created = hub().issue(body["service"], body.get("priority") or "normal", lang,
                                 device.id, key)
     return jsonify(ticket_view_json(view)), 201 if created else 200

@@ -5,14 +5,14 @@ import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 
 from ..engine import rules
 from ..engine.model import Appointment
-from .api import choice, hub, json_body
+from .api import choice, hub, json_body, rate_limit
 from .auth import ADMIN, ISSUE, require
 from .client_addr import client_address
-from .errors import ApiError, bad_request
+from .errors import bad_request
 from .serialize import iso, ticket_view_json
 
 bp = Blueprint("appointments_api", __name__, url_prefix="/api/appointments")
@@ -80,11 +80,8 @@ def book():
                               "电话号码只能包含数字、+、- 和空格，最多 20 位")
     lang = choice(body, "lang", hub().config.languages)
     start = _start(body["start"])
-    wait = current_app.config["RATE_LIMITER"].allow(f"booking:{client_address()}",
-                                                    BOOKINGS_PER_MINUTE)
-    if wait is not None:
-        raise ApiError(429, "rate_limited", "Too many bookings from this address; try again shortly",
-                       "预约过于频繁，请稍后再试", {"Retry-After": str(max(1, round(wait)))})
+    rate_limit(f"booking:{client_address()}", BOOKINGS_PER_MINUTE,
+               "Too many bookings from this address; try again shortly", "预约过于频繁，请稍后再试")
     appointment = hub().book(body["service"], start, phone, lang)
     return jsonify({"appointment": appointment_json(appointment), "token": appointment.token}), 201
 
