@@ -56,17 +56,6 @@
     node.hidden = false;
   }
 
-  function send(method, url, body) {  // common.js has GET and POST; a cancel is a DELETE
-    var init = { method: method, cache: "no-store", credentials: "same-origin", headers: { "Accept": "application/json" } };
-    if (body) { init.headers["Content-Type"] = "application/json"; init.body = JSON.stringify(body); }
-    return fetch(url, init).then(function (resp) {
-      return resp.json().catch(function () { return null; }).then(function (b) {
-        if (!resp.ok) throw new H.HttpError(resp.status, b);
-        return b;
-      });
-    }, function () { throw new H.HttpError(0, null); });
-  }
-
   if (token) booking(); else chooser();
 
   /* == /book: service, day, time, confirm ====================================================== */
@@ -327,7 +316,7 @@
     $("cancel-yes").addEventListener("click", function () {
       $("cancel-yes").disabled = true;
       $("cancel-error").hidden = true;
-      send("DELETE", url).then(function (answer) {
+      H.deleteJSON(url).then(function (answer) {
         var a = (answer && answer.appointment) || Object.assign({}, current, { status: "cancelled" });
         render(a);
       }, function (err) {

@@ -222,6 +222,7 @@
     EVENT_TYPES: EVENT_TYPES, WINDOW_STATUS: WINDOW_STATUS, el: el, bi: bi, setBi: setBi, tr: tr, HttpError: HttpError, byId: byId,
     getJSON: function (url) { return requestJSON("GET", url); },
     postJSON: function (url, body, headers) { return requestJSON("POST", url, body, headers); },
+    deleteJSON: function (url, headers) { return requestJSON("DELETE", url, null, headers); },
     storedLang: storedLang, langSwitch: langSwitch,
     debounced: debounced, openStream: openStream, setConnection: setConnection,
     formatter: formatter, timeFormatter: timeFormatter
