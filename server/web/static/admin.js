@@ -69,24 +69,7 @@
   /* One API request, JSON both ways. A refusal rejects with Hall.HttpError, carrying the
      `errors` of a 422 invalid_config too. */
   function api(method, url, body) {
-    var init = { method: method, cache: "no-store", credentials: "same-origin",
-                 headers: { "Accept": "application/json" } };
-    if (method !== "GET") init.headers["X-CSRF-Token"] = csrf;
-    if (body !== undefined && body !== null) {
-      init.headers["Content-Type"] = "application/json";
-      init.body = JSON.stringify(body);
-    }
-    return fetch(url, init).then(function (resp) {
-      return resp.json().catch(function () { return null; }).then(function (data) {
-        if (!resp.ok) {
-          var err = new H.HttpError(resp.status, data);
-          var e = (data && data.error) || {};
-          err.errors = e.errors || (data && data.errors) || [];
-          throw err;
-        }
-        return data;
-      });
-    }, function () { throw new H.HttpError(0, null); });
+    return H.requestJSON(method, url, body, method !== "GET" ? { "X-CSRF-Token": csrf } : null);
   }
 
   function enc(id) { return encodeURIComponent(id); }

@@ -58,6 +58,8 @@
     this.code = err.code || (status ? "http_error" : "unreachable");
     this.message = err.message || ("HTTP " + status);
     this.message_zh = err.message_zh || "";
+    // A 422 invalid_config names each problem by its key path, for the form that sent it.
+    this.errors = err.errors || (body && body.errors) || [];
   }
   HttpError.prototype = Object.create(Error.prototype);
 
@@ -223,6 +225,7 @@
     getJSON: function (url) { return requestJSON("GET", url); },
     postJSON: function (url, body, headers) { return requestJSON("POST", url, body, headers); },
     deleteJSON: function (url, headers) { return requestJSON("DELETE", url, null, headers); },
+    requestJSON: requestJSON,
     storedLang: storedLang, langSwitch: langSwitch,
     debounced: debounced, openStream: openStream, setConnection: setConnection,
     formatter: formatter, timeFormatter: timeFormatter
