@@ -1,9 +1,10 @@
 """Fixtures shared by every test: the demo hall, a controllable clock, hubs and their apps on a
-temp file."""
+temp file, and PostgreSQL databases (tests/pg_support.py)."""
 from __future__ import annotations
 
 import pytest
 from helpers import FakeClock
+from pg_support import pg_server, pg_url, store_url  # noqa: F401 - fixtures for every test
 
 from hallcall.server.config import load_config
 

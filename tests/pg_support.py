@@ -1,0 +1,205 @@
+"""A throwaway PostgreSQL server for the tests, and a fresh database per test.
+
+Fixtures (registered in tests/conftest.py, so any test can ask for them):
+
+- `pg_server` (session): a `PgServer` started once for the whole run: Debian's `postgresql`
+  binaries (`/usr/lib/postgresql/*/bin`, or `initdb`/`pg_ctl` on PATH), `initdb` into a temporary
+  folder as the `postgres` user (initdb refuses root), trust authentication, listening on
+  127.0.0.1 on a free port and on a unix socket in that folder, `fsync=on` (the durability tests
+  must be real), stopped at the end of the session. With `HALLCALL_TEST_PG=postgresql://USER@HOST:PORT`
+  set, that server is used instead (its user must be allowed to CREATE DATABASE). Where no server
+  can be started (no binaries, no postgres user, initdb failing) every test that needs one skips,
+  saying why.
+- `pg_url` (function): `postgresql+psycopg://postgres@127.0.0.1:PORT/NAME`, a new empty database
+  made for the test and dropped after it (connections still open are ended then).
+- `store_url` (function, parametrized `sqlite` / `pg`): the test runs twice, once on a new SQLite
+  file (conftest's `db_url`) and once on `pg_url`. Use it for the store's guarantees that must
+  hold on both engines:
+
+      def test_restart_keeps_numbering(store_url):
+          hub = open_hub(store_url) ...
+
+  Select one engine with `pytest -k pg` or `-k sqlite`. A test that needs several databases
+  asks `pg_server.new_database()` (dropped at the session's end).
+- `pg_only(url)`: True for a PostgreSQL URL, for the few asserts that differ by engine.
+"""
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import uuid
+from pathlib import Path
+
+import pytest
+
+ENV = "HALLCALL_TEST_PG"
+
+
+def pg_only(url: str) -> bool:
+    return url.startswith("postgresql")
+
+
+def _binaries() -> Path | None:
+    """The folder holding initdb and pg_ctl: the newest Debian version, else PATH's."""
+    def version(folder: str) -> int:
+        name = Path(folder).parent.name
+        return int(name) if name.isdigit() else 0
+
+    for folder in sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=version, reverse=True):
+        if (Path(folder) / "initdb").is_file() and (Path(folder) / "pg_ctl").is_file():
+            return Path(folder)
+    initdb = shutil.which("initdb")
+    if initdb and shutil.which("pg_ctl"):
+        return Path(os.path.realpath(initdb)).parent
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class PgServer:
+    """A PostgreSQL server the tests may make databases on: started here (`start`) or given."""
+
+    def __init__(self, url: str, stop=None):
+        from sqlalchemy.engine import make_url
+
+        self.url = make_url(url).set(drivername="postgresql+psycopg", database=None)
+        self._stop, self._made = stop, []
+        self._admin = None
+
+    @property
+    def port(self) -> int:
+        return self.url.port or 5432
+
+    def url_of(self, database: str) -> str:
+        return self.url.set(database=database).render_as_string(hide_password=False)
+
+    def _connect(self):
+        import psycopg
+
+        if self._admin is None or self._admin.closed:
+            u = self.url
+            self._admin = psycopg.connect(host=u.host, port=self.port, user=u.username,
+                                          password=u.password, dbname="postgres",
+                                          autocommit=True, connect_timeout=10)
+        return self._admin
+
+    def new_database(self, keep: bool = True) -> str:
+        """A new empty database's URL. keep: drop it only at the session's end."""
+        name = f"hc_{uuid.uuid4().hex[:12]}"
+        self._connect().execute(f"CREATE DATABASE {name}")
+        if keep:
+            self._made.append(name)
+        return self.url_of(name)
+
+    def drop_database(self, url: str) -> None:
+        from sqlalchemy.engine import make_url
+
+        name = make_url(url).database
+        # FORCE (PostgreSQL 13+): a hub the test left running must not keep its database alive.
+        self._connect().execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+    def close(self) -> None:
+        for name in self._made:
+            try:
+                self.drop_database(self.url_of(name))
+            except Exception:  # noqa: BLE001 - a stopped server takes its databases with it
+                pass
+        if self._admin is not None:
+            self._admin.close()
+        if self._stop:
+            self._stop()
+
+    @classmethod
+    def start(cls) -> PgServer:
+        """initdb and start a cluster in a temporary folder; pytest.skip with the reason when
+        this machine cannot."""
+        try:
+            import psycopg  # noqa: F401
+        except ImportError:
+            pytest.skip("PostgreSQL tests need psycopg 3: pip install -e '.[test]'")
+        bindir = _binaries()
+        if bindir is None:
+            pytest.skip("no PostgreSQL server binaries (apt-get install postgresql), "
+                        f"nor {ENV} set to a server's URL")
+        as_user: list[str] = []
+        if os.geteuid() == 0:  # initdb and postgres refuse to run as root
+            try:
+                pw = pwd.getpwnam("postgres")
+            except KeyError:
+                pytest.skip("running as root and there is no postgres user to run the server as "
+                            "(Debian's postgresql package makes one)")
+            runuser = shutil.which("runuser")
+            as_user = [runuser, "-u", "postgres", "--"] if runuser else None
+            if as_user is None:
+                pytest.skip("running as root without runuser to start PostgreSQL as postgres")
+        folder = Path(tempfile.mkdtemp(prefix="hallcall-pg-"))
+        if as_user:
+            os.chown(folder, pw.pw_uid, pw.pw_gid)
+        data, log = folder / "data", folder / "server.log"
+
+        def run(*args):
+            return subprocess.run([*as_user, *map(str, args)], capture_output=True, text=True,
+                                  timeout=120, check=False, cwd=folder)
+
+        # --no-sync: only initdb's own files go unsynced; the server runs with fsync=on.
+        made = run(bindir / "initdb", "-D", data, "-U", "postgres", "--auth=trust",
+                   "--encoding=UTF8", "--locale=C", "--no-sync", "--no-instructions")
+        if made.returncode != 0:
+            shutil.rmtree(folder, ignore_errors=True)
+            pytest.skip(f"initdb failed, no PostgreSQL for the tests: {made.stderr.strip()[-400:]}")
+        options = {
+            "listen_addresses": "127.0.0.1", "unix_socket_directories": str(folder),
+            "shared_buffers": "16MB", "fsync": "on", "synchronous_commit": "on",
+            "max_connections": "200", "max_wal_size": "256MB",
+        }
+        for _attempt in range(3):  # the free port may be taken between the probe and the start
+            port = _free_port()
+            opts = " ".join(f"-c {k}={v}" for k, v in options.items())
+            started = run(bindir / "pg_ctl", "-D", data, "-l", log, "-w", "-t", "60",
+                          "-o", f"-p {port} {opts}", "start")
+            if started.returncode == 0:
+                break
+        else:
+            tail = log.read_text(errors="replace")[-600:] if log.exists() else started.stderr
+            shutil.rmtree(folder, ignore_errors=True)
+            pytest.skip(f"PostgreSQL did not start: {tail.strip()}")
+
+        def stop():
+            run(bindir / "pg_ctl", "-D", data, "-m", "immediate", "-w", "stop")
+            shutil.rmtree(folder, ignore_errors=True)
+
+        return cls(f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres", stop)
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    given = os.environ.get(ENV)
+    server = PgServer(given) if given else PgServer.start()
+    try:
+        server._connect()
+    except Exception as exc:  # noqa: BLE001 - a given server that is not there: say so, skip
+        server.close()
+        pytest.skip(f"no PostgreSQL server at {server.url.render_as_string()}: {exc}")
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def pg_url(pg_server):
+    url = pg_server.new_database(keep=False)
+    yield url
+    pg_server.drop_database(url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"], ids=["sqlite", "pg"])
+def store_url(request):
+    return request.getfixturevalue("db_url" if request.param == "sqlite" else "pg_url")
