@@ -316,10 +316,24 @@ class Changed:
     changed: bool
 
 
+def keep_central_token(new: dict, old: dict) -> dict:
+    """`new` with the [central] token of `old` where `new` carries it as GET /api/admin/config
+    shows it (`"token": null, "token_set": true`): the whole hall read there and sent back
+    (as /admin does) keeps the token it could not see."""
+    central = new.get("central")
+    if isinstance(central, dict) and central.get("token", "") is None:
+        central.pop("token_set", None)
+        del central["token"]
+        kept = (old.get("central") or {}).get("token")
+        if kept is not None:
+            central["token"] = kept  # else the loader says central.token is required
+    return new
+
+
 def _normal(edit: Callable[[dict], dict], data: dict) -> dict:
     """The hall the edit makes of `data`, as the database keeps it (defaults written out), so that
     equal means the same hall; the config rules refuse it here with their key paths."""
-    new = edit(copy.deepcopy(data))
+    new = keep_central_token(edit(copy.deepcopy(data)), data)
     try:
         return config_dict(parse_config(new, source=SOURCE))
     except ConfigError as exc:

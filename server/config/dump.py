@@ -135,6 +135,20 @@ def config_dict(c: HallConfig) -> dict:
     }
     if c.trusted_proxies:
         out["hub"] = {"trusted_proxies": [str(n) for n in c.trusted_proxies]}
+    if c.central is not None:
+        # The token as it is: the hub must send it, and the export is the hall's backup.
+        ce = c.central
+        out["central"] = {"url": ce.url, "hall_id": ce.hall_id, "token": ce.token,
+                          "batch": ce.batch, "interval_s": ce.interval_s}
+    return out
+
+
+def shown_dict(c: HallConfig) -> dict:
+    """`config_dict` as the staff may read it (GET /api/admin/config): the central token only
+    said to be set (`"token": null, "token_set": true`)."""
+    out = config_dict(c)
+    if c.central is not None:
+        out["central"] = c.central.shown()
     return out
 
 
@@ -193,4 +207,6 @@ def config_toml(c: HallConfig) -> str:
         f"# hallcall hall config, version {c.version}: {c.name.en}\n"
         "# Written by the hub (GET /api/admin/config.toml, `hallcall config export`). It seeds a\n"
         "# new database (`hallcall serve --config FILE`) or replaces a running hall\n"
-        "# (`hallcall config import FILE`). Device tokens appear only as their SHA-256.\n"))
+        "# (`hallcall config import FILE`). Device tokens appear only as their SHA-256.\n"
+        + ("# The [central] token is as it is (the hub sends it): keep this file safe.\n"
+           if c.central is not None else "")))

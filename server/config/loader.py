@@ -11,6 +11,7 @@ import tomllib
 from datetime import time
 from importlib import resources
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..passwords import hash_problem
@@ -23,6 +24,7 @@ from .model import (
     WINDOW_STATUSES,
     Announcer,
     Appointments,
+    Central,
     Department,
     Device,
     Gpio,
@@ -275,6 +277,47 @@ def _parse_proxies(hub: _Node) -> tuple:
             else:
                 hub.bad(key, f"{item!r} is not an IP address or network like \"10.0.0.0/24\"")
     return tuple(networks)
+
+
+CENTRAL_HALL_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+CENTRAL_MIN_TOKEN = 16
+
+
+def _parse_central(node: _Node | None) -> Central | None:
+    """[central]: where the hub forwards its events (server/forwarding.py); absent: nowhere."""
+    if node is None:
+        return None
+    url = node.get("url", str, required=True)
+    if url is not None:
+        parts = urlsplit(url.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query \
+                or parts.fragment:
+            node.bad("url", f"{url!r} must be an http:// or https:// address like "
+                            "\"http://city.example:8090\"")
+        else:
+            try:
+                parts.port  # noqa: B018 -- raises for a port that is not a number
+            except ValueError:
+                node.bad("url", f"{url!r} has a port that is not a number")
+    hall_id = node.get("hall_id", str, required=True)
+    if hall_id is not None and not CENTRAL_HALL_ID_RE.match(hall_id):
+        node.bad("hall_id", f"{hall_id!r} must be 1 to 63 lowercase letters, digits and '-', "
+                            "starting with a letter or digit")
+    token = node.get("token", str, required=True)
+    if token is not None and len(token.strip()) < CENTRAL_MIN_TOKEN:
+        node.bad("token", f"must be at least {CENTRAL_MIN_TOKEN} characters (the city gives "
+                          "each hall its own)")
+    batch = node.get("batch", int, default=500)
+    if batch is not None and not 1 <= batch <= 5000:
+        node.bad("batch", "must be between 1 and 5000 events")
+    interval = node.get("interval_s", (int, float), default=1.0)
+    if interval is not None and not 0.05 <= interval <= 60:
+        node.bad("interval_s", "must be between 0.05 and 60 seconds")
+    node.finish()
+    if url is None or hall_id is None or token is None:
+        return None
+    return Central(url.strip().rstrip("/"), hall_id, token.strip(), batch or 500,
+                   float(interval or 1.0))
 
 
 def _fairness(node: _Node, hall_wide: bool) -> tuple:
@@ -534,6 +577,7 @@ def parse_config(data: dict, source: str = "<memory>") -> HallConfig:
     hub = root.child("hub") or _Node({}, "hub", problems)
     trusted_proxies = _parse_proxies(hub)
     hub.finish()
+    central = _parse_central(root.child("central"))
     root.finish()
 
     if problems:
@@ -547,4 +591,4 @@ def parse_config(data: dict, source: str = "<memory>") -> HallConfig:
         trusted_proxies=trusted_proxies, queue=queue_rules,
         device_offline_after_s=offline_after or 60, hours=hall_hours,
         near_ahead=3 if near_ahead is None else near_ahead,
-        service_minutes=float(default_minutes or 5))
+        service_minutes=float(default_minutes or 5), central=central)

@@ -227,6 +227,24 @@ class Announcer:
 
 
 @dataclass(frozen=True)
+class Central:
+    """[central]: the city's central server this hall forwards every event to (None: none).
+    `token` is the hall's own secret there: kept as given (the hub must send it), so it is in
+    the TOML export (the hall's backup) and nowhere the hall's staff or public read the hall."""
+
+    url: str  # the central's base URL, http(s)://host[:port][/prefix]
+    hall_id: str  # this hall's id there, [a-z0-9][a-z0-9-]{0,62}
+    token: str
+    batch: int = 500  # events per POST
+    interval_s: float = 1.0  # how often the forwarder looks for new events
+
+    def shown(self) -> dict:
+        """As the staff may see it: the token only said to be set."""
+        return {"url": self.url, "hall_id": self.hall_id, "token": None, "token_set": True,
+                "batch": self.batch, "interval_s": self.interval_s}
+
+
+@dataclass(frozen=True)
 class HallConfig:
     name: Text
     languages: tuple[str, ...]
@@ -251,6 +269,7 @@ class HallConfig:
     # (kept so that a service added later, through /api/admin, gets the hall's, not 24 h).
     hours: Hours = Hours((Span(time(0, 0), None),), frozenset(range(7)))
     service_minutes: float = 5.0
+    central: Central | None = None  # [central]; None: the hub forwards nothing
     # The numbered version of the hall in the database this config is (0: not stored yet).
     version: int = 0
 

@@ -14,7 +14,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from .. import hall_admin as admin
 from ..audit import Actor, AuditEntry
-from ..config.dump import config_dict, config_toml
+from ..config.dump import config_toml, shown_dict
 from ..config.model import HallConfig
 from ..hub import Hub
 from .api import json_body
@@ -96,7 +96,7 @@ def newest_hall() -> HallConfig:
 def get_config():
     administrator()
     config = newest_hall()
-    return jsonify(version=config.version, config=config_dict(config))
+    return jsonify(version=config.version, config=shown_dict(config))
 
 
 @bp.get("/config.toml")
