@@ -1,5 +1,5 @@
 """The hub's commands: serve, migrate, backup, check-config, config (export, import), close-day,
-stats, export, report, hash-password, simulate.
+stats, export, report, hash-password, simulate; and central, the city's server (server/central/).
 
 Nothing here imports a device package: `serve --buttons` imports hallcall.buttons (and so
 gpiozero) in server/bootstrap.py, only when given. Each command raises and never prints its own
@@ -531,6 +531,27 @@ def simulate(args) -> int:
     return 0
 
 
+CENTRAL_DEFAULT_URL = "sqlite:///var/hallcall-central.db"
+
+
+def _central_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", metavar="URL", default=CENTRAL_DEFAULT_URL,
+                   help="the central's own database: postgresql+psycopg://USER@HOST/DB, or an "
+                        f"SQLite path or URL for trying it out; default: {CENTRAL_DEFAULT_URL}")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (0.0.0.0: every address, for the halls to reach)")
+    p.add_argument("--port", type=port, default=8090)
+    p.add_argument("--threads", type=positive, default=16,
+                   help="worker threads for requests (default 16)")
+
+
+def central(args) -> int:
+    from .central.server import serve as serve_central
+
+    serve_central(args.db, args.host, args.port, args.threads)
+    return 0
+
+
 def _hash_password_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--iterations", type=int, default=ITERATIONS,
                    help=f"PBKDF2 iterations ({MIN_ITERATIONS}-{MAX_ITERATIONS}; default {ITERATIONS})")
@@ -646,4 +667,7 @@ COMMANDS = [
                              "password_hash)", _hash_password_arguments, hash_password),
     Command("simulate", "write a made-up history of past hall days into a demo or test database",
             _simulate_arguments, simulate, explain=explain),
+    Command("central", "run the city's central server: the halls forward their events to it; it "
+                       "serves their live state, reports over every hall and the city overview",
+            _central_arguments, central, explain=explain),
 ]

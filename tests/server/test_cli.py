@@ -374,6 +374,7 @@ def test_every_command_is_there_on_a_machine_without_the_device_extras():
                  "sys.exit(main(['print-test', '--printer', 'dummy:']))")
     assert run.returncode == EXIT_CONFIG, run.stderr
     assert run.stdout.split() == ["serve", "migrate", "backup", "check-config", "config", "close-day",
-                                  "stats", "export", "report", "hash-password", "simulate", "print-test",
+                                  "stats", "export", "report", "hash-password", "simulate", "central",
+                                  "print-test",
                                   "kiosk", "display", "buttons", "demo"]
     assert one_line(run.stderr, "print-test").endswith("pip install 'hallcall[printer]'")

@@ -1,0 +1,238 @@
+"""A hall's POST /api/central/events (/tmp contract, docs/central.md): checked whole before
+anything is written, then kept in one transaction: the new events once each, the tickets they
+carry (latest state by seq), the windows' status, the hall's position and liveness.
+
+The order check is the contract's: events with seq <= the held last_seq are a retried batch and
+ignored; the first new one must be last_seq + 1, else 409 out_of_order with last_seq, nothing kept.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from .schema import hall_events, halls, tickets, windows
+from .store import CentralStore, lock_hall
+
+HALL_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+MIN_TOKEN = 16
+MAX_EVENTS = 5000
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_US = timedelta(microseconds=1)
+_TICKET_TEXT = ("id", "number", "service", "origin_service", "priority", "status", "day")
+_TICKET_TIMES = ("issued_at", "called_at", "first_called_at", "started_at", "finished_at")
+_TICKET_OPTIONAL_TEXT = ("window", "staff", "rating", "cancel_reason")
+
+
+class Refused(Exception):
+    """The post is refused: (status, code, message, extra fields beside the error)."""
+
+    def __init__(self, status: int, code: str, message: str, beside: dict | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.beside = status, code, message, beside or {}
+
+
+def bad(message: str) -> Refused:
+    return Refused(400, "bad_request", message)
+
+
+def token_sha256(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def bearer(header: str | None) -> str:
+    """The token of an `Authorization: Bearer …` header, or 401."""
+    scheme, _, token = (header or "").partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or len(token) < MIN_TOKEN:
+        raise Refused(401, "unauthorized",
+                      f"Authorization: Bearer <the hall's central token, at least {MIN_TOKEN} "
+                      "characters> is required")
+    return token
+
+
+def micros(text, where: str, optional: bool = False) -> int | None:
+    """An ISO time with its offset as integer microseconds UTC."""
+    if text is None and optional:
+        return None
+    try:
+        dt = datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        raise bad(f"{where} must be an ISO time with its offset") from None
+    if dt.tzinfo is None:
+        raise bad(f"{where} must be an ISO time with its offset")
+    return (dt - _EPOCH) // _US
+
+
+@dataclass
+class Post:
+    hall: str
+    events: list[dict]
+    pending: int
+    info: dict | None
+
+
+def parse(body) -> Post:
+    """The checked post, or a 400 that names the first problem."""
+    if not isinstance(body, dict):
+        raise bad("the body must be a JSON object {\"hall\", \"events\"}")
+    hall = body.get("hall")
+    if not isinstance(hall, str) or not HALL_ID.fullmatch(hall):
+        raise bad("hall must be a hall id: [a-z0-9][a-z0-9-]{0,62}")
+    events = body.get("events")
+    if not isinstance(events, list):
+        raise bad("events must be a list of events (it may be empty)")
+    if len(events) > MAX_EVENTS:
+        raise bad(f"events: at most {MAX_EVENTS} in one post")
+    pending = body.get("pending", 0)
+    if not _whole(pending) or pending < 0:
+        raise bad("pending must be a whole number, 0 or more")
+    info = body.get("info")
+    if info is not None:
+        _check_info(info)
+    for i, event in enumerate(events):
+        _check_event(event, f"events[{i}]")
+        if i and event["seq"] != events[i - 1]["seq"] + 1:
+            raise bad(f"events[{i}].seq: events must be in seq order and consecutive "
+                      f"({events[i - 1]['seq']} then {event['seq']})")
+    return Post(hall, events, pending, info)
+
+
+def _whole(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_event(event, where: str) -> None:
+    if not isinstance(event, dict):
+        raise bad(f"{where} must be an object")
+    if not _whole(event.get("seq")) or event["seq"] < 1:
+        raise bad(f"{where}.seq must be a whole number from 1")
+    if not isinstance(event.get("type"), str) or not 0 < len(event["type"]) <= 32:
+        raise bad(f"{where}.type must be the event's type")
+    micros(event.get("at"), f"{where}.at")
+    ticket = event.get("ticket")
+    if ticket is not None:
+        _check_ticket(ticket, f"{where}.ticket")
+    window = event.get("window")
+    if window is not None and not (isinstance(window, dict) and isinstance(window.get("id"), str)):
+        raise bad(f"{where}.window must be {{\"id\", \"name\"}}")
+    if event["type"] == "window.status" and not isinstance(event.get("status"), str):
+        raise bad(f"{where}.status must be the window's status")
+
+
+def _check_ticket(ticket, where: str) -> None:
+    if not isinstance(ticket, dict):
+        raise bad(f"{where} must be an object")
+    for key in _TICKET_TEXT:
+        if not isinstance(ticket.get(key), str) or not ticket[key]:
+            raise bad(f"{where}.{key} must be a string")
+    for key in _TICKET_OPTIONAL_TEXT:
+        if ticket.get(key) is not None and not isinstance(ticket[key], str):
+            raise bad(f"{where}.{key} must be a string or null")
+    micros(ticket.get("issued_at"), f"{where}.issued_at")
+    for key in _TICKET_TIMES[1:]:
+        micros(ticket.get(key), f"{where}.{key}", optional=True)
+    if ticket.get("transfers") is not None and not _whole(ticket["transfers"]):
+        raise bad(f"{where}.transfers must be a whole number")
+
+
+def _check_info(info) -> None:
+    if not isinstance(info, dict):
+        raise bad("info must be an object")
+    name = info.get("name")
+    if name is not None and not (isinstance(name, dict) and isinstance(name.get("zh"), str)):
+        raise bad("info.name must be {\"zh\", \"en\"}")
+    zone = info.get("timezone")
+    if zone is not None:
+        try:
+            ZoneInfo(zone)
+        except (TypeError, ValueError, KeyError, OSError):
+            raise bad("info.timezone must be a time zone name such as Asia/Shanghai") from None
+    for part in ("services", "windows", "departments"):
+        items = info.get(part)
+        if items is None:
+            continue
+        if not isinstance(items, list) or not all(
+                isinstance(x, dict) and isinstance(x.get("id"), str) for x in items):
+            raise bad(f"info.{part} must be a list of objects with an id")
+
+
+def _ticket_row(hall: str, seq: int, t: dict) -> dict:
+    row = {"hall": hall, "seq": seq, "transfers": t.get("transfers") or 0}
+    for key in _TICKET_TEXT + _TICKET_OPTIONAL_TEXT:
+        row[key] = t.get(key)
+    for key in _TICKET_TIMES:
+        row[key] = micros(t.get(key), key, optional=True)
+    return row
+
+
+def _upsert(conn, table, rows: list[dict], keys: tuple[str, ...]) -> None:
+    if not rows:
+        return
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(table)
+    changed = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys}
+    conn.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=changed), rows)
+
+
+def ingest(store: CentralStore, token: str, post: Post, now_us: int) -> int:
+    """Keep the post; the hall's last_seq after it. Raises Refused (403, 409)."""
+    sha = token_sha256(token)
+    with store.writing() as conn:
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        # Trust on first use: the first post of a hall id binds it to its token.
+        conn.execute(dialect.insert(halls).values(
+            id=post.hall, token_sha256=sha, last_seq=0, registered_at=now_us)
+            .on_conflict_do_nothing(index_elements=["id"]))
+        hall = lock_hall(conn, select(halls.c.token_sha256, halls.c.last_seq, halls.c.day)
+                         .where(halls.c.id == post.hall)).one()
+        if hall.token_sha256 != sha:
+            raise Refused(403, "forbidden", f"hall {post.hall} is bound to another token")
+        last_seq = hall.last_seq
+        new = [e for e in post.events if e["seq"] > last_seq]
+        if new and new[0]["seq"] != last_seq + 1:
+            raise Refused(409, "out_of_order",
+                          f"hall {post.hall}: the central holds up to seq {last_seq}; this batch's "
+                          f"first new event is {new[0]['seq']}: send from {last_seq + 1}",
+                          {"last_seq": last_seq})
+        changes: dict = {"last_post_at": now_us}
+        if post.pending == 0:
+            changes["caught_up_at"] = now_us
+        if post.info is not None:
+            changes["info"] = json.dumps(post.info, ensure_ascii=False)
+            if post.info.get("name") is not None:
+                changes["name"] = json.dumps(post.info["name"], ensure_ascii=False)
+        if new:
+            changes.update(_keep(conn, post.hall, new, hall.day))
+        conn.execute(update(halls).where(halls.c.id == post.hall).values(**changes))
+        return changes.get("last_seq", last_seq)
+
+
+def _keep(conn, hall: str, new: list[dict], day: str | None) -> dict:
+    rows, latest, states = [], {}, {}
+    for e in new:
+        ticket = e.get("ticket")
+        if ticket is not None:
+            ticket = dict(ticket)
+            ticket.pop("token", None)  # never kept, should a hall ever send one
+            e = {**e, "ticket": ticket}
+            latest[ticket["id"]] = _ticket_row(hall, e["seq"], ticket)
+            day = ticket["day"]
+        if e["type"] == "day.reset" and isinstance(e.get("day"), str):
+            day = e["day"]
+        if e["type"] == "window.status" and e.get("window"):
+            states[e["window"]["id"]] = {"hall": hall, "id": e["window"]["id"],
+                                         "status": e["status"][:8]}
+        rows.append({"hall": hall, "seq": e["seq"], "type": e["type"], "at": micros(e["at"], "at"),
+                     "day": ticket["day"] if ticket else day,
+                     "data": json.dumps(e, ensure_ascii=False, separators=(",", ":"))})
+    conn.execute(hall_events.insert(), rows)
+    _upsert(conn, tickets, list(latest.values()), ("hall", "id"))
+    _upsert(conn, windows, list(states.values()), ("hall", "id"))
+    return {"last_seq": new[-1]["seq"], "last_at": rows[-1]["at"], "day": day}
