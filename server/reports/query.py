@@ -35,29 +35,16 @@ def _int(value):
     return literal(value, BigInteger)
 
 
-def _in_groups(column, groups: dict, default):
-    """CASE column WHEN IN (…) THEN value … ELSE default: one branch per distinct value, not per
-    service, so 115 services with 3 targets make 3 branches."""
-    whens = [(column.in_(sorted(ids)), value) for value, ids in groups.items() if ids]
+def _cases(groups: dict, default):
+    """CASE WHEN condition THEN value … ELSE default, from {value: condition}."""
+    whens = [(condition, value) for value, condition in groups.items() if condition is not None]
     return case(*whens, else_=default) if whens else default
 
 
-def _target_us(config: HallConfig):
-    # The target of the service a ticket was issued for; a service gone from the config
-    # keeps the default.
-    groups: dict[int, set[str]] = {}
-    for s in config.services:
-        if s.target_wait_minutes != DEFAULT_TARGET_MINUTES:
-            groups.setdefault(s.target_wait_minutes * 60 * _US_PER_S, set()).add(s.id)
-    return _in_groups(T.c.origin_service, {_int(k): v for k, v in groups.items()},
-                      _int(DEFAULT_TARGET_MINUTES * 60 * _US_PER_S))
-
-
-def _department(config: HallConfig):
-    groups: dict[str, set[str]] = {}
-    for s in config.services:
-        groups.setdefault(s.department, set()).add(s.id)
-    return _in_groups(T.c.origin_service, {literal(k): v for k, v in groups.items()}, literal(""))
+def _in_groups(column, groups: dict, default):
+    """CASE column WHEN IN (…) THEN value … ELSE default: one branch per distinct value, not per
+    service, so 115 services with 3 targets make 3 branches."""
+    return _cases({value: column.in_(sorted(ids)) for value, ids in groups.items() if ids}, default)
 
 
 def day_offsets_us(timezone: str, from_day: str, to_day: str) -> dict[str, int]:
@@ -73,31 +60,82 @@ def day_offsets_us(timezone: str, from_day: str, to_day: str) -> dict[str, int]:
     return out
 
 
-def _hour(timezone: str, from_day: str, to_day: str):
+def hour_of_issue(table, timezone: str, from_day: str, to_day: str):
+    """The hour (0-23) of a ticket's issue in `timezone`, for tickets of from_day..to_day."""
     offsets = day_offsets_us(timezone, from_day, to_day)
     common = Counter(offsets.values()).most_common(1)[0][0]
     groups: dict[int, set[str]] = {}
     for day, offset in offsets.items():
         if offset != common:  # most halls: one offset all year, no CASE at all
             groups.setdefault(offset, set()).add(day)
-    offset = _in_groups(T.c.day, {_int(k): v for k, v in groups.items()}, _int(common))
+    offset = _in_groups(table.c.day, {_int(k): v for k, v in groups.items()}, _int(common))
     # issued_at is positive, so integer division is the floor on every database.
-    return ((T.c.issued_at + offset) // _int(_US_PER_HOUR)) % _int(24)
+    return ((table.c.issued_at + offset) // _int(_US_PER_HOUR)) % _int(24)
 
 
-def _key(by: str, config: HallConfig, from_day: str, to_day: str):
-    if by == "service":
-        return T.c.origin_service
+class HallScope:
+    """What a report reads and how it sees a ticket: the hub's tickets table, all of it, and the
+    hall config's word on a ticket (its service's target and department, the hall's time zone,
+    the keys' names). The central has its own (server/central/reports.py): the same SQL over
+    the tickets of many halls."""
+
+    by = BY
+    table = T
+    condition = None  # which of the table's tickets (None: all)
+
+    def __init__(self, config: HallConfig):
+        self.config = config
+
+    def target_us(self):
+        # The target of the service a ticket was issued for; a service gone from the config
+        # keeps the default.
+        groups: dict[int, set[str]] = {}
+        for s in self.config.services:
+            if s.target_wait_minutes != DEFAULT_TARGET_MINUTES:
+                groups.setdefault(s.target_wait_minutes * 60 * _US_PER_S, set()).add(s.id)
+        return _in_groups(self.table.c.origin_service, {_int(k): v for k, v in groups.items()},
+                          _int(DEFAULT_TARGET_MINUTES * 60 * _US_PER_S))
+
+    def department(self):
+        groups: dict[str, set[str]] = {}
+        for s in self.config.services:
+            groups.setdefault(s.department, set()).add(s.id)
+        return _in_groups(self.table.c.origin_service, {literal(k): v for k, v in groups.items()},
+                          literal(""))
+
+    def hour(self, from_day: str, to_day: str):
+        return hour_of_issue(self.table, self.config.timezone, from_day, to_day)
+
+    def key(self, by: str):
+        """The key column of a grouping that is the table's own (service, window, staff, day)."""
+        column = {"service": "origin_service"}.get(by, by)
+        return self.table.c[column]
+
+    def names(self, by: str) -> list[tuple[str, str, str | None]]:
+        """(key, zh name, en name or None) in the hall's order, for the keys it knows."""
+        config = self.config
+        if by == "service":
+            return [(s.id, s.name.zh, s.name.en) for s in config.services]
+        if by == "department":
+            return [(d.id, d.name.zh, d.name.en) for d in config.departments]
+        if by == "window":
+            return [(w.id, w.name.zh, w.name.en) for w in config.windows]
+        if by == "staff":
+            return [(m.id, m.name, None) for m in config.staff]
+        return []
+
+
+def scope_of(source) -> HallScope:
+    return source if isinstance(source, HallScope) else HallScope(source)
+
+
+def _key(by: str, s: HallScope, from_day: str, to_day: str):
     if by == "department":
-        return _department(config)
-    if by == "window":
-        return T.c.window
-    if by == "staff":
-        return T.c.staff
+        return s.department()
     if by == "hour":
-        return _hour(config.timezone, from_day, to_day)
-    if by == "day":
-        return T.c.day
+        return s.hour(from_day, to_day)
+    if by in s.by:
+        return s.key(by)
     raise ValueError(f"unknown by {by!r}")
 
 
@@ -123,8 +161,11 @@ def _p90_rank(count: int) -> int:
     return (count * 9 + 9) // 10  # nearest rank: ceil(0.9·n), exactly
 
 
-def _where(by: str, from_day: str, to_day: str):
+def _where(by: str, s: HallScope, from_day: str, to_day: str):
+    T = s.table
     where = and_(T.c.day >= from_day, T.c.day <= to_day)
+    if s.condition is not None:
+        where = and_(where, s.condition)
     if by == "window":
         where = and_(where, T.c.window.isnot(None))
     elif by == "staff":
@@ -132,28 +173,30 @@ def _where(by: str, from_day: str, to_day: str):
     return where
 
 
-def _wait():
+def _wait(T):
     return T.c.first_called_at - T.c.issued_at
 
 
-def _per_ticket(by: str, config: HallConfig, from_day: str, to_day: str):
+def _per_ticket(by: str, s: HallScope, from_day: str, to_day: str):
     """One row per ticket of the range (those with a key): its key and what it counts for."""
-    key = _key(by, config, from_day, to_day).label("k")
+    T = s.table
+    key = _key(by, s, from_day, to_day).label("k")
     called = T.c.first_called_at.isnot(None)
-    wait = case((called, _wait())).label("wait")
+    wait = case((called, _wait(T))).label("wait")
     spent = T.c.finished_at - func.coalesce(T.c.started_at, T.c.called_at)
     service = case((T.c.status != "done", None), (spent < 0, _int(0)), else_=spent).label("spent")
-    within = case((and_(called, _wait() <= _target_us(config)), 1), else_=0).label("within")
+    within = case((and_(called, _wait(T) <= s.target_us()), 1), else_=0).label("within")
     return select(key, T.c.status, T.c.transfers, T.c.rating, wait, service, within) \
-        .where(_where(by, from_day, to_day)).subquery()
+        .where(_where(by, s, from_day, to_day)).subquery()
 
 
-def _waits(by: str, config: HallConfig, from_day: str, to_day: str):
+def _waits(by: str, s: HallScope, from_day: str, to_day: str):
     """The called tickets' keys and waits alone: SQLite computes every column of a subquery
     that feeds a window or a sort, so the p90s read only what they sort."""
-    key = _key(by, config, from_day, to_day).label("k")
-    return select(key, _wait().label("wait")).where(
-        and_(_where(by, from_day, to_day), T.c.first_called_at.isnot(None))).subquery()
+    T = s.table
+    key = _key(by, s, from_day, to_day).label("k")
+    return select(key, _wait(T).label("wait")).where(
+        and_(_where(by, s, from_day, to_day), T.c.first_called_at.isnot(None))).subquery()
 
 
 def _sums(t):
@@ -228,18 +271,21 @@ _SUMMED = ("issued", "called", "served", "no_show", "cancelled", "transferred", 
            *(f"lt_{i}" for i in range(len(BOUNDS_S))))
 
 
-def aggregate(conn, config: HallConfig, from_day: str, to_day: str, by: str) -> tuple[dict, dict]:
+def aggregate(conn, config: HallConfig | HallScope, from_day: str, to_day: str,
+              by: str) -> tuple[dict, dict]:
     """({key: ROW figures}, total figures) for the hall days from_day..to_day; keys as stored
     (service, department and window ids, staff ids, hour numbers 0-23, ISO days). Three
-    statements, in the caller's one transaction: the sums per key, each key's p90, the total's."""
-    if by not in BY:
+    statements, in the caller's one transaction: the sums per key, each key's p90, the total's.
+    `config`: the hub's hall config, or a scope (which tickets, and how it sees them)."""
+    s = scope_of(config)
+    if by not in s.by:
         raise ValueError(f"unknown by {by!r}")
     # Not kept in SQLAlchemy's statement cache: each key set and range makes a new shape of
     # CASE, and the cached compilations grew the hub by ~4 MB over a round of reports.
     conn = conn.execution_options(compiled_cache=None)
-    t = _per_ticket(by, config, from_day, to_day)
+    t = _per_ticket(by, s, from_day, to_day)
     rows = [dict(r._mapping) for r in conn.execute(_sums(t.c))]
-    waits = _waits(by, config, from_day, to_day).c
+    waits = _waits(by, s, from_day, to_day).c
     p90 = _p90s(conn, waits, {r["k"]: _bucket(r, _p90_rank(int(r["called"]))) for r in rows if r["called"]})
     issued = by not in ("window", "staff")
     figures = {r["k"]: _figures(r, issued, p90.get(r["k"])) for r in rows}

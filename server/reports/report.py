@@ -10,7 +10,7 @@ from sqlalchemy import and_, desc, select
 
 from ..config.model import HallConfig
 from ..store.schema import tickets as T
-from .query import BY, aggregate, empty_figures
+from .query import BY, HallScope, aggregate, empty_figures, scope_of
 
 TOTAL_NAME = ("合计", "Total")
 # One report at a time in a process: each holds a few MB of SQLite's sort buffers while it runs,
@@ -20,27 +20,16 @@ _ONE_AT_A_TIME = threading.Lock()
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
-def _names(by: str, config: HallConfig) -> list[tuple[str, str, str | None]]:
-    """(key, zh name, en name or None) in config order, for the keys the config knows."""
-    if by == "service":
-        return [(s.id, s.name.zh, s.name.en) for s in config.services]
-    if by == "department":
-        return [(d.id, d.name.zh, d.name.en) for d in config.departments]
-    if by == "window":
-        return [(w.id, w.name.zh, w.name.en) for w in config.windows]
-    if by == "staff":
-        return [(m.id, m.name, None) for m in config.staff]
-    return []
-
-
 def _days(from_day: str, to_day: str) -> list[str]:
     start, end = date.fromisoformat(from_day), date.fromisoformat(to_day)
     return [(start + timedelta(days=n)).isoformat() for n in range((end - start).days + 1)]
 
 
-def report_of(conn, config: HallConfig, from_day: str, to_day: str, by: str) -> dict:
-    """The JSON body of GET /api/reports over one connection (see `report`)."""
-    figures, total = aggregate(conn, config, from_day, to_day, by)
+def report_of(conn, config: HallConfig | HallScope, from_day: str, to_day: str, by: str) -> dict:
+    """The JSON body of GET /api/reports over one connection (see `report`); `config` the hall
+    config, or a scope of the tickets (server/reports/query.py's HallScope)."""
+    scope = scope_of(config)
+    figures, total = aggregate(conn, scope, from_day, to_day, by)
     issued = by not in ("window", "staff")
     rows = []
     if by in ("hour", "day"):
@@ -50,7 +39,7 @@ def report_of(conn, config: HallConfig, from_day: str, to_day: str, by: str) -> 
         for stored, key in keys:
             rows.append({"key": key, **(figures.get(stored) or empty_figures(issued))})
     else:
-        known = _names(by, config)
+        known = scope.names(by)
         for key, zh, en in known:
             if key in figures:
                 rows.append(_named(key, zh, en, figures.pop(key)))
