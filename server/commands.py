@@ -109,13 +109,14 @@ def _hall_in_database(db: str, config) -> bool:
     it); False for a missing, in-memory, older or unreadable one, which serve's migration then
     creates, upgrades or reports."""
     from .store import Store
-    from .store.db import database_file
+    from .store.db import database_file, is_postgresql
     from .web.serialize import event_json
 
     try:
-        path = database_file(db)
-        if path is None or not path.is_file():
-            return False
+        if not is_postgresql(db):  # a PostgreSQL database is asked (a server's, it exists)
+            path = database_file(db)
+            if path is None or not path.is_file():
+                return False
         store = Store.open_existing(db, event_json, read_only=True)
     except Exception:  # noqa: BLE001 - serve's migration child tells what is wrong with it
         return False
@@ -587,6 +588,18 @@ SQLITE_HINTS = {8: "cannot write it (read-only file, folder or file system?)",
 SQLITE_NAMES = {"SQLITE_READONLY": 8, "SQLITE_IOERR": 10, "SQLITE_FULL": 13, "SQLITE_CANTOPEN": 14}
 
 
+# PostgreSQL's storage failures (store/errors.py's reasons) in the same words.
+PG_HINTS = {"PG_CONNECTION": "the PostgreSQL server cannot be reached (stopped, restarting, or "
+                             "the network down?)",
+            "PG_08": "the PostgreSQL server cannot be reached (stopped, restarting, or the "
+                     "network down?)",
+            "PG_57P": "the PostgreSQL server is shutting down or starting up",
+            "PG_53100": "the PostgreSQL server's disk is full",
+            "PG_53": "the PostgreSQL server is out of resources (disk, memory or connections)",
+            "PG_58": "the PostgreSQL server failed to read or write its disk",
+            "PG_25006": "the PostgreSQL server is read-only (a standby?)"}
+
+
 def explain(exc: Exception, args) -> tuple[int, str] | None:
     """The exit status and line for an error of the hub's database, server or backup."""
     from .store.backup import BackupError
@@ -596,8 +609,25 @@ def explain(exc: Exception, args) -> tuple[int, str] | None:
 
     if isinstance(exc, (DatabaseUnavailable, CannotListen, BackupError)):
         return getattr(exc, "status", EXIT_RUNTIME), str(exc)
+    reason = exc.reason if isinstance(exc, StorageUnavailable) else _pg_storage_failure(exc)
+    if reason and reason.startswith("PG_"):
+        words = next((w for key, w in PG_HINTS.items() if reason.startswith(key)), reason)
+        return EXIT_RUNTIME, f"the database {_db_path(args)}: {words}"
     if isinstance(exc, StorageUnavailable) or _sqlite_error(exc) is not None:
         return EXIT_RUNTIME, f"the database {_db_path(args)}: {_storage_words(exc, args)}"
+    return None
+
+
+def _pg_storage_failure(exc: BaseException) -> str | None:
+    """store/errors.py's name for a PostgreSQL storage failure behind `exc` (following
+    SQLAlchemy's wrapping and `from`), or None."""
+    from .store.errors import storage_failure
+
+    while exc is not None:
+        reason = storage_failure(exc)
+        if reason is not None:
+            return reason
+        exc = exc.__cause__
     return None
 
 
@@ -636,10 +666,10 @@ def _sqlite_error(exc: BaseException) -> sqlite3.Error | None:
 
 
 def _db_path(args) -> str:
-    from .store.db import database_file
+    from .store.db import database_name
 
     try:
-        return str(database_file(getattr(args, "db", None) or DEFAULT_URL) or "in memory")
+        return database_name(getattr(args, "db", None) or DEFAULT_URL)
     except Exception:  # noqa: BLE001 - only naming it; the error being told is another
         return str(args.db)
 

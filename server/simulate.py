@@ -275,17 +275,20 @@ class Day:
 
 
 def fast_writes(store) -> None:
-    """SQLite without fsync for this store (PRAGMA synchronous=OFF): a simulated history is
-    made again, not recovered, if the machine fails while writing it. Applies to every
-    connection opened from here on; the pooled ones are closed first."""
+    """Commits without fsync for this store (SQLite's PRAGMA synchronous=OFF, PostgreSQL's
+    synchronous_commit=off): a simulated history is made again, not recovered, if the machine
+    fails while writing it. Applies to every connection opened from here on; the pooled ones
+    are closed first."""
     from sqlalchemy import event
 
     store.engine.dispose()
+    setting = ("SET synchronous_commit TO off" if store.engine.dialect.name == "postgresql"
+               else "PRAGMA synchronous=OFF")
 
     @event.listens_for(store.engine, "connect")
     def _no_fsync(dbapi_conn, _record):
         cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA synchronous=OFF")
+        cur.execute(setting)
         cur.close()
 
 
@@ -297,15 +300,15 @@ def simulate(config: HallConfig, db_url: str, days: int, per_day: int, seed: int
     when the database already holds anything on or after the first of those days."""
     from .bootstrap import build_hub
     from .store import Store
-    from .store.db import SchemaMismatch, database_file
+    from .store.db import SchemaMismatch, database_file, is_postgresql
     from .web.serialize import event_json
 
     tz = ZoneInfo(config.timezone)
     if today is None:
         today = rules.hall_day(datetime.now(tz), config.day_starts_at)
     dates = simulated_days(today, days)
-    path = database_file(db_url)
-    if path is not None and path.is_file():
+    path = None if is_postgresql(db_url) else database_file(db_url)
+    if is_postgresql(db_url) or (path is not None and path.is_file()):
         try:  # read only: a refused database is left as it was
             store = Store.open_existing(db_url, event_json, read_only=True)
         except SchemaMismatch as exc:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from .db import BUSY_TIMEOUT_MS, sqlite_url
+from .db import BUSY_TIMEOUT_MS, UnsupportedDatabase, database_name, is_postgresql, sqlite_url
 
 PREFIX = "hallcall-"
 SUFFIX = ".db"
@@ -45,9 +45,16 @@ class BackupResult:
 
 def database_file(db: str) -> Path:
     """The file behind an SQLAlchemy URL (sqlite:////var/lib/hallcall/hallcall.db) or a path."""
+    try:
+        postgresql = is_postgresql(db)
+    except UnsupportedDatabase as exc:
+        raise BackupError(str(exc)) from None
+    if postgresql:
+        raise BackupError(
+            f"{database_name(db)}: `hallcall backup` copies an SQLite file; a PostgreSQL "
+            "database is backed up with PostgreSQL's own tools, e.g. `pg_dump -Fc -f FILE DBNAME` "
+            "(see docs/postgresql.md)")
     url = make_url(sqlite_url(db))
-    if url.get_backend_name() != "sqlite":
-        raise BackupError(f"{db}: only SQLite databases can be backed up")
     if not url.database or url.database == ":memory:":
         raise BackupError(f"{db}: an in-memory database has nothing to back up")
     return Path(url.database).absolute()  # the messages name the file wherever it was run

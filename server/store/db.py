@@ -1,4 +1,11 @@
-"""Opening the database: SQLite in WAL mode with durable commits, through SQLAlchemy."""
+"""Opening the database through SQLAlchemy: SQLite in WAL mode with durable commits, or
+PostgreSQL (psycopg 3) with the same guarantees (docs/postgresql.md).
+
+Either way a write transaction first takes the database's one writer lock (BEGIN IMMEDIATE on
+SQLite, a transaction-level advisory lock on PostgreSQL), so writers of every hub process run one
+at a time and each reads what the previous one committed: numbering, calls and the event and
+audit sequences are the same max+1 on both engines.
+"""
 from __future__ import annotations
 
 import os
@@ -6,12 +13,17 @@ from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
 
 DEFAULT_URL = "sqlite:///var/hallcall.db"
 BUSY_TIMEOUT_MS = 10_000
 AUTOCHECKPOINT_PAGES = 20_000
+# The key of the writers' advisory lock on PostgreSQL: "hallcall" in ASCII, so that another
+# program sharing the database is unlikely to take the same one by chance.
+PG_WRITE_LOCK = int.from_bytes(b"hallcall", "big")
+PG_CONNECT_TIMEOUT_S = 10
+SUPPORTED = "an SQLite file or a PostgreSQL URL (postgresql+psycopg://USER@HOST/DB)"
 
 
 class DatabaseUnavailable(Exception):
@@ -52,15 +64,51 @@ def sqlite_url(value: str) -> str:
     return value if "://" in value else f"sqlite:///{value}"
 
 
-def database_file(value: str) -> Path | None:
-    """The absolute path of the SQLite file behind a URL or path; None for an in-memory one.
+def database_url(value: str) -> URL:
+    """The SQLAlchemy URL of --db: an SQLite URL or file path, or PostgreSQL's (plain
+    postgresql:// and postgres:// mean psycopg 3, the driver the `pg` extra installs).
     Raises UnsupportedDatabase for another kind of database or a URL that does not parse."""
     try:
         url = make_url(sqlite_url(value))
     except ArgumentError as exc:
         raise UnsupportedDatabase(f"--db {value!r} is neither a file path nor a database URL") from exc
+    backend, driver = url.get_backend_name(), url.get_driver_name()
+    if backend == "postgres":  # libpq's own spelling, which SQLAlchemy no longer reads
+        backend, driver = "postgresql", "psycopg"
+    if backend == "postgresql" and driver in ("psycopg", "psycopg2", ""):
+        if not url.database:
+            raise UnsupportedDatabase(f"{_shown(url)}: name the database (…/DBNAME)")
+        return url.set(drivername="postgresql+psycopg")
+    if backend == "sqlite" and driver in ("pysqlite", ""):
+        return url
+    raise UnsupportedDatabase(f"{_shown(url)}: the hub's database must be {SUPPORTED}")
+
+
+def is_postgresql(value: str) -> bool:
+    """Whether --db names a PostgreSQL database (False for SQLite; UnsupportedDatabase else)."""
+    return database_url(value).get_backend_name() == "postgresql"
+
+
+def _shown(url: URL) -> str:
+    return url.render_as_string(hide_password=True)
+
+
+def database_name(value: str) -> str:
+    """How messages name the database: an SQLite file by its absolute path, PostgreSQL's by
+    its URL without the password."""
+    url = database_url(value)
+    if url.get_backend_name() == "postgresql":
+        return _shown(url)
+    return str(_file_of(url.database) or "in memory")
+
+
+def database_file(value: str) -> Path | None:
+    """The absolute path of the SQLite file behind a URL or path; None for an in-memory one.
+    Raises UnsupportedDatabase for a PostgreSQL database (what is done with a file, as a backup
+    by copy, is not done so there) or any other kind, and for a URL that does not parse."""
+    url = database_url(value)
     if url.get_backend_name() != "sqlite":
-        raise UnsupportedDatabase(f"{url.render_as_string()}: only SQLite databases are supported")
+        raise UnsupportedDatabase(f"{_shown(url)} is a PostgreSQL database, not an SQLite file")
     return _file_of(url.database)
 
 
@@ -81,7 +129,13 @@ def make_engine(url: str = DEFAULT_URL, create: bool = True, read_only: bool = F
     the file has it (a backup copy stays a single file). Not SQLite's mode=ro: a read-only
     connection to a WAL database whose hub is stopped creates the -wal and -shm files and
     cannot remove them, so `sudo hallcall stats` would leave root-owned files the hub's user
-    then cannot open."""
+    then cannot open.
+
+    On PostgreSQL the database itself must exist (its administrator makes it: docs/postgresql.md);
+    `create` only allows making the tables in it. The server is asked at once, so an unreachable
+    one or a missing database is told as DatabaseUnavailable, as a missing SQLite file is."""
+    if is_postgresql(url):
+        return _postgresql_engine(database_url(url), read_only)
     path = database_file(url)
     if create:
         if path is not None:
@@ -131,6 +185,51 @@ def make_engine(url: str = DEFAULT_URL, create: bool = True, read_only: bool = F
     return engine
 
 
+def _postgresql_engine(url: URL, read_only: bool) -> Engine:
+    try:
+        import psycopg  # noqa: F401 - the `pg` extra's driver
+    except ImportError:
+        raise UnsupportedDatabase(f"{_shown(url)}: PostgreSQL needs the psycopg driver: "
+                                  "pip install 'hallcall[pg]'") from None
+    # pool_pre_ping: after the server restarts, a pooled connection is found dead at checkout
+    # and replaced, instead of failing the request that drew it.
+    engine = create_engine(
+        url, pool_size=8, max_overflow=8, pool_pre_ping=True,
+        connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S, "application_name": "hallcall"})
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        if conn.get_execution_options().get("write"):
+            # Before any read: the writers of every hub process on this database then run one
+            # at a time, and READ COMMITTED (a new snapshot per statement) shows each the state
+            # the previous one committed, as BEGIN IMMEDIATE does on SQLite. Released by the
+            # COMMIT or ROLLBACK only after the commit is durable and visible.
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_WRITE_LOCK})")
+        else:
+            # A reader sees one snapshot for the whole transaction (as SQLite's readers do),
+            # so a view of the hall is never half of one commit and half of the next. It takes
+            # no lock and never waits for writers.
+            mode = " READ ONLY" if read_only else ""
+            conn.exec_driver_sql(f"SET TRANSACTION ISOLATION LEVEL REPEATABLE READ{mode}")
+
+    try:  # ask now: a server that is not there is told in one line, not at the first request
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    except DBAPIError as exc:
+        engine.dispose()
+        raise _unreachable(url, exc) from None
+    return engine
+
+
+def _unreachable(url: URL, exc: DBAPIError) -> DatabaseUnavailable:
+    detail = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+    if getattr(exc.orig, "sqlstate", None) == "3D000":  # invalid_catalog_name
+        return NoDatabase(f"no database {url.database!r} on the PostgreSQL server of "
+                          f"{_shown(url)}: its administrator makes it first "
+                          "(createdb; see docs/postgresql.md)")
+    return DatabaseUnavailable(f"cannot open the PostgreSQL database {_shown(url)}: {detail}")
+
+
 def _make_folder(folder: Path) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -141,5 +240,8 @@ def _make_folder(folder: Path) -> None:
 
 
 def database_path(engine: Engine) -> str | None:
+    """How messages name the engine's database (see database_name); None for in-memory."""
+    if engine.dialect.name == "postgresql":
+        return _shown(engine.url)
     path = _file_of(engine.url.database)
     return str(path) if path else None

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 from importlib import resources
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, bindparam, case, func, literal, or_, select
+from sqlalchemy import and_, bindparam, case, func, inspect, literal, or_, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
@@ -41,6 +41,7 @@ from ..engine.model import (
 )
 from . import schema
 from .db import SchemaMismatch, database_path, make_engine
+from .dialects import greater
 from .errors import StorageHealth, StorageUnavailable, storage_failure
 from .events import EventEncoder, StoredEvent
 from .interface import Transfer
@@ -424,7 +425,7 @@ class Tx:
             stmt = sqlite_insert(S).values(device=device, last_seen=_ts(at), online=0)
             self.conn.execute(stmt.on_conflict_do_update(
                 index_elements=["device"],
-                set_={"last_seen": func.max(S.c.last_seen, stmt.excluded.last_seen)}))
+                set_={"last_seen": greater(S.c.last_seen, stmt.excluded.last_seen)}))
 
     def set_online(self, device: str, online: bool) -> None:
         self.conn.execute(S.update().where(S.c.device == device).values(online=int(online)))
@@ -530,11 +531,10 @@ class Store:
         return store
 
     def _revision(self) -> tuple[str | None, bool]:
-        """(the schema's Alembic revision or None, whether the file has any table), asked
+        """(the schema's Alembic revision or None, whether the database has any table), asked
         without importing Alembic (~10 MB)."""
         with self.engine.connect() as conn, conn.begin():
-            tables = {r[0] for r in conn.exec_driver_sql(
-                "SELECT name FROM sqlite_master WHERE type='table'")}
+            tables = set(inspect(conn).get_table_names())
             if "alembic_version" not in tables:
                 return None, bool(tables)
             return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar(), True
@@ -599,7 +599,10 @@ class Store:
     def checkpoint(self) -> None:
         """Copy the WAL into the database without blocking writers (PASSIVE). On a full disk the
         copy may fail while writes still fit in the WAL: logged apart from the writes'
-        health, raised as `StorageUnavailable`, and tried again at the next call."""
+        health, raised as `StorageUnavailable`, and tried again at the next call.
+        PostgreSQL has no WAL of the hub's to copy (the server checkpoints its own): nothing."""
+        if self.engine.dialect.name != "sqlite":
+            return
         try:
             with self.engine.connect() as conn:
                 # On the driver's connection: SQLAlchemy would wrap it in a transaction, and a

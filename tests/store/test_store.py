@@ -1,4 +1,7 @@
-"""The store: schema by Alembic, durable settings, concurrent writers, events across processes."""
+"""The store: schema by Alembic, durable settings, concurrent writers, events across processes.
+
+The guarantees run on both engines (`store_url`: a SQLite file and a PostgreSQL database, see
+tests/pg_support.py); what only one engine has (SQLite's WAL and PRAGMAs) is tested on it alone."""
 from __future__ import annotations
 
 import sqlite3
@@ -7,6 +10,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from helpers import small_hall
+from pg_support import pg_only
 
 from hallcall.server.hub import Hub
 from hallcall.server.store import Store
@@ -39,22 +43,43 @@ def test_schema_comes_from_alembic_and_head_matches(db_url, tmp_path):
         con.close()
 
 
-def test_connections_commit_durably(db_url):
-    hub = open_hub(db_url)
+def test_connections_commit_durably(store_url):
+    hub = open_hub(store_url)
     try:
         with hub.store.read(hub.config) as tx:
-            assert tx.conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
-            assert tx.conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+            if pg_only(store_url):  # a commit is acknowledged once flushed to disk
+                assert tx.conn.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
+                assert tx.conn.exec_driver_sql("SHOW fsync").scalar() == "on"
+            else:
+                assert tx.conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+                assert tx.conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
     finally:
         hub.stop()
 
 
-def test_restart_keeps_state_and_continues_numbering(db_url):
-    hub = open_hub(db_url)
+def test_schema_on_postgresql_is_alembics_with_times_in_64_bits(pg_url):
+    """The same migrations make the tables on PostgreSQL; times (microseconds since the epoch,
+    past 2**31 since 1970) fit only a BIGINT there, where INTEGER is 32 bits."""
+    from sqlalchemy import inspect
+
+    hub = open_hub(pg_url)
+    try:
+        with hub.store.read(hub.config) as tx:
+            version = tx.conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+            columns = {c["name"]: c["type"] for c in inspect(tx.conn).get_columns("tickets")}
+        assert version == HEAD_REVISION
+        assert all(columns[name].python_type is int and "BIG" in str(columns[name]).upper()
+                   for name in ("issued_at", "queued_at", "called_at", "first_called_at"))
+    finally:
+        hub.stop()
+
+
+def test_restart_keeps_state_and_continues_numbering(store_url):
+    hub = open_hub(store_url)
     numbers = [hub.issue("a")[0].ticket.number for _ in range(3)]
     hub.act("1", "call-next")
     hub.stop()
-    hub = open_hub(db_url)
+    hub = open_hub(store_url)
     try:
         assert hub.issue("a")[0].ticket.number == "A004"
         assert hall_json(hub.snapshot())["windows"][0]["current"]["number"] == numbers[0]
@@ -62,9 +87,9 @@ def test_restart_keeps_state_and_continues_numbering(db_url):
         hub.stop()
 
 
-def test_two_hubs_on_one_file_never_duplicate(db_url):
+def test_two_hubs_on_one_file_never_duplicate(store_url):
     """Two hub instances (as two processes would) with many threads each."""
-    hubs = [open_hub(db_url), open_hub(db_url)]
+    hubs = [open_hub(store_url), open_hub(store_url)]
     try:
         def work(i):
             hub = hubs[i % 2]
@@ -88,8 +113,8 @@ def test_two_hubs_on_one_file_never_duplicate(db_url):
             h.stop()
 
 
-def test_events_are_numbered_in_commit_order_and_reach_other_hubs(db_url):
-    a, b = open_hub(db_url, follow=True), open_hub(db_url, follow=True)
+def test_events_are_numbered_in_commit_order_and_reach_other_hubs(store_url):
+    a, b = open_hub(store_url, follow=True), open_hub(store_url, follow=True)
     try:
         seen = []
         stop = threading.Event()
@@ -135,43 +160,61 @@ ticket_specs = st.lists(st.tuples(st.sampled_from(["a", "b"]), st.booleans(), st
                         min_size=1, max_size=25)
 
 
+def check_queue_answers(hub, specs):
+    tickets = []
+    for i, (service, green, minute, status) in enumerate(specs):
+        # Equal minutes make ties on purpose; odd microseconds must survive the round trip.
+        at = T0 + timedelta(minutes=minute, microseconds=987_653)
+        tickets.append(Ticket(
+            id=f"t{i:02d}", number=f"X{i:03d}", seq_no=i + 1, day="2026-11-26",
+            service=service, origin_service=service, priority="green" if green else "normal",
+            status=status, issued_at=at, queued_at=at, token=f"tok{i}",
+            window="1" if status == "called" else None))
+    with hub.store.write(hub.config) as tx:
+        tx.apply(Outcome(tickets=tickets), "2026-11-26")
+    with hub.store.read(hub.config) as tx:
+        loaded = tx.all_tickets()
+        assert sorted(loaded, key=lambda t: t.id) == tickets
+        for t in loaded:
+            same = [o for o in tickets if o.service == t.service]
+            assert tx.count_ahead(t) == estimate.ahead_of(t, same) if t.status == "waiting" else True
+        for window in HALL.windows:
+            heads = tx.queue_heads("2026-11-26", window.services)
+            assert rules.pick_next(window, heads) == rules.pick_next(window, tickets)
+
+
 @given(specs=ticket_specs)
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_sql_queue_answers_match_the_engine(tmp_path_factory, specs):
     hub = open_hub(f"sqlite:///{tmp_path_factory.mktemp('q')}/q.db")
     try:
-        tickets = []
-        for i, (service, green, minute, status) in enumerate(specs):
-            # Equal minutes make ties on purpose; odd microseconds must survive the round trip.
-            at = T0 + timedelta(minutes=minute, microseconds=987_653)
-            tickets.append(Ticket(
-                id=f"t{i:02d}", number=f"X{i:03d}", seq_no=i + 1, day="2026-11-26",
-                service=service, origin_service=service, priority="green" if green else "normal",
-                status=status, issued_at=at, queued_at=at, token=f"tok{i}",
-                window="1" if status == "called" else None))
-        with hub.store.write(hub.config) as tx:
-            tx.apply(Outcome(tickets=tickets), "2026-11-26")
-        with hub.store.read(hub.config) as tx:
-            loaded = tx.all_tickets()
-            assert sorted(loaded, key=lambda t: t.id) == tickets
-            for t in loaded:
-                same = [o for o in tickets if o.service == t.service]
-                assert tx.count_ahead(t) == estimate.ahead_of(t, same) if t.status == "waiting" else True
-            for window in HALL.windows:
-                heads = tx.queue_heads("2026-11-26", window.services)
-                assert rules.pick_next(window, heads) == rules.pick_next(window, tickets)
+        check_queue_answers(hub, specs)
     finally:
         hub.stop()
 
 
-def test_upgrade_from_the_first_schema_keeps_the_data(tmp_path):
+@given(specs=ticket_specs)
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_sql_queue_answers_match_the_engine_on_postgresql(pg_url, specs):
+    """PostgreSQL's own SQL for the same questions (its window functions, CASE types, NULL
+    order): fewer examples, on one database emptied between them."""
+    hub = open_hub(pg_url)
+    try:
+        with hub.store.write(hub.config) as tx:
+            tx.conn.exec_driver_sql("DELETE FROM tickets")
+        check_queue_answers(hub, specs)
+    finally:
+        hub.stop()
+
+
+def test_upgrade_from_the_first_schema_keeps_the_data(store_url):
     """A hall running revision 0001 upgrades in place: tickets survive, new tables appear."""
 
     from alembic import command
 
     from hallcall.server.store import make_engine
 
-    url = f"sqlite:///{tmp_path}/old.db"
+    url = store_url
     engine = make_engine(url)
     cfg = alembic_config()
     with engine.connect().execution_options(write=True) as conn, conn.begin():
@@ -191,15 +234,16 @@ def test_upgrade_from_the_first_schema_keeps_the_data(tmp_path):
         hub.stop()
 
 
-def test_upgrade_to_0003_gives_old_cancelled_tickets_the_reason_their_events_recorded(tmp_path):
+def test_upgrade_to_0003_gives_old_cancelled_tickets_the_reason_their_events_recorded(store_url):
     """Tickets cancelled before the cancel_reason column: the phone page can still say why."""
     import json
 
     from alembic import command
+    from sqlalchemy import text
 
     from hallcall.server.store import make_engine
 
-    url = f"sqlite:///{tmp_path}/old.db"
+    url = store_url
     engine = make_engine(url)
     cfg = alembic_config()
     rows = [("t1", "cancelled", "day_closed"), ("t2", "cancelled", "citizen"),
@@ -216,9 +260,9 @@ def test_upgrade_to_0003_gives_old_cancelled_tickets_the_reason_their_events_rec
             if reason:  # t3: cancelled with no event left (the events table was pruned)
                 data = json.dumps({"seq": i, "type": "ticket.cancelled", "ticket": {"id": tid},
                                    "reason": reason})
-                conn.exec_driver_sql(
-                    "INSERT INTO events (seq, type, at, day, data) VALUES (?, ?, 0, ?, ?)",
-                    (i, "ticket.cancelled", "2026-11-26", data))
+                conn.execute(text(
+                    "INSERT INTO events (seq, type, at, day, data) VALUES (:s, :t, 0, :d, :j)"),
+                    {"s": i, "t": "ticket.cancelled", "d": "2026-11-26", "j": data})
     engine.dispose()
     hub = open_hub(url)
     try:

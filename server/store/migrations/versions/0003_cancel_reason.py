@@ -20,6 +20,16 @@ def upgrade() -> None:
     op.add_column("tickets", sa.Column("cancel_reason", sa.String(16)))
     # One pass over the cancel events (a subquery per ticket would rescan them for each one);
     # the newest event of a ticket wins, though a ticket is cancelled only once.
+    if op.get_bind().dialect.name == "postgresql":  # its JSON operators, and DISTINCT ON
+        op.execute("""
+            UPDATE tickets SET cancel_reason = cancels.reason
+            FROM (SELECT DISTINCT ON (data::json #>> '{ticket,id}')
+                         data::json #>> '{ticket,id}' AS ticket_id, data::json ->> 'reason' AS reason
+                  FROM events WHERE type = 'ticket.cancelled'
+                  ORDER BY data::json #>> '{ticket,id}', seq DESC) AS cancels
+            WHERE tickets.id = cancels.ticket_id AND tickets.status = 'cancelled'
+        """)
+        return
     op.execute("""
         UPDATE tickets SET cancel_reason = cancels.reason
         FROM (SELECT json_extract(data, '$.ticket.id') AS ticket_id,

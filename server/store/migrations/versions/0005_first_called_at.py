@@ -26,10 +26,12 @@ def upgrade() -> None:
     # SQLite walks all of the service's history and sorts it, slower each day a hall runs.
     op.create_index("ix_tickets_done", "tickets", ["service", "status", "finished_at"])
     # One pass over the call events (a subquery per ticket would rescan them for each one).
-    op.execute("""
+    ticket_id = ("data::json #>> '{ticket,id}'" if op.get_bind().dialect.name == "postgresql"
+                 else "json_extract(data, '$.ticket.id')")
+    op.execute(f"""
         UPDATE tickets SET first_called_at = calls.first_at
-        FROM (SELECT json_extract(data, '$.ticket.id') AS ticket_id, min(at) AS first_at
-              FROM events WHERE type = 'ticket.called' GROUP BY ticket_id) AS calls
+        FROM (SELECT {ticket_id} AS ticket_id, min(at) AS first_at
+              FROM events WHERE type = 'ticket.called' GROUP BY {ticket_id}) AS calls
         WHERE tickets.id = calls.ticket_id
     """)
 
