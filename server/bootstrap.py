@@ -55,6 +55,7 @@ def serve(config: HallConfig, db_url: str, host: str, port: int, threads: int = 
     `seed_file` is the --config it was read from, if one was given. Raises DemoTokensExposed
     when the hall the hub runs would expose the demo tokens or password beyond loopback."""
     from .fanout import Fanout
+    from .forwarding import Forwarder
     from .web import create_app
     from .web.stream import HEARTBEAT_S
     from .wsgi import check_exposure, run_server
@@ -73,9 +74,12 @@ def serve(config: HallConfig, db_url: str, host: str, port: int, threads: int = 
             from hallcall.buttons import load_pin_factory, start_local
 
             agent = start_local(hub, load_pin_factory(pin_factory))
+        # The hall's events to the city's central, if its config has [central] now or later.
+        forwarder = Forwarder(hub).start()
         try:
             run_server(app, hub, host, port, threads)
         finally:
+            forwarder.stop()
             if agent is not None:
                 agent.close()
     finally:

@@ -299,6 +299,10 @@ class MemoryTx:
             self._s.events.append(_Logged(stored, event.at, day, _transfer(event)))
             self.written.append(stored)
 
+    def staff_and_ratings(self, ticket_ids: Iterable[str]) -> dict[str, tuple[str | None, str | None]]:
+        found = (self._s.tickets.get(i) for i in set(ticket_ids))
+        return {t.id: (t.staff, t.rating) for t in found if t is not None}
+
 
 def _transfer(event: Event) -> Transfer | None:
     if event.type != events.TICKET_TRANSFERRED:

@@ -483,6 +483,17 @@ class Tx:
                 self.written.append(StoredEvent(seq, event.type, data))
             self.conn.execute(schema.events.insert(), rows)
 
+    # -- forwarding to the central (server/forwarding.py) -----------------------------------
+
+    def staff_and_ratings(self, ticket_ids: Iterable[str]) -> dict[str, tuple[str | None, str | None]]:
+        """{ticket id: (the staff who served it, its rating)} as held now, in one query: what a
+        forwarded batch adds to its events' tickets (the wire form leaves both out)."""
+        ids = list(set(ticket_ids))
+        if not ids:
+            return {}
+        return {r.id: (r.staff, r.rating) for r in self.conn.execute(
+            select(T.c.id, T.c.staff, T.c.rating).where(T.c.id.in_(ids)))}
+
 
 def alembic_config():
     """Alembic's configuration for this store's migrations (Alembic is imported only here: it

@@ -105,6 +105,15 @@ def get_config_toml():
     return current_app.response_class(config_toml(newest_hall()), mimetype="text/plain")
 
 
+@bp.get("/central")
+def get_central():
+    """How forwarding to the city's central server stands ([central]; server/forwarding.py)."""
+    require(ADMIN, staff=("admin", "supervisor"))
+    from ..forwarding import status
+
+    return jsonify(status(hub()))
+
+
 @bp.put("/config")
 def put_config():
     actor = administrator()
