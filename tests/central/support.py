@@ -5,6 +5,11 @@ added from the hall's database)."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+
+from real_server import REPO, RealServer, free_port
 
 from hallcall.server.central.app import create_app
 from hallcall.server.central.store import CentralStore
@@ -78,3 +83,16 @@ def forward(central: Central, hub, hall: str = "hall-1", token: str = TOKEN, bat
         assert r.status_code == 200, r.json
         last = r.json["last_seq"]
     return last
+
+
+class RealCentral(RealServer):
+    """`python -m hallcall central` as a process on a free port (tests/real_server.py's RealServer:
+    start() returns once /api/health answers; stop() is SIGTERM, kill() is kill -9)."""
+
+    def _spawn(self, port: int | None = None) -> subprocess.Popen:
+        self.port = port or free_port()
+        cmd = [sys.executable, "-m", "hallcall", "central", "--db", str(self.db),
+               "--host", self.host, "--port", str(self.port), *self.extra_args]
+        with open(self.log, "ab") as log:
+            return subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+                                    env={**os.environ, "PYTHONUNBUFFERED": "1"})
