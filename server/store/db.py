@@ -223,7 +223,9 @@ def _postgresql_engine(url: URL, read_only: bool) -> Engine:
 
 def _unreachable(url: URL, exc: DBAPIError) -> DatabaseUnavailable:
     detail = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-    if getattr(exc.orig, "sqlstate", None) == "3D000":  # invalid_catalog_name
+    # invalid_catalog_name; libpq's failures at connect carry no SQLSTATE, only its words
+    if getattr(exc.orig, "sqlstate", None) == "3D000" or \
+            f'database "{url.database}" does not exist' in detail:
         return NoDatabase(f"no database {url.database!r} on the PostgreSQL server of "
                           f"{_shown(url)}: its administrator makes it first "
                           "(createdb; see docs/postgresql.md)")

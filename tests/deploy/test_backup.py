@@ -174,7 +174,7 @@ def test_backup_cli_prunes_and_keeps_the_new_copy(tmp_path, make_app, db_url):
     ("not-sqlite", "file is not a database"),
     ("other-db", "has no tickets table"),
     ("to-is-a-file", "cannot create the backup folder"),
-    ("postgres", "only SQLite databases"),
+    ("postgres", "a PostgreSQL database is backed up with PostgreSQL's own tools, e.g. `pg_dump"),
 ])
 def test_backup_errors_clearly(tmp_path, case, message):
     db, to = tmp_path / "hall.db", tmp_path / "backups"

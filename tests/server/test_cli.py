@@ -187,7 +187,11 @@ def test_stats_on_an_older_schema_asks_for_migrate_and_leaves_the_file_alone(tmp
 
 
 @pytest.mark.parametrize("db, status, words", [
-    ("postgres://hub@localhost/hall", EXIT_CONFIG, "only SQLite databases are supported"),
+    ("mysql://hub@localhost/hall", EXIT_CONFIG, "mysql://hub@localhost/hall: the hub's database "
+     "must be an SQLite file or a PostgreSQL URL (postgresql+psycopg://USER@HOST/DB)"),
+    # No server there: one line naming it, its password left out.
+    ("postgresql://hub:s3cret@127.0.0.1:1/hall", EXIT_RUNTIME, "cannot open the PostgreSQL "
+     "database postgresql+psycopg://hub:***@127.0.0.1:1/hall: connection"),
     ("://", EXIT_CONFIG, "is neither a file path nor a database URL"),
     ("{tmp}/notes.txt", EXIT_RUNTIME, "the database {tmp}/notes.txt: it is not an SQLite database"),
     ("{tmp}/empty.db", EXIT_RUNTIME, "{tmp}/empty.db is empty: no hub has used it yet"),
@@ -201,6 +205,29 @@ def test_stats_on_a_bad_db_says_what_is_wrong(tmp_path, capsys, db, status, word
     assert words.format(tmp=tmp_path) in one_line(capsys.readouterr().err, "stats")
     assert sorted(p.name for p in tmp_path.iterdir()) == before
     assert (tmp_path / "empty.db").stat().st_size == 0
+
+
+def test_the_commands_run_on_postgresql(pg_server, pg_url, capsys, tmp_path):
+    """migrate, stats, report and close-day on a PostgreSQL database, as on a file; a database
+    not there, or not migrated, is named (without creating anything), and backup names pg_dump."""
+    missing = pg_server.url_of("no_such_db")
+    assert main(["stats", "--db", missing]) == EXIT_RUNTIME
+    assert "no database 'no_such_db' on the PostgreSQL server" in one_line(capsys.readouterr().err, "stats")
+    assert main(["stats", "--db", pg_url]) == EXIT_RUNTIME
+    assert f"{pg_url} is empty: no hub has used it yet" in one_line(capsys.readouterr().err, "stats")
+    assert main(["migrate", "--db", pg_url]) == 0
+    assert main(["close-day", "--db", pg_url]) == 0
+    assert "closed hall day" in capsys.readouterr().out
+    assert main(["stats", "--db", pg_url]) == 0
+    rows = list(csv.DictReader(capsys.readouterr().out.splitlines()))
+    assert any(r["kind"] == "service" and r["id"] == "company-name" and r["issued"] == "0"
+               for r in rows)
+    assert main(["report", "--db", pg_url, "--from", "2026-11-01", "--to", "2026-11-30",
+                 "--by", "day", "--format", "json"]) == 0
+    assert capsys.readouterr().out.startswith("{")
+    assert main(["backup", "--db", pg_url, "--to", str(tmp_path / "b")]) == EXIT_RUNTIME
+    assert "pg_dump" in one_line(capsys.readouterr().err, "backup")
+    assert not (tmp_path / "b").exists()
 
 
 def test_migrate_under_a_file_says_the_folder_cannot_be_made(tmp_path, capsys):
