@@ -53,7 +53,7 @@
     tr.appendChild(cell(duration(h.lag_s), "num lag" + (lagging ? " bad" : "")));
     var state = !h.online ? bi("离线", "Offline") : lagging ? bi("滞后", "Lagging") : bi("正常", "Live");
     state.classList.add("state");
-    if (h.online && !lagging) state.classList.add("ok");
+    state.classList.add(h.online && !lagging ? "ok" : "bad");
     tr.appendChild(cell(state, "status"));
     tr.appendChild(cell(reportLink(h)));
     return tr;
