@@ -1,7 +1,8 @@
 """The real hub in a subprocess, over real sockets: what a display, a kiosk and a clerk notice.
 
 The event stream through cheroot, resuming after a gap, two hub processes on one database file,
-kill -9 while kiosks issue, and the refusal to expose the demo tokens.
+kill -9 while kiosks issue, and the refusal to expose the demo tokens. The two-process and kill -9
+tests run on a SQLite file and on PostgreSQL (`store_url`, tests/pg_support.py).
 """
 from __future__ import annotations
 
@@ -112,8 +113,8 @@ def test_reconnecting_display_gets_exactly_the_missed_events_then_live_ones(real
         buttons.close()
 
 
-def test_two_hub_processes_on_one_file_number_and_call_correctly(start_server):
-    hubs = [start_server(), start_server()]  # the same database file, different ports
+def test_two_hub_processes_on_one_file_number_and_call_correctly(start_server, store_url):
+    hubs = [start_server(store_url), start_server(store_url)]  # one database, different ports
     services = ["company-name", "company-setup"]
     issued: list[tuple[str, dict]] = []  # (service, ticket) of every 201
 
@@ -175,7 +176,8 @@ def test_two_hub_processes_on_one_file_number_and_call_correctly(start_server):
     assert windows & {"1", "3"} and windows & {"2", "4"}  # both processes really called
 
 
-def test_acknowledged_tickets_survive_kill_9(real_server):
+def test_acknowledged_tickets_survive_kill_9(start_server, store_url):
+    real_server = start_server(store_url)
     services = ["company-name", "company-setup", "individual-business"]
     acked: list[tuple[str, str, str]] = []  # (service, number, token) of every 201
     unreachable = []
@@ -210,7 +212,7 @@ def test_acknowledged_tickets_survive_kill_9(real_server):
     assert len(acked) >= 60
     assert len({number for _, number, _ in acked}) == len(acked)
 
-    real_server.start()  # the same file
+    real_server.start()  # the same database
     client = real_server.client(KIOSK)
     try:
         for service, number, token in acked:
