@@ -74,7 +74,7 @@ def micros(text, where: str, optional: bool = False) -> int | None:
 class Post:
     hall: str
     events: list[dict]
-    pending: int
+    pending: int | None  # None: not said (the first heartbeat after a start); not caught up
     info: dict | None
 
 
@@ -90,8 +90,8 @@ def parse(body) -> Post:
         raise bad("events must be a list of events (it may be empty)")
     if len(events) > MAX_EVENTS:
         raise bad(f"events: at most {MAX_EVENTS} in one post")
-    pending = body.get("pending", 0)
-    if not _whole(pending) or pending < 0:
+    pending = body.get("pending")
+    if pending is not None and (not _whole(pending) or pending < 0):
         raise bad("pending must be a whole number, 0 or more")
     info = body.get("info")
     if info is not None:

@@ -1,7 +1,7 @@
 """What the central's tests share: a central in-process (its store on a real database, its app
 under Flask's test client, a clock that moves only when told) and a hall's events as the
 forwarder sends them (central_contract: the hub's wire form, with each ticket's staff and rating
-added from the hall's database)."""
+added from the hall's database; `info` is the forwarder's own hall_info)."""
 from __future__ import annotations
 
 import json
@@ -13,6 +13,7 @@ from real_server import REPO, RealServer, free_port
 
 from hallcall.server.central.app import create_app
 from hallcall.server.central.store import CentralStore
+from hallcall.server.forwarding import hall_info
 
 TOKEN = "hall-one-central-token"
 OTHER_TOKEN = "someone-else-entirely"
@@ -46,17 +47,6 @@ class Central:
 
     def close(self) -> None:
         self.store.close()
-
-
-def hall_info(config) -> dict:
-    """The `info` of a hall's post (central_contract)."""
-    return {
-        "name": config.name.as_dict(), "timezone": config.timezone,
-        "services": [{"id": s.id, "name": s.name.as_dict(), "department": s.department,
-                      "target_wait_minutes": s.target_wait_minutes} for s in config.services],
-        "windows": [{"id": w.id, "name": w.name.as_dict()} for w in config.windows],
-        "departments": [{"id": d.id, "name": d.name.as_dict()} for d in config.departments],
-    }
 
 
 def wire_events(hub, after: int = 0) -> list[dict]:

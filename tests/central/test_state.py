@@ -34,7 +34,12 @@ def test_a_halls_live_state_from_its_events(make_hub, clock, central):
     assert (hall["lag_s"], hall["online"]) == (31.0, False)
     assert hall["longest_wait_s"] == 6 * 60.0 + 31
 
-    # Heard again but still catching up: online, the lag still counts from the last catch-up.
+    # Heard again but still catching up, or not saying (a hub's first post after its start):
+    # online, and the lag still counts from the last catch-up.
     central.post("hall-1", [], pending=120)
+    central.advance(1)
+    central.post("hall-1", [])
     hall = central.halls()["hall-1"]
-    assert (hall["lag_s"], hall["online"]) == (31.0, True)
+    assert (hall["lag_s"], hall["online"]) == (32.0, True)
+    central.post("hall-1", [], pending=0)
+    assert central.halls()["hall-1"]["lag_s"] == 0.0
