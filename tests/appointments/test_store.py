@@ -95,9 +95,12 @@ def booking(i: int, start: datetime, status: str = "booked") -> Appointment:
                        created_at=T0, phone="+86 1" if i % 2 else None, lang="zh")
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "memory"])
-def test_bookings_round_trip_and_are_counted_by_slot(kind, db_url):
-    hub = open_hub(db_url) if kind == "sqlite" else Hub(HALL, MemoryStore(event_json))
+@pytest.mark.parametrize("kind", ["sqlite", "pg", "memory"])
+def test_bookings_round_trip_and_are_counted_by_slot(kind, request):
+    if kind == "memory":
+        hub = Hub(HALL, MemoryStore(event_json))
+    else:
+        hub = open_hub(request.getfixturevalue("db_url" if kind == "sqlite" else "pg_url"))
     if kind == "memory":
         hub.start(follow=False)
     try:
@@ -161,13 +164,14 @@ def _post(url: str, body: dict) -> int:
 
 
 @pytest.mark.slow
-def test_two_hub_processes_on_one_file_never_overbook_a_slot(tmp_path):
+def test_two_hub_processes_on_one_file_never_overbook_a_slot(tmp_path, store_url):
     """The demo hall (open around the clock) on two `hallcall serve` processes sharing a
-    database: phones booking a slot's last places at both at once; exactly per_slot win."""
+    database (a SQLite file, a PostgreSQL database): phones booking a slot's last places at
+    both at once; exactly per_slot win."""
     demo = load_config()
     service = next(s for s in demo.services if s.appointments is not None and not s.retired)
-    first = RealServer(tmp_path / "h.db", tmp_path / "one.log").start()
-    second = RealServer(tmp_path / "h.db", tmp_path / "two.log").start()
+    first = RealServer(store_url, tmp_path / "one.log").start()
+    second = RealServer(store_url, tmp_path / "two.log").start()
     try:
         tomorrow = (datetime.now(SHANGHAI) - timedelta(hours=4)).date() + timedelta(days=1)
         with urllib.request.urlopen(f"{first.url}/api/appointments/slots?service={service.id}"
