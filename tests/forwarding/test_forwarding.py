@@ -174,3 +174,24 @@ def test_a_restarted_hall_resumes_and_a_central_restored_from_a_backup_is_refill
     again.issue("b")
     wait_until(lambda: synced(central, again), what="the restored central to be refilled")
     assert_held_as_in_the_hall(central, again)
+
+
+def test_the_hall_never_waits_for_a_central_it_cannot_reach(make_app, forward):
+    blackhole = CutProxy(("127.0.0.1", 9))
+    blackhole.blackhole = True  # connections taken, never answered: each post hangs to its timeout
+    try:
+        app = make_app(HALL=hall_config(blackhole.url))
+        hub, client = app.config["HUB"], app.test_client()
+        forward(hub)
+        wait_until(lambda: blackhole.connections >= 1, what="the forwarder's first post")
+        kiosk, keys = auth("kiosk-token-1"), auth("buttons-token-1")
+        numbers = [client.post("/api/tickets", json={"service": "a"}, headers=kiosk)
+                   .json["ticket"]["number"] for _ in range(5)]
+        called = [client.post("/api/windows/1/call-next", headers=keys).json["ticket"]["number"]
+                  for _ in range(2)]
+        assert called == numbers[:2]  # answered while the post to the central hangs
+        shown = client.get("/api/admin/central", headers=ADMIN).json
+        assert shown["url"] == blackhole.url and shown["pending"] >= 7
+        assert shown["last_seq"] is None  # the central never answered
+    finally:
+        blackhole.close()
