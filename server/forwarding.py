@@ -196,6 +196,8 @@ class Forwarder:
             more = self._forward(config, central)
         except LinkDown as exc:
             return self._failed(central, str(exc))
+        if self._status_stale:
+            self._keep_status(config, renew=False)  # an error cleared or found: shown at once
         return 0.0 if more else central.interval_s
 
     def _begin(self, central: Central | None) -> None:
@@ -228,9 +230,10 @@ class Forwarder:
             newest = tx.last_seq()
             batch = [json.loads(e.data) for e in tx.events_after(self._position, central.batch)]
             held = tx.staff_and_ratings(e["ticket"]["id"] for e in batch if e.get("ticket"))
-        if (newest < self._position) != self._ahead:
-            self._ahead = newest < self._position
-            self._mind_ahead(central, newest)
+        if newest < self._position and not self._ahead:
+            self._hall_behind(central, newest)
+        if self._ahead:
+            batch = []  # taken for repeats there: none is sent, until [central] changes or a restart
         if not batch and info is None and time.monotonic() - self._last_post < HEARTBEAT_S:
             self.pending = 0
             return False
@@ -243,7 +246,7 @@ class Forwarder:
         answered = self._post(central, batch, pending, info, config)
         self._position = answered
         self.pending = max(0, newest - answered)
-        if batch or self._status_stale:
+        if batch:
             self._keep_status(config, renew=False)
         # More to send at once, unless the central did not move (then wait, not spin).
         return answered < newest and answered != before
@@ -271,17 +274,16 @@ class Forwarder:
         self._answered(central)
         return last_seq
 
-    def _mind_ahead(self, central: Central, newest: int) -> None:
+    def _hall_behind(self, central: Central, newest: int) -> None:
         # The central holds more of this hall than its database: a hall restored from an older
         # backup, or another hall forwarding under this id. Its new events would be taken for
-        # retries there and dropped: the technician must sort it out with the city.
-        if self._ahead:
-            log.error("the central %s holds events up to %d for hall %s, but this hall's database "
-                      "ends at %d: its new events are not forwarded (same hall_id as another "
-                      "hall? a database restored from an older backup?)", central.url,
-                      self._position, central.hall_id, newest)
-        else:
-            log.info("the hall's database has caught up with the central %s again", central.url)
+        # retries there (or fill the central's history with another one), so none is sent: the
+        # technician sorts it out with the city (deploy/README.md, section 15).
+        self._ahead, self._status_stale = True, True
+        log.error("the central %s holds events up to %d for hall %s, but this hall's database "
+                  "ends at %d: nothing more is forwarded (a database restored from an older "
+                  "backup? another hall with this hall_id?)", central.url, self._position,
+                  central.hall_id, newest)
 
     # -- failures -----------------------------------------------------------------------------
 
@@ -306,7 +308,7 @@ class Forwarder:
                      time.monotonic() - self._down_since)
             self._down_since = None
         if self._link_error is not None:
-            self._status_stale = True  # the staff see it cleared at once, not at the next renewal
+            self._status_stale = True
         self._link_error, self._failures = None, 0
 
     # -- the lease and what the staff see ----------------------------------------------------
