@@ -11,7 +11,8 @@ Fixtures (registered in tests/conftest.py, so any test can ask for them):
   can be started (no binaries, no postgres user, initdb failing) every test that needs one skips,
   saying why.
 - `pg_url` (function): `postgresql+psycopg://postgres@127.0.0.1:PORT/NAME`, a new empty database
-  made for the test and dropped after it (connections still open are ended then).
+  made for the test (on a given server dropped after it, open connections ended; the cluster
+  started here is removed whole at the end instead).
 - `store_url` (function, parametrized `sqlite` / `pg`): the test runs twice, once on a new SQLite
   file (conftest's `db_url`) and once on `pg_url`. Use it for the store's guarantees that must
   hold on both engines:
@@ -21,6 +22,8 @@ Fixtures (registered in tests/conftest.py, so any test can ask for them):
 
   Select one engine with `pytest -k pg` or `-k sqlite`. A test that needs several databases
   asks `pg_server.new_database()` (dropped at the session's end).
+- `pg_server.halt()` / `resume()`: the server gone and back (only for the cluster started
+  here, `pg_server.can_halt`); a test that halts it resumes it, whatever happens.
 - `pg_only(url)`: True for a PostgreSQL URL, for the few asserts that differ by engine.
 """
 from __future__ import annotations
@@ -74,6 +77,7 @@ class PgServer:
         self.url = make_url(url).set(drivername="postgresql+psycopg", database=None)
         self._stop, self._made = stop, []
         self._admin = None
+        self._ctl = None  # pg_ctl on the cluster `start` made
 
     @property
     def port(self) -> int:
@@ -108,7 +112,7 @@ class PgServer:
         self._connect().execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
     def close(self) -> None:
-        for name in self._made:
+        for name in self._made if self._ctl is None else ():  # a started one goes whole
             try:
                 self.drop_database(self.url_of(name))
             except Exception:  # noqa: BLE001 - a stopped server takes its databases with it
@@ -163,9 +167,9 @@ class PgServer:
         }
         for _attempt in range(3):  # the free port may be taken between the probe and the start
             port = _free_port()
-            opts = " ".join(f"-c {k}={v}" for k, v in options.items())
-            started = run(bindir / "pg_ctl", "-D", data, "-l", log, "-w", "-t", "60",
-                          "-o", f"-p {port} {opts}", "start")
+            ctl = [bindir / "pg_ctl", "-D", data, "-l", log, "-w", "-t", "60",
+                   "-o", f"-p {port} " + " ".join(f"-c {k}={v}" for k, v in options.items())]
+            started = run(*ctl, "start")
             if started.returncode == 0:
                 break
         else:
@@ -174,10 +178,30 @@ class PgServer:
             pytest.skip(f"PostgreSQL did not start: {tail.strip()}")
 
         def stop():
-            run(bindir / "pg_ctl", "-D", data, "-m", "immediate", "-w", "stop")
+            run(*ctl, "-m", "immediate", "stop")
             shutil.rmtree(folder, ignore_errors=True)
 
-        return cls(f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres", stop)
+        server = cls(f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres", stop)
+        server._ctl = lambda *args: run(*ctl, *args)
+        return server
+
+    @property
+    def can_halt(self) -> bool:
+        return self._ctl is not None
+
+    def halt(self) -> None:
+        """Stop the server (a started one only), as a crash or an administrator would: its
+        clients' connections are cut, new ones refused, until `resume`."""
+        if self._admin is not None:
+            self._admin.close()
+        done = self._ctl("-m", "immediate", "stop")
+        assert done.returncode == 0, done.stderr
+
+    def resume(self) -> None:
+        """Start the halted server again (nothing when it runs)."""
+        if self._ctl("status").returncode != 0:
+            done = self._ctl("start")
+            assert done.returncode == 0, done.stderr
 
 
 @pytest.fixture(scope="session")
@@ -195,9 +219,12 @@ def pg_server():
 
 @pytest.fixture
 def pg_url(pg_server):
+    # On the cluster started here databases are never dropped: a DROP waits for a checkpoint
+    # (seconds on a busy disk), and the whole cluster is removed at the session's end anyway.
     url = pg_server.new_database(keep=False)
     yield url
-    pg_server.drop_database(url)
+    if not pg_server.can_halt:
+        pg_server.drop_database(url)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"], ids=["sqlite", "pg"])

@@ -629,9 +629,19 @@ class Store:
 
     @contextmanager
     def read(self, config: HallConfig) -> Iterator[Tx]:
-        with self.engine.connect() as conn:
-            with conn.begin():
-                yield Tx(conn, config, self.encode_event)
+        """One read transaction (one snapshot). A storage failure (on PostgreSQL: the server
+        gone) is `StorageUnavailable`, as for a write, and counts as the store's fault: the
+        follower then probes each second until a write works again, and logs when it does."""
+        try:
+            with self.engine.connect() as conn:
+                with conn.begin():
+                    yield Tx(conn, config, self.encode_event)
+        except DBAPIError as exc:
+            reason = storage_failure(exc)
+            if reason is None:
+                raise
+            self.write_health.failed(reason, exc)
+            raise StorageUnavailable(reason) from None
 
     @contextmanager
     def locked(self) -> Iterator[None]:
