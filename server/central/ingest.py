@@ -10,8 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
@@ -62,11 +63,17 @@ def micros(text, where: str, optional: bool = False) -> int | None:
     if text is None and optional:
         return None
     try:
-        dt = datetime.fromisoformat(text)
+        return _micros(text)
     except (TypeError, ValueError):
         raise bad(f"{where} must be an ISO time with its offset") from None
+
+
+@lru_cache(maxsize=8192)
+def _micros(text: str) -> int:
+    # Cached: a ticket's times come again in each of its events (a busy day: 4 events a ticket).
+    dt = datetime.fromisoformat(text)
     if dt.tzinfo is None:
-        raise bad(f"{where} must be an ISO time with its offset")
+        raise ValueError(text)
     return (dt - _EPOCH) // _US
 
 
@@ -76,6 +83,8 @@ class Post:
     events: list[dict]
     pending: int | None  # None: not said (the first heartbeat after a start); not caught up
     info: dict | None
+    at: list[int] = field(default_factory=list)  # each event's `at`, microseconds UTC
+    rows: list[dict | None] = field(default_factory=list)  # each event's ticket as a row
 
 
 def parse(body) -> Post:
@@ -96,50 +105,59 @@ def parse(body) -> Post:
     info = body.get("info")
     if info is not None:
         _check_info(info)
+    post = Post(hall, events, pending, info)
     for i, event in enumerate(events):
-        _check_event(event, f"events[{i}]")
+        at, row = _check_event(event, f"events[{i}]")
         if i and event["seq"] != events[i - 1]["seq"] + 1:
             raise bad(f"events[{i}].seq: events must be in seq order and consecutive "
                       f"({events[i - 1]['seq']} then {event['seq']})")
-    return Post(hall, events, pending, info)
+        post.at.append(at)
+        post.rows.append(row)
+    return post
 
 
 def _whole(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _check_event(event, where: str) -> None:
+def _check_event(event, where: str) -> tuple[int, dict | None]:
+    """(its `at` in microseconds, its ticket as a row of `tickets` but for `hall`)."""
     if not isinstance(event, dict):
         raise bad(f"{where} must be an object")
     if not _whole(event.get("seq")) or event["seq"] < 1:
         raise bad(f"{where}.seq must be a whole number from 1")
     if not isinstance(event.get("type"), str) or not 0 < len(event["type"]) <= 32:
         raise bad(f"{where}.type must be the event's type")
-    micros(event.get("at"), f"{where}.at")
+    at = micros(event.get("at"), f"{where}.at")
     ticket = event.get("ticket")
-    if ticket is not None:
-        _check_ticket(ticket, f"{where}.ticket")
+    row = _ticket_row(event["seq"], ticket, f"{where}.ticket") if ticket is not None else None
     window = event.get("window")
     if window is not None and not (isinstance(window, dict) and isinstance(window.get("id"), str)):
         raise bad(f"{where}.window must be {{\"id\", \"name\"}}")
     if event["type"] == "window.status" and not isinstance(event.get("status"), str):
         raise bad(f"{where}.status must be the window's status")
+    return at, row
 
 
-def _check_ticket(ticket, where: str) -> None:
+def _ticket_row(seq: int, ticket, where: str) -> dict:
     if not isinstance(ticket, dict):
         raise bad(f"{where} must be an object")
+    row = {"seq": seq}
     for key in _TICKET_TEXT:
-        if not isinstance(ticket.get(key), str) or not ticket[key]:
+        value = row[key] = ticket.get(key)
+        if not isinstance(value, str) or not value:
             raise bad(f"{where}.{key} must be a string")
     for key in _TICKET_OPTIONAL_TEXT:
-        if ticket.get(key) is not None and not isinstance(ticket[key], str):
+        value = row[key] = ticket.get(key)
+        if value is not None and not isinstance(value, str):
             raise bad(f"{where}.{key} must be a string or null")
-    micros(ticket.get("issued_at"), f"{where}.issued_at")
+    row["issued_at"] = micros(ticket.get("issued_at"), f"{where}.issued_at")
     for key in _TICKET_TIMES[1:]:
-        micros(ticket.get(key), f"{where}.{key}", optional=True)
-    if ticket.get("transfers") is not None and not _whole(ticket["transfers"]):
+        row[key] = micros(ticket.get(key), f"{where}.{key}", optional=True)
+    transfers = row["transfers"] = ticket.get("transfers") or 0
+    if not _whole(transfers):
         raise bad(f"{where}.transfers must be a whole number")
+    return row
 
 
 def _check_info(info) -> None:
@@ -161,15 +179,6 @@ def _check_info(info) -> None:
         if not isinstance(items, list) or not all(
                 isinstance(x, dict) and isinstance(x.get("id"), str) for x in items):
             raise bad(f"info.{part} must be a list of objects with an id")
-
-
-def _ticket_row(hall: str, seq: int, t: dict) -> dict:
-    row = {"hall": hall, "seq": seq, "transfers": t.get("transfers") or 0}
-    for key in _TICKET_TEXT + _TICKET_OPTIONAL_TEXT:
-        row[key] = t.get(key)
-    for key in _TICKET_TIMES:
-        row[key] = micros(t.get(key), key, optional=True)
-    return row
 
 
 def _upsert(conn, table, rows: list[dict], keys: tuple[str, ...]) -> None:
@@ -195,7 +204,8 @@ def ingest(store: CentralStore, token: str, post: Post, now_us: int) -> int:
         if hall.token_sha256 != sha:
             raise Refused(403, "forbidden", f"hall {post.hall} is bound to another token")
         last_seq = hall.last_seq
-        new = [e for e in post.events if e["seq"] > last_seq]
+        skip = next((i for i, e in enumerate(post.events) if e["seq"] > last_seq), len(post.events))
+        new = post.events[skip:]
         if new and new[0]["seq"] != last_seq + 1:
             raise Refused(409, "out_of_order",
                           f"hall {post.hall}: the central holds up to seq {last_seq}; this batch's "
@@ -209,30 +219,31 @@ def ingest(store: CentralStore, token: str, post: Post, now_us: int) -> int:
             if post.info.get("name") is not None:
                 changes["name"] = json.dumps(post.info["name"], ensure_ascii=False)
         if new:
-            changes.update(_keep(conn, post.hall, new, hall.day))
+            changes.update(_keep(conn, post, skip, hall.day))
         conn.execute(update(halls).where(halls.c.id == post.hall).values(**changes))
         return changes.get("last_seq", last_seq)
 
 
-def _keep(conn, hall: str, new: list[dict], day: str | None) -> dict:
+def _keep(conn, post: Post, skip: int, day: str | None) -> dict:
+    """Write the post's events from index `skip` on (those the central lacks)."""
+    hall = post.hall
     rows, latest, states = [], {}, {}
-    for e in new:
-        ticket = e.get("ticket")
+    for e, at, ticket in zip(post.events[skip:], post.at[skip:], post.rows[skip:], strict=True):
         if ticket is not None:
-            ticket = dict(ticket)
-            ticket.pop("token", None)  # never kept, should a hall ever send one
-            e = {**e, "ticket": ticket}
-            latest[ticket["id"]] = _ticket_row(hall, e["seq"], ticket)
+            if "token" in e["ticket"]:  # never kept, should a hall ever send one
+                e = {**e, "ticket": {k: v for k, v in e["ticket"].items() if k != "token"}}
+            ticket["hall"] = hall
+            latest[ticket["id"]] = ticket  # its latest state in the batch wins
             day = ticket["day"]
-        if e["type"] == "day.reset" and isinstance(e.get("day"), str):
+        elif e["type"] == "day.reset" and isinstance(e.get("day"), str):
             day = e["day"]
-        if e["type"] == "window.status" and e.get("window"):
+        elif e["type"] == "window.status" and e.get("window"):
             states[e["window"]["id"]] = {"hall": hall, "id": e["window"]["id"],
                                          "status": e["status"][:8]}
-        rows.append({"hall": hall, "seq": e["seq"], "type": e["type"], "at": micros(e["at"], "at"),
+        rows.append({"hall": hall, "seq": e["seq"], "type": e["type"], "at": at,
                      "day": ticket["day"] if ticket else day,
                      "data": json.dumps(e, ensure_ascii=False, separators=(",", ":"))})
     conn.execute(hall_events.insert(), rows)
     _upsert(conn, tickets, list(latest.values()), ("hall", "id"))
     _upsert(conn, windows, list(states.values()), ("hall", "id"))
-    return {"last_seq": new[-1]["seq"], "last_at": rows[-1]["at"], "day": day}
+    return {"last_seq": rows[-1]["seq"], "last_at": rows[-1]["at"], "day": day}

@@ -13,24 +13,19 @@ import threading
 from contextlib import contextmanager
 from importlib import resources
 
-from sqlalchemy import create_engine, inspect
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy import inspect
+from sqlalchemy.engine import Connection, Engine
 
-from ..store.db import DatabaseUnavailable, UnsupportedDatabase, make_engine, sqlite_url
+from ..store.db import DatabaseUnavailable, make_engine
 
 HEAD_REVISION = "c0001"
 VERSION_TABLE = "central_version"
 
 
 def open_engine(url: str) -> Engine:
-    """The hub's make_engine: SQLite with its durable settings, PostgreSQL where it knows it."""
-    try:
-        return make_engine(sqlite_url(url))
-    except UnsupportedDatabase:
-        if not make_url(url).get_backend_name() == "postgresql":
-            raise
-        # (until make_engine takes PostgreSQL URLs itself)
-        return create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True)
+    """The hub's make_engine: SQLite with its durable settings, or PostgreSQL (an unreachable
+    server or a missing database told in one line)."""
+    return make_engine(url)
 
 
 class CentralStore:
@@ -76,6 +71,11 @@ class CentralStore:
         """One write transaction (committed when the block ends without an exception)."""
         if self._write_lock is None:
             with self.engine.begin() as conn:
+                # Not the hub's write lock (one writer per database: make_engine's `write`),
+                # nor its readers' REPEATABLE READ, under which two posts of one hall at once
+                # fail to serialize: READ COMMITTED, and the hall's row locked (lock_hall), so
+                # the posts of one hall take turns and different halls' run side by side.
+                conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
                 yield conn
             return
         with self._write_lock, self.engine.connect().execution_options(write=True) as conn:

@@ -2,6 +2,8 @@
 to resume, a hall bound to its first token, bad bodies refused whole with the problem named."""
 from __future__ import annotations
 
+import threading
+
 import pytest
 from central.support import OTHER_TOKEN, TOKEN, auth
 
@@ -99,3 +101,33 @@ def test_a_ticket_token_sent_by_mistake_is_not_kept(central):
         assert "the-citizens-secret-key" not in conn.exec_driver_sql(
             "SELECT data FROM hall_events").scalar()
     assert TOKEN not in central.client.get("/api/central/halls").get_data(as_text=True)
+
+
+def test_halls_posting_at_once_and_a_hall_posting_twice_at_once_keep_each_event_once(any_central):
+    """Four halls, each with two forwarders overlapping (two hub processes for a moment), post
+    their batches at once: each answer is 200 or a 409 with where to resume, and each hall
+    ends with every event once."""
+    c = any_central
+    tokens = {f"h{n}": f"token-of-hall-number-{n}" for n in range(4)}
+    errors = []
+
+    def forwarder(hall: str) -> None:
+        client = c.client.application.test_client()
+        last = 0
+        while last < 60:
+            r = client.post("/api/central/events", headers=auth(tokens[hall]),
+                            json={"hall": hall, "events": batch(last + 1, min(60, last + 7))})
+            if r.status_code not in (200, 409):
+                errors.append((hall, r.status_code, r.json))
+                return
+            last = r.json["last_seq"]
+
+    threads = [threading.Thread(target=forwarder, args=(hall,)) for hall in tokens for _ in (1, 2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert {h: v["last_seq"] for h, v in c.halls().items()} == dict.fromkeys(tokens, 60)
+    assert c.count("SELECT count(*) FROM hall_events") == 4 * 60
+    assert c.count("SELECT count(DISTINCT hall || '/' || seq) FROM hall_events") == 4 * 60
