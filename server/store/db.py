@@ -193,9 +193,11 @@ def _postgresql_engine(url: URL, read_only: bool) -> Engine:
                                   "pip install 'hallcall[pg]'") from None
     # pool_pre_ping: after the server restarts, a pooled connection is found dead at checkout
     # and replaced, instead of failing the request that drew it.
-    engine = create_engine(
-        url, pool_size=8, max_overflow=8, pool_pre_ping=True,
-        connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S, "application_name": "hallcall"})
+    connect_args = {"connect_timeout": PG_CONNECT_TIMEOUT_S, "application_name": "hallcall"}
+    if read_only:  # every transaction of every connection refuses writes (SQLite's query_only)
+        connect_args["options"] = "-c default_transaction_read_only=on"
+    engine = create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True,
+                           connect_args=connect_args)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
@@ -209,8 +211,7 @@ def _postgresql_engine(url: URL, read_only: bool) -> Engine:
             # A reader sees one snapshot for the whole transaction (as SQLite's readers do),
             # so a view of the hall is never half of one commit and half of the next. It takes
             # no lock and never waits for writers.
-            mode = " READ ONLY" if read_only else ""
-            conn.exec_driver_sql(f"SET TRANSACTION ISOLATION LEVEL REPEATABLE READ{mode}")
+            conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
 
     try:  # ask now: a server that is not there is told in one line, not at the first request
         with engine.connect() as conn:

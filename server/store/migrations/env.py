@@ -1,7 +1,10 @@
 """Alembic environment: runs on the connection the store hands over.
 
-The store opens that connection with BEGIN IMMEDIATE, so two hub processes starting on one file
-cannot both create the tables: the second waits, then finds the schema at head.
+The store opens that connection as a writer (BEGIN IMMEDIATE on SQLite, the writers' advisory
+lock on PostgreSQL, whose DDL is transactional too), so two hub processes starting on one
+database cannot both create the tables: the second waits, then finds the schema at head. The
+migrations are the same for both engines; the few statements that differ (JSON in 0003 and
+0005) ask `op.get_bind().dialect.name`.
 """
 from alembic import context
 
