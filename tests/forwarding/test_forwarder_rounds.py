@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-import pytest
 from forwarding_support import central_section
 from helpers import small_hall_data
 
@@ -32,14 +31,15 @@ class Answers:
         return [e["seq"] for p in self.posts for e in p["events"]]
 
 
-@pytest.fixture
-def hub(make_hub):
+def hall(make_hub, url=None):
     data = small_hall_data()
     data["central"] = central_section("http://central.invalid")
-    return make_hub(config=parse_config(data))
+    return make_hub(config=parse_config(data), db=url)
 
 
-def test_one_forwarder_holds_the_lease_and_another_takes_it_when_it_lapses(hub, monkeypatch):
+def test_one_forwarder_holds_the_lease_and_another_takes_it_when_it_lapses(
+        make_hub, store_url, monkeypatch):
+    hub = hall(make_hub, store_url)  # on SQLite and on PostgreSQL
     monkeypatch.setattr(forwarding, "RENEW_S", 0.0)  # every round renews: no waiting here
     central = Answers()
     first, second = (Forwarder(hub, owner=o, post=central) for o in ("hub-a", "hub-b"))
@@ -65,7 +65,8 @@ def test_one_forwarder_holds_the_lease_and_another_takes_it_when_it_lapses(hub, 
     assert central.sent() == list(range(1, central.last_seq + 1))  # each once, in order
 
 
-def test_a_central_ahead_of_the_hall_gets_no_events_and_the_staff_are_told(hub):
+def test_a_central_ahead_of_the_hall_gets_no_events_and_the_staff_are_told(make_hub):
+    hub = hall(make_hub)
     central = Answers(last_seq=1000)  # a hall database restored from an older backup
     forwarder = Forwarder(hub, post=central)
     hub.issue("a")
