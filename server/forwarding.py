@@ -51,7 +51,11 @@ _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 class LinkDown(Exception):
-    """A post that got no usable answer (no connection, a timeout, a cut, a refusal)."""
+    """A post that got no usable answer (no connection, a timeout, a cut)."""
+
+
+class Refused(LinkDown):
+    """The central answered, refusing the post (a wrong token, a hall id bound to another)."""
 
 
 def post_json(url: str, token: str, body: dict, timeout: float) -> tuple[int, dict]:
@@ -143,6 +147,7 @@ class Forwarder:
         self._holding = False
         self._last_post = -HEARTBEAT_S  # monotonic
         self._failures = 0
+        self._retry_at = 0.0  # monotonic: no post before this (backing off after a failure)
         self._down_since: float | None = None
         self._ahead = False  # the central holds more of this hall than its database
         self._status_stale = False  # what the staff see must be written now
@@ -192,10 +197,13 @@ class Forwarder:
             return IDLE_S
         if not self._hold_lease(config):
             return IDLE_S
+        wait = self._retry_at - time.monotonic()
+        if wait > 0:  # backing off; the lease is kept meanwhile, so no other process jumps in
+            return min(wait, RENEW_S)
         try:
             more = self._forward(config, central)
         except LinkDown as exc:
-            return self._failed(central, str(exc))
+            return self._failed(central, exc)
         if self._status_stale:
             self._keep_status(config, renew=False)  # an error cleared or found: shown at once
         return 0.0 if more else central.interval_s
@@ -210,6 +218,7 @@ class Forwarder:
             log.info("forwarding to the central is off ([central] removed)")
         self._central, self._position, self._info_version = central, None, None
         self._failures, self._down_since, self._link_error, self._ahead = 0, None, None, False
+        self._retry_at = 0.0
 
     @property
     def error(self) -> str | None:
@@ -267,8 +276,8 @@ class Forwarder:
             return last_seq  # a gap (or a central behind us): resend from there
         if status != 200 or not isinstance(last_seq, int):
             error = answer.get("error") if isinstance(answer.get("error"), dict) else {}
-            raise LinkDown(f"HTTP {status} {error.get('code', '')}: "
-                           f"{error.get('message', 'no last_seq in the answer')}".strip())
+            raise Refused(f"HTTP {status} {error.get('code', '')}: "
+                          f"{error.get('message', 'no last_seq in the answer')}".strip())
         if info is not None:
             self._info_version = config.version
         self._answered(central)
@@ -287,18 +296,22 @@ class Forwarder:
 
     # -- failures -----------------------------------------------------------------------------
 
-    def _failed(self, central: Central, why: str) -> float:
+    def _failed(self, central: Central, exc: LinkDown) -> float:
         self._failures += 1
+        why = str(exc)
         first = self._down_since is None
         if first:
             self._down_since = time.monotonic()
-            log.warning("forwarding to %s: the link is down (%s); the hall keeps its events and "
-                        "tries again", central.url, why)
+            what = "the central refuses the posts" if isinstance(exc, Refused) else "the link is down"
+            log.warning("forwarding to %s: %s (%s); the hall keeps its events and tries again",
+                        central.url, what, why)
         changed = why != self._link_error
         self._link_error = why
         if first or changed:
             self._keep_status(self.hub.config, renew=False)
-        return min(BACKOFF_MAX_S, BACKOFF_FIRST_S * 2 ** (self._failures - 1))
+        backoff = min(BACKOFF_MAX_S, BACKOFF_FIRST_S * 2 ** (self._failures - 1))
+        self._retry_at = time.monotonic() + backoff
+        return min(backoff, RENEW_S)
 
     def _answered(self, central: Central) -> None:
         """A post was answered: the link works (again)."""

@@ -321,8 +321,9 @@ def keep_central_token(new: dict, old: dict) -> dict:
     shows it (`"token": null, "token_set": true`): the whole hall read there and sent back
     (as /admin does) keeps the token it could not see."""
     central = new.get("central")
+    if isinstance(central, dict):
+        central.pop("token_set", None)  # what the view says, not a setting
     if isinstance(central, dict) and central.get("token", "") is None:
-        central.pop("token_set", None)
         del central["token"]
         kept = (old.get("central") or {}).get("token")
         if kept is not None:

@@ -12,7 +12,7 @@ from helpers import auth, small_hall_data
 
 from hallcall.server.audit import Actor
 from hallcall.server.config import parse_config
-from hallcall.server.forwarding import SEQ_KEY, Forwarder
+from hallcall.server.forwarding import SEQ_KEY, Forwarder, post_json
 
 ADMIN = auth("admin-token-1")
 CLERK = Actor("staff", "w1")
@@ -195,3 +195,24 @@ def test_the_hall_never_waits_for_a_central_it_cannot_reach(make_app, forward):
         assert shown["last_seq"] is None  # the central never answered
     finally:
         blackhole.close()
+
+
+def test_a_refused_token_is_shown_and_a_corrected_one_applies_without_a_restart(
+        make_app, central, forward):
+    city_token = "the-token-the-city-gave-1"
+    status, _ = post_json(central.url + "/api/central/events", city_token,
+                          {"hall": "xuhui-1", "events": []}, 5)
+    assert status == 200  # the hall id is now bound to the city's token
+    app = make_app(HALL=hall_config(central.url))  # a mistyped token
+    hub, client = app.config["HUB"], app.test_client()
+    forward(hub)
+    hub.issue("a")
+    shown = wait_until(lambda: (s := client.get("/api/admin/central", headers=ADMIN).json)
+                       ["error"] and s, what="the refusal shown")
+    assert "403" in shown["error"] and central.last_seq() == 0
+
+    config = client.get("/api/admin/config", headers=ADMIN).json["config"]
+    config["central"]["token"] = city_token
+    assert client.put("/api/admin/config", json=config, headers=ADMIN).status_code == 200
+    wait_until(lambda: synced(central, hub), what="forwarding with the corrected token")
+    assert_held_as_in_the_hall(central, hub)
