@@ -191,27 +191,29 @@ def _postgresql_engine(url: URL, read_only: bool) -> Engine:
     except ImportError:
         raise UnsupportedDatabase(f"{_shown(url)}: PostgreSQL needs the psycopg driver: "
                                   "pip install 'hallcall[pg]'") from None
+    # Every transaction is REPEATABLE READ unless it says otherwise: a reader then sees one
+    # snapshot for all its statements (as SQLite's readers do), so a view of the hall is never
+    # half of one commit and half of the next; it takes no lock and never waits for writers.
+    # Set for the session, so a read costs no statement of its own.
+    options = ["-c default_transaction_isolation=repeatable\\ read"]
+    if read_only:  # every transaction of every connection refuses writes (SQLite's query_only)
+        options.append("-c default_transaction_read_only=on")
     # pool_pre_ping: after the server restarts, a pooled connection is found dead at checkout
     # and replaced, instead of failing the request that drew it.
-    connect_args = {"connect_timeout": PG_CONNECT_TIMEOUT_S, "application_name": "hallcall"}
-    if read_only:  # every transaction of every connection refuses writes (SQLite's query_only)
-        connect_args["options"] = "-c default_transaction_read_only=on"
-    engine = create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True,
-                           connect_args=connect_args)
+    engine = create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True, connect_args={
+        "connect_timeout": PG_CONNECT_TIMEOUT_S, "application_name": "hallcall",
+        "options": " ".join(options)})
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         if conn.get_execution_options().get("write"):
             # Before any read: the writers of every hub process on this database then run one
-            # at a time, and READ COMMITTED (a new snapshot per statement) shows each the state
-            # the previous one committed, as BEGIN IMMEDIATE does on SQLite. Released by the
-            # COMMIT or ROLLBACK only after the commit is durable and visible.
-            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_WRITE_LOCK})")
-        else:
-            # A reader sees one snapshot for the whole transaction (as SQLite's readers do),
-            # so a view of the hall is never half of one commit and half of the next. It takes
-            # no lock and never waits for writers.
-            conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            # at a time, and READ COMMITTED (a new snapshot per statement, the first taken once
+            # the lock is held) shows each the state the previous one committed, as BEGIN
+            # IMMEDIATE does on SQLite. The lock goes with the COMMIT or ROLLBACK, once the
+            # commit is durable and visible. One round trip for both statements.
+            conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL READ COMMITTED; "
+                                 f"SELECT pg_advisory_xact_lock({PG_WRITE_LOCK})")
 
     try:  # ask now: a server that is not there is told in one line, not at the first request
         with engine.connect() as conn:
