@@ -16,12 +16,14 @@ from hallcall.server.web.serialize import event_json
 HALL = small_hall()
 
 
-def test_upgrade_to_0005_gives_old_tickets_their_earliest_call_event(tmp_path):
+def test_upgrade_to_0005_gives_old_tickets_their_earliest_call_event(store_url):
+    """On both engines: 0005 reads the events' JSON in each one's own SQL."""
     from alembic import command
+    from sqlalchemy import text
 
     from hallcall.server.store import make_engine
 
-    url = f"sqlite:///{tmp_path}/old.db"
+    url = store_url
     engine = make_engine(url)
     cfg = alembic_config()
     # t1 called twice (the later call is in called_at), t2 once, t3 never, t4 called with its
@@ -33,18 +35,19 @@ def test_upgrade_to_0005_gives_old_tickets_their_earliest_call_event(tmp_path):
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "0004")
         for i, (tid, status, called) in enumerate(rows, 1):
-            conn.exec_driver_sql(
+            conn.execute(text(
                 "INSERT INTO tickets (id, day, number, seq_no, service, origin_service, priority,"
                 " status, issued_at, queued_at, called_at, token, transfers, calls) VALUES"
-                " (?, '2026-11-26', ?, ?, 'a', 'a', 'normal', ?, 1000000, 1000000, ?, ?, 0, 0)",
-                (tid, f"A00{i}", i, status, called, f"tok{i}"))
+                " (:id, '2026-11-26', :n, :i, 'a', 'a', 'normal', :st, 1000000, 1000000, :c, :tok,"
+                " 0, 0)"), {"id": tid, "n": f"A00{i}", "i": i, "st": status, "c": called,
+                            "tok": f"tok{i}"})
+        event = text("INSERT INTO events (seq, type, at, day, data) "
+                     "VALUES (:seq, :type, :at, '2026-11-26', :data)")
         for seq, (tid, at) in enumerate(events, 1):
             data = json.dumps({"seq": seq, "type": "ticket.called", "ticket": {"id": tid}})
-            conn.exec_driver_sql("INSERT INTO events (seq, type, at, day, data) VALUES (?, ?, ?, ?, ?)",
-                                 (seq, "ticket.called", at, "2026-11-26", data))
-        conn.exec_driver_sql(  # another ticket's later event type must not count
-            "INSERT INTO events (seq, type, at, day, data) VALUES (4, 'ticket.issued', 1, "
-            "'2026-11-26', ?)", (json.dumps({"ticket": {"id": "t3"}}),))
+            conn.execute(event, {"seq": seq, "type": "ticket.called", "at": at, "data": data})
+        conn.execute(event, {  # another ticket's later event type must not count
+            "seq": 4, "type": "ticket.issued", "at": 1, "data": json.dumps({"ticket": {"id": "t3"}})})
     engine.dispose()
     hub = Hub(HALL, Store(url, event_json))
     hub.start(follow=False)
@@ -80,10 +83,11 @@ def test_the_first_call_survives_a_restart(db_url, clock):
         hub.stop()
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "memory"])
-def test_tickets_between_pages_a_range_of_days_by_issue_time(kind, db_url):
+@pytest.mark.parametrize("kind", ["sqlite", "pg", "memory"])
+def test_tickets_between_pages_a_range_of_days_by_issue_time(kind, request):
     clock = FakeClock(step=0)  # tickets issued at one instant: the id breaks the tie
-    store = Store(db_url, event_json) if kind == "sqlite" else MemoryStore(event_json)
+    store = (MemoryStore(event_json) if kind == "memory" else
+             Store(request.getfixturevalue("db_url" if kind == "sqlite" else "pg_url"), event_json))
     hub = Hub(HALL, store, clock=clock)
     hub.start(follow=False)
     try:
