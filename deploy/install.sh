@@ -14,8 +14,9 @@ usage() {
     cat <<'EOF'
 usage: sudo deploy/install.sh --roles ROLES [options]
 
-  --roles LIST           what this Pi does, comma-separated: hub, kiosk, display, buttons
-                         (hub,buttons: the hub drives the call keys wired to its own GPIO)
+  --roles LIST           what this Pi does, comma-separated: hub, kiosk, display, buttons,
+                         central (hub,buttons: the hub drives the call keys wired to its own
+                         GPIO; central: the city's server the halls forward to, on a server)
   --hub-url URL          the hub, e.g. http://192.168.1.10:8080 (default on the hub's own Pi:
                          http://127.0.0.1:PORT)
   --kiosk-token TOKEN    the kiosk's device token from the hub's hall.toml (role kiosk)
@@ -38,6 +39,11 @@ usage: sudo deploy/install.sh --roles ROLES [options]
   --port N               the hub's port (default 8080)
   --listen ADDR          the hub's address to listen on (default 0.0.0.0: the whole LAN)
   --keep-days N          keep nightly backups N days (default 7)
+  --central-db URL       the central's PostgreSQL database, postgresql+psycopg://USER:PASS@HOST/DB
+                         (role central; default: Debian's PostgreSQL installed on this machine
+                         with a database hallcall_central of the user hallcall, over its socket)
+  --central-port N       the central's port (default 8090)
+  --central-listen ADDR  the central's address to listen on (default 0.0.0.0: the halls reach it)
   --pygame HOW           apt, source, wheel or auto (default auto: Debian's python3-pygame when
                          it is 2.5 or newer, else built from source for kms, else PyPI's wheel)
   --wheels DIR           install Python packages from this folder only (no internet)
@@ -53,6 +59,7 @@ EOF
 ROLES="" HUB_URL="" KIOSK_TOKEN="" BUTTONS_TOKEN="" DISPLAY_TOKEN="" PRINTER="" PRINTER_MODE=text PAPER=80
 WINDOW="" ANNOUNCE=0 SIZE="" AUDIO=auto AUDIO_DEVICE="" SCREEN=auto DESKTOP_USER="" PORT=8080
 LISTEN=0.0.0.0 KEEP_DAYS=7 PYGAME=auto WHEELS="" SOURCE="" NO_START=0
+CENTRAL_DB="" CENTRAL_PORT=8090 CENTRAL_LISTEN=0.0.0.0
 GIVEN=" "  # the options given, to reject those that do not fit the roles
 
 usage_error() { die "$1 (see --help)" 2; }
@@ -68,7 +75,8 @@ while (($#)); do
         --roles | --hub-url | --kiosk-token | --buttons-token | --display-token | --printer | \
             --printer-mode | \
             --paper | --window | --size | --audio | --audio-device | --screen | --desktop-user | \
-            --port | --listen | --keep-days | --pygame | --wheels | --source)
+            --port | --listen | --keep-days | --pygame | --wheels | --source | \
+            --central-db | --central-port | --central-listen)
             (($# >= 2)) || usage_error "$opt needs a value"
             val=$2
             GIVEN+="$opt "
@@ -96,21 +104,24 @@ while (($#)); do
         --pygame) PYGAME=$val ;;
         --wheels) WHEELS=$val ;;
         --source) SOURCE=$val ;;
+        --central-db) CENTRAL_DB=$val ;;
+        --central-port) CENTRAL_PORT=$val ;;
+        --central-listen) CENTRAL_LISTEN=$val ;;
     esac
 done
 given() { [[ $GIVEN == *" $1 "* ]]; }
 
 # --- checking the input: all of it before any change -----------------------------------------
 
-[[ -n $ROLES ]] || usage_error "--roles is required: which of hub, kiosk, display, buttons this Pi plays"
+[[ -n $ROLES ]] || usage_error "--roles is required: which of hub, kiosk, display, buttons, central this Pi plays"
 declare -A seen=()
 IFS=, read -r -a role_list <<<"$ROLES"
 normalized=()
 for role in "${role_list[@]}"; do
     case $role in
-        hub | kiosk | display | buttons) ;;
+        hub | kiosk | display | buttons | central) ;;
         "") usage_error "--roles $ROLES: an empty role" ;;
-        *) usage_error "--roles: unknown role '$role' (the roles are hub, kiosk, display, buttons)" ;;
+        *) usage_error "--roles: unknown role '$role' (the roles are hub, kiosk, display, buttons, central)" ;;
     esac
     [[ -n ${seen[$role]:-} ]] && continue
     seen[$role]=1
@@ -131,6 +142,9 @@ for opt in --window --announce --audio --audio-device --display-token; do
 done
 for opt in --port --listen --keep-days; do
     if given "$opt" && ! has_role hub; then usage_error "$opt is for the hub role"; fi
+done
+for opt in --central-db --central-port --central-listen; do
+    if given "$opt" && ! has_role central; then usage_error "$opt is for the central role"; fi
 done
 if given --size && ! has_role kiosk && ! has_role display; then
     usage_error "--size is for the kiosk or display role"
@@ -179,13 +193,39 @@ if ! [[ $KEEP_DAYS =~ ^[0-9]{1,4}$ ]] || ((KEEP_DAYS < 1)); then
     usage_error "--keep-days: a whole number of days, 1 or more"
 fi
 
+# The central's settings: its database URL goes into the environment file (it may hold a
+# password), so it too must need no quoting there.
+if has_role central; then
+    if ! [[ $CENTRAL_PORT =~ ^[0-9]{4,5}$ ]] || ((CENTRAL_PORT < 1024 || CENTRAL_PORT > 65535)); then
+        usage_error "--central-port: 1024 to 65535 (the central runs without privileges), not '$CENTRAL_PORT'"
+    fi
+    [[ $CENTRAL_LISTEN =~ ^[0-9A-Fa-f.:]{2,45}$ ]] || usage_error "--central-listen: an IP address such as 0.0.0.0, not '$CENTRAL_LISTEN'"
+    if has_role hub && ((CENTRAL_PORT == PORT)); then
+        usage_error "--central-port $CENTRAL_PORT: the hub listens there already (--port)"
+    fi
+    if [[ -n $CENTRAL_DB ]] && ! [[ $CENTRAL_DB =~ ^postgresql(\+psycopg)?://[A-Za-z0-9._~:/?\&=%+@,-]+$ ]]; then
+        usage_error "--central-db: a PostgreSQL URL such as postgresql+psycopg://hallcall:PASSWORD@db.example/hallcall_central (letters, digits and ._~:/?&=%+@,- only), not '$CENTRAL_DB'"
+    fi
+fi
+CENTRAL_LOCAL_DB=0
+if has_role central && [[ -z $CENTRAL_DB ]]; then
+    CENTRAL_LOCAL_DB=1  # Debian's PostgreSQL here; the service user reaches it by its socket
+    CENTRAL_DB="postgresql+psycopg:///hallcall_central?host=/var/run/postgresql"
+fi
+
+NEEDS_HUB=0
+if has_role kiosk || has_role display || has_role buttons; then NEEDS_HUB=1; fi
 if has_role hub; then
     : "${HUB_URL:=http://127.0.0.1:$PORT}"
-elif [[ -z $HUB_URL ]]; then
+elif [[ -z $HUB_URL ]] && ((NEEDS_HUB)); then
     usage_error "--hub-url is required when the hub is on another Pi (e.g. http://192.168.1.10:8080)"
+elif [[ -n $HUB_URL ]] && ((!NEEDS_HUB)); then
+    usage_error "--hub-url is for a kiosk, display or call keys (the central needs none: the halls call it)"
 fi
-[[ $HUB_URL =~ ^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?$ || $HUB_URL =~ ^https?://\[[0-9A-Fa-f:]+\](:[0-9]{1,5})?/?$ ]] ||
-    usage_error "--hub-url must look like http://192.168.1.10:8080, not '$HUB_URL'"
+if [[ -n $HUB_URL ]]; then
+    [[ $HUB_URL =~ ^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?$ || $HUB_URL =~ ^https?://\[[0-9A-Fa-f:]+\](:[0-9]{1,5})?/?$ ]] ||
+        usage_error "--hub-url must look like http://192.168.1.10:8080, not '$HUB_URL'"
+fi
 HUB_URL=${HUB_URL%/}
 
 SOURCE=${SOURCE:-$(dirname "$HERE")}
@@ -265,6 +305,10 @@ EXTRAS=()
 if has_role hub; then
     PACKAGES+=(curl)
 fi
+if has_role central; then
+    EXTRAS+=(pg)  # psycopg 3 (binary wheels for aarch64 and x86-64)
+    ((CENTRAL_LOCAL_DB)) && PACKAGES+=(postgresql)
+fi
 if has_role kiosk || has_role display; then
     PACKAGES+=(fonts-noto-cjk libsdl2-2.0-0 libsdl2-image-2.0-0 libsdl2-mixer-2.0-0 libsdl2-ttf-2.0-0)
 fi
@@ -293,6 +337,8 @@ EXTRAS_CSV=$(IFS=,; printf '%s' "${EXTRAS[*]}")
 
 # The service user's groups: GPIO, printers (USB: lp; serial: dialout), sound, screen, touch.
 GROUPS_WANTED=(gpio lp dialout audio video input render)
+# The central alone (a city's server) touches no device.
+[[ $ROLES == central ]] && GROUPS_WANTED=()
 USER_GROUPS=()
 for group in "${GROUPS_WANTED[@]}"; do
     if getent group "$group" >/dev/null; then
@@ -324,8 +370,9 @@ if [[ $SCREEN == kms && -n $SCREEN_ROLE ]]; then
 fi
 
 # Which unit runs each role here ("" = none).
-declare -A UNIT=([hub]="" [kiosk]="" [display]="" [buttons]="")
+declare -A UNIT=([hub]="" [kiosk]="" [display]="" [buttons]="" [central]="")
 has_role hub && UNIT[hub]=hallcall-hub.service
+has_role central && UNIT[central]=hallcall-central.service
 if has_role buttons && ! has_role hub; then UNIT[buttons]=hallcall-buttons.service; fi
 if [[ -n $SCREEN_ROLE && $SCREEN == kms ]]; then UNIT[$SCREEN_ROLE]=hallcall-$SCREEN_ROLE.service; fi
 
@@ -334,7 +381,8 @@ note "roles:    $ROLES${HUB_ARGS:+ (the hub drives the call keys wired to this P
 note "source:   $SOURCE"
 [[ -n $SCREEN_ROLE ]] && note "screen:   $SCREEN ($SCREEN_ROLE)${DESKTOP_USER:+, desktop user $DESKTOP_USER}; pygame: $PYGAME"
 has_role display && note "sound:    ${ALSA_DEVICE:-the default output}"
-note "hub:      $HUB_URL"
+[[ -n $HUB_URL ]] && note "hub:      $HUB_URL"
+has_role central && note "central:  port $CENTRAL_PORT on $CENTRAL_LISTEN; database: $( ((CENTRAL_LOCAL_DB)) && printf 'PostgreSQL on this machine (hallcall_central)' || printf 'given by --central-db')"
 
 # --- Debian packages -------------------------------------------------------------------------
 
@@ -397,6 +445,24 @@ if [[ $SCREEN == kms && -n $SCREEN_ROLE ]]; then
     fi
 fi
 
+# --- the central's database ----------------------------------------------------------------
+
+if ((CENTRAL_LOCAL_DB)); then
+    say "PostgreSQL: the database hallcall_central of the user $SERVICE_USER"
+    # Peer authentication over the socket: the service user is the database's owner, with no
+    # password anywhere. Made once; a second run finds both and changes nothing.
+    if ((DRY_RUN)); then
+        printf '[dry-run] make the PostgreSQL user %s and its database hallcall_central unless they exist\n' "$SERVICE_USER"
+    else
+        if systemd_running; then run systemctl enable --now postgresql.service; fi
+        pg_has() { runuser -u postgres -- psql -qtAX -c "$1" | grep -qx 1; }
+        pg_has "SELECT 1 FROM pg_roles WHERE rolname = '$SERVICE_USER'" ||
+            run runuser -u postgres -- createuser "$SERVICE_USER"
+        pg_has "SELECT 1 FROM pg_database WHERE datname = 'hallcall_central'" ||
+            run runuser -u postgres -- createdb --owner "$SERVICE_USER" hallcall_central
+    fi
+fi
+
 # --- configuration -------------------------------------------------------------------------
 
 say "configuration in $ETC"
@@ -435,6 +501,12 @@ fi
     fi
     if [[ -n $BUTTONS_TOKEN ]]; then
         printf 'HALLCALL_BUTTONS_TOKEN="%s"\n' "$BUTTONS_TOKEN"
+    fi
+    if has_role central; then
+        printf 'HALLCALL_CENTRAL_LISTEN="%s"\n' "$CENTRAL_LISTEN"
+        printf 'HALLCALL_CENTRAL_PORT="%s"\n' "$CENTRAL_PORT"
+        # Read by `hallcall central` itself: never on a command line that ps shows.
+        printf 'HALLCALL_CENTRAL_DB="%s"\n' "$CENTRAL_DB"
     fi
     [[ -n $SDL_VIDEO ]] && printf 'SDL_VIDEODRIVER="%s"\n' "$SDL_VIDEO"
     [[ -n $SDL_AUDIO ]] && printf 'SDL_AUDIODRIVER="%s"\n' "$SDL_AUDIO"
@@ -591,6 +663,10 @@ if has_role hub; then
     note "hall config: $HALL_TOML; check it with: $VENV/bin/hallcall check-config $HALL_TOML"
     note "the hub: $HUB_URL/ (from other Pis: http://<this Pi's address>:$PORT/)"
     note "backups: nightly into $BACKUPS (systemctl list-timers hallcall-backup.timer)"
+fi
+if has_role central; then
+    note "the central: http://<this machine's address>:$CENTRAL_PORT/ (the city overview); the halls' [central] url"
+    note "its health: curl http://127.0.0.1:$CENTRAL_PORT/api/central/health"
 fi
 if [[ $SCREEN == desktop && -n $SCREEN_ROLE ]]; then
     note "the $SCREEN_ROLE starts when $DESKTOP_USER's desktop starts: reboot (or log out and in) now"

@@ -20,7 +20,7 @@ SERVICE_USER=hallcall
 # Debian's own Python: its virtualenv sees Debian's python3-lgpio and python3-pygame (another
 # Python on PATH, e.g. pyenv's or /usr/local's, would not).
 PYTHON=/usr/bin/python3
-ROLE_NAMES=(hub kiosk display buttons)
+ROLE_NAMES=(hub kiosk display buttons central)
 
 DRY_RUN=${DRY_RUN:-0}
 CHANGED=0  # set when a file was written: units then need a daemon-reload
@@ -101,7 +101,8 @@ put_text() {
     if ((DRY_RUN)); then
         printf '[dry-run] write %s (%s %s):\n' "$dest" "$mode" "$owner"
         while IFS= read -r line; do
-            if [[ $secret == secret && $line =~ ^([A-Z_]*_TOKEN)=\"(.*)\"$ ]]; then
+            # Tokens, and the central's database URL (it may hold a password).
+            if [[ $secret == secret && $line =~ ^([A-Z_]*_TOKEN|HALLCALL_CENTRAL_DB)=\"(.*)\"$ ]]; then
                 line="${BASH_REMATCH[1]}=<hidden: ${#BASH_REMATCH[2]} characters>"
             fi
             printf '    | %s\n' "$line"

@@ -96,6 +96,8 @@ install_code "$SOURCE" "$EXTRAS" "$PYGAME" "$WHEELS"
 # as the new release has them. The settings stay in $ENV_FILE.
 UNITS=()  # the services to restart after the hub
 if has_role buttons && ! has_role hub; then UNITS+=(hallcall-buttons.service); fi
+# The central migrates its own schema when it starts: a restart is its whole upgrade.
+if has_role central; then UNITS+=(hallcall-central.service); fi
 for role in kiosk display; do
     if has_role "$role" && [[ $SCREEN == kms ]]; then UNITS+=("hallcall-$role.service"); fi
 done

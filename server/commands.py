@@ -533,12 +533,16 @@ def simulate(args) -> int:
 
 
 CENTRAL_DEFAULT_URL = "sqlite:///var/hallcall-central.db"
+# The central's database URL may hold a password: its unit gives it in the environment, which
+# ps does not show, rather than on the command line.
+CENTRAL_DB_ENV = "HALLCALL_CENTRAL_DB"
 
 
 def _central_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--db", metavar="URL", default=CENTRAL_DEFAULT_URL,
+    p.add_argument("--db", metavar="URL", default=None,
                    help="the central's own database: postgresql+psycopg://USER@HOST/DB, or an "
-                        f"SQLite path or URL for trying it out; default: {CENTRAL_DEFAULT_URL}")
+                        f"SQLite path or URL for trying it out; default: ${CENTRAL_DB_ENV}, "
+                        f"else {CENTRAL_DEFAULT_URL}")
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (0.0.0.0: every address, for the halls to reach)")
     p.add_argument("--port", type=port, default=8090)
@@ -549,7 +553,9 @@ def _central_arguments(p: argparse.ArgumentParser) -> None:
 def central(args) -> int:
     from .central.server import serve as serve_central
 
-    serve_central(args.db, args.host, args.port, args.threads)
+    db = args.db or os.environ.get(CENTRAL_DB_ENV) or CENTRAL_DEFAULT_URL
+    args.db = db  # for explain's words about it
+    serve_central(db, args.host, args.port, args.threads)
     return 0
 
 

@@ -72,7 +72,8 @@ def verify(args: list[str], env: dict | None = None) -> subprocess.CompletedProc
 
 def test_system_units_pass_systemd_analyze_verify(tmp_path):
     names = {u.name for u in SYSTEM_UNITS}
-    assert names == {f"hallcall-{r}.service" for r in ("hub", "kiosk", "display", "buttons", "backup")} | {
+    assert names == {f"hallcall-{r}.service" for r in ("hub", "kiosk", "display", "buttons", "backup",
+                                                       "central")} | {
         "hallcall-backup.timer"}
     timer = DEPLOY / "systemd/hallcall-backup.timer"
     units = rendered([u for u in SYSTEM_UNITS if u != timer], tmp_path)
@@ -108,7 +109,7 @@ def unit(path: Path) -> configparser.ConfigParser:
     return parser
 
 
-@pytest.mark.parametrize("name", ["hub", "kiosk", "display", "buttons"])
+@pytest.mark.parametrize("name", ["hub", "kiosk", "display", "buttons", "central"])
 def test_each_role_runs_for_ever_unprivileged_and_logs_to_the_journal(name):
     u = unit(DEPLOY / f"systemd/hallcall-{name}.service")
     s = u["Service"]
@@ -153,7 +154,8 @@ def test_unit_command_lines_parse_with_the_cli(monkeypatch):
            "HALLCALL_HUB_URL": "http://10.0.0.2:8080", "HALLCALL_PRINTER": "usb://04b8:0202",
            "HALLCALL_KIOSK_ARGS": "--printer-mode text --paper 80",
            "HALLCALL_DISPLAY_ARGS": "--window 3 --announce --size 1920x1080",
-           "HALLCALL_BUTTONS_ARGS": "", "HALLCALL_BACKUP_KEEP_DAYS": "7"}
+           "HALLCALL_BUTTONS_ARGS": "", "HALLCALL_BACKUP_KEEP_DAYS": "7",
+           "HALLCALL_CENTRAL_LISTEN": "0.0.0.0", "HALLCALL_CENTRAL_PORT": "8090"}
 
     def expand(line: str) -> list[str]:
         words = []
@@ -177,7 +179,8 @@ def test_unit_command_lines_parse_with_the_cli(monkeypatch):
                 argv = expand(line)
                 assert argv[0] == VENV_HALLCALL
                 args = parser.parse_args(argv[1:])
-                assert args.command in {"serve", "kiosk", "display", "buttons", "backup", "check-config"}
+                assert args.command in {"serve", "kiosk", "display", "buttons", "backup", "check-config",
+                                        "central"}
 
 
 def test_tokens_come_from_the_environment(monkeypatch):
@@ -189,6 +192,10 @@ def test_tokens_come_from_the_environment(monkeypatch):
     assert parser.parse_args(["kiosk"]).token == "kiosk-secret"
     assert parser.parse_args(["buttons"]).token == "buttons-secret"
     assert parser.parse_args(["buttons", "--token", "given"]).token == "given"
+    # The central's database URL (it may hold a password) is read from the environment by the
+    # command itself, so its unit passes no --db.
+    assert parser.parse_args(["central"]).db is None
+    assert "--db" not in unit(DEPLOY / "systemd/hallcall-central.service")["Service"]["ExecStart"]
     monkeypatch.delenv("HALLCALL_KIOSK_TOKEN")
     monkeypatch.delenv("HALLCALL_BUTTONS_TOKEN")
     parser = build_parser()

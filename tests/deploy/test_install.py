@@ -202,6 +202,39 @@ def test_a_display_token_is_kept_in_the_environment_file_only(tmp_path):
 
 
 @fresh
+def test_central_server_with_postgresql_on_the_same_machine(tmp_path):
+    run = dry(tmp_path, "--roles", "central")
+    packages = run.dry_line("env DEBIAN_FRONTEND=noninteractive apt-get install").split()
+    assert "postgresql" in packages and "curl" not in packages
+    assert run.dry_line("/opt/hallcall/venv/bin/python -m pip install").endswith("[pg]'")
+    # Its database is made once, for the service user (peer authentication: no password).
+    assert "make the PostgreSQL user hallcall and its database hallcall_central unless they exist" \
+        in run.stdout
+    env = run.env_file()
+    local = "postgresql+psycopg:///hallcall_central?host=/var/run/postgresql"
+    assert env["HALLCALL_CENTRAL_DB"] == f"<hidden: {len(local)} characters>"
+    assert (env["HALLCALL_CENTRAL_LISTEN"], env["HALLCALL_CENTRAL_PORT"]) == ("0.0.0.0", "8090")
+    assert installs(run, "systemd/hallcall-central.service", "/etc/systemd/system/hallcall-central.service")
+    assert "systemctl enable hallcall-central.service" in run.dry_lines
+    assert "systemctl restart hallcall-central.service" in run.dry_lines
+    # A city's server: no hub, no devices, no groups for them.
+    assert not any("hallcall-hub" in line or "hall.toml" in line or "usermod" in line
+                   for line in run.dry_lines)
+
+
+@fresh
+def test_central_server_on_the_citys_postgresql_beside_a_hub(tmp_path):
+    url = "postgresql+psycopg://hallcall:s3cret-Pa55@db.city.example/hallcall_central"
+    run = dry(tmp_path, "--roles", "hub,central", "--central-db", url, "--central-port", "8091")
+    assert "postgresql" not in run.dry_line("env DEBIAN_FRONTEND=noninteractive apt-get install").split()
+    assert "PostgreSQL" not in run.stdout.split("==> configuration")[0].split("==> Python")[1]
+    assert "s3cret" not in run.stdout  # the URL's password stays in the environment file
+    assert run.env_file()["HALLCALL_CENTRAL_PORT"] == "8091"
+    assert "systemctl enable hallcall-hub.service hallcall-central.service hallcall-backup.timer" \
+        in run.dry_lines
+
+
+@fresh
 def test_buttons_pi(tmp_path):
     run = dry(tmp_path, "--roles", "buttons", "--hub-url", HUB_URL, "--buttons-token", BUTTONS_TOKEN)
     packages = set(run.packages())
@@ -299,6 +332,11 @@ def test_dry_run_needs_no_root(tmp_path):
     (["--roles", "display", "--hub-url", HUB_URL, "--window", "3 --announce"], "--window: a window id"),
     (["--roles", "hub", "--frobnicate"], "unknown option: --frobnicate"),
     (["--roles", "hub", "--source", "/nonexistent"], "not a hallcall source folder"),
+    (["--roles", "hub", "--central-port", "8090"], "--central-port is for the central role"),
+    (["--roles", "central", "--central-db", "mysql://db/x"], "--central-db: a PostgreSQL URL"),
+    (["--roles", "central", "--central-db", "postgresql://h/x; rm -rf /"], "--central-db: a PostgreSQL URL"),
+    (["--roles", "hub,central", "--central-port", "8080"], "the hub listens there already"),
+    (["--roles", "central", "--hub-url", HUB_URL], "--hub-url is for a kiosk, display or call keys"),
 ])
 def test_bad_input_is_refused_before_any_change(tmp_path, args, message):
     # Not a dry run: the refusal must come before the first change all the same.
