@@ -271,3 +271,22 @@ def test_upgrade_to_0003_gives_old_cancelled_tickets_the_reason_their_events_rec
         assert got == {"t1": "day_closed", "t2": "citizen", "t3": None, "t4": None}
     finally:
         hub.stop()
+
+
+def test_sightings_and_device_statuses_upsert_keeping_the_latest_sighting(store_url):
+    """mark_seen keeps the later of two sightings (another hub process may have written a later
+    one first); a device's status is replaced whole. Each engine's own upsert and max."""
+    hub = open_hub(store_url)
+    try:
+        late, early = T0 + timedelta(minutes=5), T0
+        for seen in ({"k": late}, {"k": early, "b1": early}):
+            with hub.store.write(hub.config) as tx:
+                tx.mark_seen(seen)
+        for status in ({"printer": {"paper": "ok"}}, {"printer": {"paper": "out"}}):
+            with hub.store.write(hub.config) as tx:
+                tx.set_device_status("k", status, late)
+        with hub.store.read(hub.config) as tx:
+            assert {d: at for d, (at, _) in tx.devices_seen().items()} == {"k": late, "b1": early}
+            assert tx.device_statuses() == {"k": ({"printer": {"paper": "out"}}, late)}
+    finally:
+        hub.stop()
