@@ -23,6 +23,9 @@ AUTOCHECKPOINT_PAGES = 20_000
 # program sharing the database is unlikely to take the same one by chance.
 PG_WRITE_LOCK = int.from_bytes(b"hallcall", "big")
 PG_CONNECT_TIMEOUT_S = 10
+# A writer's transaction idle this long holds the lock for no one: the server ends it (on SQLite
+# the busy timeout bounds a wait for the lock alike). A hub's writes take milliseconds.
+PG_WRITER_IDLE_S = 10
 SUPPORTED = "an SQLite file or a PostgreSQL URL (postgresql+psycopg://USER@HOST/DB)"
 
 
@@ -200,9 +203,12 @@ def _postgresql_engine(url: URL, read_only: bool) -> Engine:
         options.append("-c default_transaction_read_only=on")
     # pool_pre_ping: after the server restarts, a pooled connection is found dead at checkout
     # and replaced, instead of failing the request that drew it.
+    # TCP keepalives and a user timeout: a server (or its network) gone without a word is
+    # noticed in about half a minute, not after the kernel's quarter of an hour.
     engine = create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True, connect_args={
         "connect_timeout": PG_CONNECT_TIMEOUT_S, "application_name": "hallcall",
-        "options": " ".join(options)})
+        "options": " ".join(options), "keepalives": 1, "keepalives_idle": 15,
+        "keepalives_interval": 5, "keepalives_count": 3, "tcp_user_timeout": 30_000})
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
@@ -211,9 +217,13 @@ def _postgresql_engine(url: URL, read_only: bool) -> Engine:
             # at a time, and READ COMMITTED (a new snapshot per statement, the first taken once
             # the lock is held) shows each the state the previous one committed, as BEGIN
             # IMMEDIATE does on SQLite. The lock goes with the COMMIT or ROLLBACK, once the
-            # commit is durable and visible. One round trip for both statements.
-            conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL READ COMMITTED; "
-                                 f"SELECT pg_advisory_xact_lock({PG_WRITE_LOCK})")
+            # commit is durable and visible. A writer's transaction left idle (its hub process
+            # frozen, or its machine gone without closing the connection) is ended by the
+            # server after PG_WRITER_IDLE_S, so the lock is never held for good. One round trip.
+            conn.exec_driver_sql(
+                "SET TRANSACTION ISOLATION LEVEL READ COMMITTED; "
+                f"SET LOCAL idle_in_transaction_session_timeout = '{PG_WRITER_IDLE_S}s'; "
+                f"SELECT pg_advisory_xact_lock({PG_WRITE_LOCK})")
 
     try:  # ask now: a server that is not there is told in one line, not at the first request
         with engine.connect() as conn:

@@ -1,14 +1,20 @@
 """The hub on PostgreSQL when its server goes away: writes answer 503 storage_unavailable and keep
 nothing, the fault is logged once, and the hub recovers by itself when the server is back, with
-every acknowledged ticket there and no number skipped (as test_disk_full.py for a full disk)."""
+every acknowledged ticket there and no number skipped (as test_disk_full.py for a full disk).
+And a hub process frozen in the middle of a write does not hold the others back for good."""
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
 
 import pytest
-from helpers import KIOSK
+from helpers import KIOSK, small_hall
+
+from hallcall.server.store import Store, db
+from hallcall.server.store.errors import StorageUnavailable
+from hallcall.server.web.serialize import event_json
 
 pytestmark = pytest.mark.slow  # the tests' cluster is stopped and started again
 
@@ -48,3 +54,30 @@ def test_the_server_gone_is_a_503_then_the_hub_recovers_by_itself(own_server, ma
     assert issue(client).json["ticket"]["number"] == "A002"
     assert client.get("/api/hall").json["services"][0]["issued_today"] == 2
     assert any("available again" in r.getMessage() for r in caplog.records)
+
+
+def test_a_writer_frozen_holding_the_lock_is_ended_and_the_others_go_on(pg_url, monkeypatch):
+    """A hub process stopped (or its machine gone) inside a write transaction: the server ends
+    that transaction once idle, so the other processes' writers are not held back for good."""
+    monkeypatch.setattr(db, "PG_WRITER_IDLE_S", 1)
+    hall = small_hall()
+    frozen, other = Store(pg_url, event_json), Store(pg_url, event_json)
+    frozen.upgrade()
+    went_on = threading.Event()
+
+    def write_elsewhere():
+        with other.write(hall) as tx:
+            tx.set_state("other", "went on")
+        went_on.set()
+
+    try:
+        with pytest.raises(StorageUnavailable):  # its commit finds the session ended
+            with frozen.write(hall) as tx:
+                tx.set_state("frozen", "never kept")
+                threading.Thread(target=write_elsewhere, daemon=True).start()
+                assert went_on.wait(15), "the other writer waited for the frozen one"
+        with other.read(hall) as tx:
+            assert (tx.state("frozen"), tx.state("other")) == (None, "went on")
+    finally:
+        frozen.close()
+        other.close()
