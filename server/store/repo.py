@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -44,6 +43,7 @@ from .db import SchemaMismatch, database_path, make_engine
 from .dialects import greater
 from .errors import StorageHealth, StorageUnavailable, storage_failure
 from .events import EventEncoder, StoredEvent
+from .group_commit import Group, Turns
 from .interface import Transfer
 
 T = schema.tickets
@@ -134,6 +134,73 @@ _ap_upsert = sqlite_insert(AP)
 UPSERT_APPOINTMENT = _ap_upsert.on_conflict_do_update(
     index_elements=["id"], set_={c.name: _ap_upsert.excluded[c.name] for c in AP.columns if c.name != "id"})
 
+# -- the write path's own (group commit) -------------------------------------------------------
+# The newest event's seq and time in one statement (its seq is the greatest: seqs only grow).
+LAST_EVENT = select(E.c.seq, E.c.at).order_by(E.c.seq.desc()).limit(1)
+OPEN_WINDOW_IDS = select(W.c.id).where(W.c.status == "open")  # a hall has tens of windows
+# Keys of Tx.cache: what a transaction's writers share while none of them changes it.
+_LAST, _AUDIT, _OPEN, _DURATIONS = ("last",), ("audit",), ("open",), "durations"
+_TC = {c.name: i for i, c in enumerate(T.columns)}  # a ticket row's columns by position
+_TICKET_KEYS = ("id", "day", "number", "seq_no", "service", "origin_service", "priority", "status",
+                "issued_at", "queued_at", "called_at", "started_at", "finished_at", "window",
+                "token", "rating", "lang", "device", "transfers", "calls", "cancel_reason",
+                "first_called_at", "staff", "appointment_code", "slot_start", "slot_late",
+                "rating_comment")  # as Tx.apply gives them
+K_INSERT, EVENT_INSERT = K.insert(), E.insert()
+
+
+class _DriverForm:
+    """A prebuilt statement as the SQLite driver runs it: its SQL and where each parameter
+    goes. Run so, a statement costs the driver's few microseconds without SQLAlchemy's tens
+    (which were a third of the hub's CPU); PostgreSQL, and any statement that needs SQLAlchemy's
+    processing (typed binds, column defaults), go through SQLAlchemy."""
+
+    __slots__ = ("sql", "names", "defaults", "expanding", "_sized")
+    _known: dict[tuple, _DriverForm | None] = {}
+
+    def __init__(self, sql: str, names: tuple[str, ...], defaults: dict, expanding: frozenset):
+        self.sql, self.names, self.defaults, self.expanding = sql, names, defaults, expanding
+        self._sized: dict[tuple, str] = {}  # the SQL for each size of the expanding IN lists
+
+    @classmethod
+    def of(cls, stmt, dialect, keys: tuple | None) -> _DriverForm | None:
+        known = cls._known.get((id(stmt), keys), False)
+        if known is not False:
+            return known
+        compiled = stmt.compile(dialect=dialect, column_keys=list(keys) if keys else None)
+        names = compiled.positiontup
+        plain = (names is not None and not compiled.literal_execute_params
+                 and not compiled.insert_prefetch  # a column default SQLAlchemy computes
+                 and not any(compiled._bind_processors.get(n) for n in names))
+        form = cls(compiled.string, tuple(names), {
+            n: b.value for n, b in compiled.binds.items() if not b.required},
+            frozenset(b.key for b in compiled.post_compile_params)) if plain else None
+        cls._known[(id(stmt), keys)] = form
+        return form
+
+    def run(self, driver, given: dict):
+        if not self.expanding:
+            return driver.execute(self.sql, self.params(given))
+        # An IN list (`expanding`) becomes one placeholder per item, as SQLAlchemy renders it.
+        sizes = tuple(len(given[n]) for n in sorted(self.expanding))
+        sql = self._sized.get(sizes)
+        if sql is None:
+            sql = self.sql
+            for name, size in zip(sorted(self.expanding), sizes, strict=True):
+                sql = sql.replace(f"__[POSTCOMPILE_{name}]", ", ".join("?" * size) or "NULL")
+            self._sized[sizes] = sql
+        params = []
+        for n in self.names:
+            if n in self.expanding:
+                params.extend(given[n])
+            else:
+                params.append(given[n] if n in given else self.defaults[n])
+        return driver.execute(sql, params)
+
+    def params(self, given: dict) -> list:
+        defaults = self.defaults
+        return [given[n] if n in given else defaults[n] for n in self.names]
+
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _US = timedelta(microseconds=1)
 
@@ -147,10 +214,48 @@ class Tx:
     """One transaction's view of the store (see interface.HallTx), under the hall config the
     hub read it with: its time zone for the times read, its names for the events written."""
 
-    def __init__(self, conn: Connection, config: HallConfig, encode_event: EventEncoder):
+    def __init__(self, conn: Connection, config: HallConfig, encode_event: EventEncoder,
+                 cache: dict | None = None):
+        """cache: what the writers before this one in its group found (Store.write), kept up
+        to date by this one's writes."""
         self.conn, self.config, self.encode_event = conn, config, encode_event
         self.tz = ZoneInfo(config.timezone)  # ZoneInfo keeps one instance per key
         self.written: list[StoredEvent] = []
+        self.cache = {} if cache is None else cache
+        self._driver = conn.connection.dbapi_connection if conn.dialect.name == "sqlite" else None
+        # Set by a change the hub reads back as committed (the hall day it caches): the group
+        # is committed with it, before the next writer reads.
+        self.closing = False
+
+    # -- running the hot statements ---------------------------------------------------------
+
+    def _run(self, stmt, params: dict | None = None, keys: tuple | None = None):
+        """Execute a prebuilt statement; the rows are tuples in its columns' order (by the
+        driver on SQLite, see _DriverForm). keys: an INSERT's columns, as given in params."""
+        if self._driver is not None:
+            form = _DriverForm.of(stmt, self.conn.dialect, keys)
+            if form is not None:
+                return form.run(self._driver, params or {})
+        return self.conn.execute(stmt, params)
+
+    def _first(self, stmt, params: dict | None = None):
+        return self._run(stmt, params).fetchone()
+
+    def _scalar(self, stmt, params: dict | None = None):
+        row = self._run(stmt, params).fetchone()
+        return row[0] if row is not None else None
+
+    def _insert(self, stmt, rows: list[dict]) -> None:
+        keys = tuple(rows[0])
+        if self._driver is not None and len(rows) > 1:
+            form = _DriverForm.of(stmt, self.conn.dialect, keys)
+            if form is not None:
+                self._driver.executemany(form.sql, [form.params(r) for r in rows])
+                return
+        if len(rows) > 1:
+            self.conn.execute(stmt, rows)
+        else:
+            self._run(stmt, rows[0], keys)
 
     # -- tickets --------------------------------------------------------------------------
 
@@ -158,7 +263,8 @@ class Tx:
         return (_EPOCH + value * _US).astimezone(self.tz) if value is not None else None
 
     def _ticket(self, row) -> Ticket:
-        m = row._mapping
+        # By position (the tickets table's column order): a driver's row is a plain tuple.
+        m = {name: row[i] for name, i in _TC.items()}
         return Ticket(
             id=m["id"], number=m["number"], seq_no=m["seq_no"], day=m["day"], service=m["service"],
             origin_service=m["origin_service"], priority=m["priority"], status=m["status"],
@@ -177,11 +283,11 @@ class Tx:
     def ticket(self, ticket_id: str | None) -> Ticket | None:
         if ticket_id is None:
             return None
-        row = self.conn.execute(TICKET_BY_ID, {"id": ticket_id}).first()
+        row = self._first(TICKET_BY_ID, {"id": ticket_id})
         return self._ticket(row) if row else None
 
     def ticket_by_token(self, token: str) -> Ticket | None:
-        row = self.conn.execute(TICKET_BY_TOKEN, {"token": token}).first()
+        row = self._first(TICKET_BY_TOKEN, {"token": token})
         return self._ticket(row) if row else None
 
     def queue_heads(self, day: str, services) -> list[Ticket]:
@@ -191,7 +297,7 @@ class Tx:
         of the window's first service), so this is all `rules.pick_next` needs, however long the
         queues grow.
         """
-        return [self._ticket(r) for r in self.conn.execute(
+        return [self._ticket(r) for r in self._run(
             QUEUE_HEADS, {"day": day, "services": list(services)})]
 
     def queue_fronts(self, day: str, services, depth: int) -> list[Ticket]:
@@ -223,7 +329,7 @@ class Tx:
             query = AHEAD_OF_NORMAL
             # now None: every slot counts as begun (as in rules.slot_begun)
             params["now"] = _ts(now) if now is not None else 2 ** 62
-        return self.conn.execute(query, params).scalar_one()
+        return self._scalar(query, params)
 
     # -- appointments ---------------------------------------------------------------------
 
@@ -285,12 +391,16 @@ class Tx:
 
     def numbering(self, day: str, service: str) -> tuple[int, int]:
         """(last number issued, tickets issued) for a service on a hall day."""
-        row = self.conn.execute(NUMBERING, {"day": day, "service": service}).one()
+        row = self._first(NUMBERING, {"day": day, "service": service})
         return row[0], row[1]
 
     def recent_durations(self, service: str, limit: int) -> list[float]:
-        rows = self.conn.execute(RECENT_DURATIONS, {"service": service, "limit": limit})
-        return [r[0] / 1e6 for r in rows if r[0] is not None]
+        key = (_DURATIONS, service, limit)
+        found = self.cache.get(key)
+        if found is None:
+            rows = self._run(RECENT_DURATIONS, {"service": service, "limit": limit})
+            found = self.cache[key] = [r[0] / 1e6 for r in rows if r[0] is not None]
+        return list(found)
 
     def counts_by_service(self, day: str) -> tuple[dict, dict]:
         """({service: waiting}, {service: issued today})."""
@@ -305,15 +415,22 @@ class Tx:
     # -- windows --------------------------------------------------------------------------
 
     def window_state(self, window_id: str) -> WindowState:
-        row = self.conn.execute(WINDOW_BY_ID, {"id": window_id}).one()
-        return WindowState(row.id, row.status, row.current, row.green_streak, row.staff)
+        row = self._first(WINDOW_BY_ID, {"id": window_id})
+        if row is None:
+            raise LookupError(f"no window {window_id!r} in the store")
+        return WindowState(*row)
 
     def current_tickets(self) -> dict[str, Ticket]:
         """{ticket id: ticket} of every ticket some window has now, in one query."""
         return {t.id: t for t in self._tickets(select(T).join(W, W.c.current == T.c.id))}
 
     def open_windows(self, window_ids) -> int:
-        return self.conn.execute(OPEN_WINDOWS, {"ids": list(window_ids)}).scalar_one()
+        # Every open window in one statement without parameters, kept for the transaction's
+        # next writers until a window changes: the hall has tens of windows.
+        found = self.cache.get(_OPEN)
+        if found is None:
+            found = self.cache[_OPEN] = frozenset(r[0] for r in self._run(OPEN_WINDOW_IDS))
+        return sum(1 for w in window_ids if w in found)
 
     def window_states(self) -> dict[str, WindowState]:
         return {r.id: WindowState(r.id, r.status, r.current, r.green_streak, r.staff)
@@ -326,24 +443,27 @@ class Tx:
                for w in windows if w.id not in existing]
         if new:
             self.conn.execute(W.insert(), new)
+            self._forget(_OPEN)
 
     # -- idempotency and hall state --------------------------------------------------------
 
     def idempotent(self, device: str, key: str) -> tuple[str, str] | None:
-        row = self.conn.execute(IDEMPOTENT, {"device": device, "key": key}).first()
-        return (row.request, row.ticket_id) if row else None
+        row = self._first(IDEMPOTENT, {"device": device, "key": key})
+        return (row[0], row[1]) if row else None
 
     def remember_idempotency(self, device: str, key: str, request: str, ticket_id: str,
                              now: datetime) -> None:
-        self.conn.execute(K.insert(), {"device": device, "key": key, "request": request,
-                                       "ticket_id": ticket_id, "created_at": _ts(now)})
+        self._insert(K_INSERT, [{"device": device, "key": key, "request": request,
+                                 "ticket_id": ticket_id, "created_at": _ts(now)}])
 
     def state(self, key: str, default=None):
-        row = self.conn.execute(STATE, {"key": key}).first()
+        row = self._first(STATE, {"key": key})
         return json.loads(row[0]) if row else default
 
     def set_state(self, key: str, value) -> None:
-        self.conn.execute(SET_STATE, {"key": key, "value": json.dumps(value, ensure_ascii=False)})
+        self._run(SET_STATE, {"key": key, "value": json.dumps(value, ensure_ascii=False)},
+                  ("key", "value"))
+        self.closing = True  # the hall day, sessions: rare, and read back by the hub as committed
 
     # -- device status --------------------------------------------------------------------
 
@@ -391,12 +511,14 @@ class Tx:
                  "after": None if e.after is None else json.dumps(e.after, ensure_ascii=False)}
                 for e in entries]
         if rows:
-            seq = self.conn.execute(AUDIT_SEQ).scalar_one()
+            # Read once per transaction: only its writers add entries, and each keeps it.
+            seq = self.cache.get(_AUDIT)
+            if seq is None:
+                seq = self._scalar(AUDIT_SEQ)
             for i, row in enumerate(rows, start=seq + 1):
                 row["seq"] = i
-            # One entry (every window action) as a plain execute: SQLAlchemy's executemany
-            # path costs more than the insert itself on the call path.
-            self.conn.execute(AUDIT_INSERT, rows[0] if len(rows) == 1 else rows)
+            self._insert(AUDIT_INSERT, rows)
+            self.cache[_AUDIT] = rows[-1]["seq"]
 
     def audit_after(self, after: int, limit: int) -> list[AuditEntry]:
         return self._audit(select(A).where(A.c.seq > after).order_by(A.c.seq).limit(limit))
@@ -432,12 +554,25 @@ class Tx:
 
     # -- events ---------------------------------------------------------------------------
 
+    def _last_event(self) -> tuple[int, int | None]:
+        """(seq, time in µs) of the newest event, read once per transaction: in a write only
+        this transaction's writers add events, and each keeps it up to date (apply)."""
+        last = self.cache.get(_LAST)
+        if last is None:
+            row = self._first(LAST_EVENT)
+            last = self.cache[_LAST] = (row[0], row[1]) if row else (0, None)
+        return last
+
     def last_seq(self) -> int:
-        return self.conn.execute(LAST_SEQ).scalar_one()
+        return self._last_event()[0]
 
     def last_event_at(self) -> datetime | None:
         """When the newest event happened: no hub process may stamp a change before it."""
-        return self._dt(self.conn.execute(LAST_EVENT_AT).scalar())
+        return self._dt(self._last_event()[1])
+
+    def _forget(self, kind: str) -> None:
+        for key in [k for k in self.cache if k[0] == kind]:
+            del self.cache[key]
 
     def events_after(self, seq: int, limit: int = 1000) -> list[StoredEvent]:
         return [StoredEvent(*r) for r in self.conn.execute(EVENTS_AFTER, {"seq": seq, "limit": limit})]
@@ -469,10 +604,14 @@ class Tx:
                 first_called_at=_ts(t.first_called_at), staff=t.staff,
                 appointment_code=t.appointment_code, slot_start=_ts(t.slot_start),
                 slot_late=int(t.slot_late), rating_comment=t.rating_comment)
-            self.conn.execute(UPSERT_TICKET, values)
+            self._run(UPSERT_TICKET, values, _TICKET_KEYS)
+            if t.status != WAITING:  # served, rated, cancelled…: the recent service times may change
+                self._forget(_DURATIONS)
+        if outcome.windows:
+            self._forget(_OPEN)
         for w in outcome.windows:
-            self.conn.execute(UPDATE_WINDOW, {"wid": w.id, "status": w.status, "current": w.current,
-                                              "streak": w.green_streak, "staff": w.staff})
+            self._run(UPDATE_WINDOW, {"wid": w.id, "status": w.status, "current": w.current,
+                                      "streak": w.green_streak, "staff": w.staff})
         if outcome.events:
             seq = self.last_seq()
             rows = []
@@ -481,7 +620,8 @@ class Tx:
                 data = self.encode_event(self.config, seq, event)
                 rows.append(dict(seq=seq, type=event.type, at=_ts(event.at), day=day, data=data))
                 self.written.append(StoredEvent(seq, event.type, data))
-            self.conn.execute(schema.events.insert(), rows)
+            self._insert(EVENT_INSERT, rows)
+            self.cache[_LAST] = (seq, rows[-1]["at"])
 
     # -- forwarding to the central (server/forwarding.py) -----------------------------------
 
@@ -515,7 +655,9 @@ class Store:
         exist (see make_engine); read_only: never written."""
         self.encode_event = encode_event
         self.engine = make_engine(url, create=create, read_only=read_only)
-        self._write_lock = threading.Lock()
+        # Writers take turns by it, and share commits (group_commit.py).
+        self._write_lock = Turns()
+        self._group: Group | None = None  # the open write transaction, while it may grow
         # Whether writes (and, apart, WAL checkpoints) work; each logs a fault once, not per call.
         self.write_health = StorageHealth(
             "a write", "writes answer 503 storage_unavailable until it clears")
@@ -567,39 +709,143 @@ class Store:
 
     @contextmanager
     def write(self, config: HallConfig) -> Iterator[Tx]:
-        """One write transaction. A storage failure anywhere in it (opening, a statement, the
-        commit) becomes `StorageUnavailable`, with nothing of the transaction kept."""
+        """One write, answered once durable. A storage failure anywhere in it (opening, a
+        statement, the commit) becomes `StorageUnavailable`, with nothing of it kept.
+
+        Writes share transactions (group_commit.py): each runs in its turn inside the open
+        group's transaction, in a savepoint of its own unless it is the group's first, so a
+        refused write (any other exception) leaves nothing behind and undoes nobody else's. A
+        storage failure undoes the whole group: each of its writers gets StorageUnavailable."""
         asked = time.perf_counter()
-        with self._write_lock:
-            timing.record("lock", time.perf_counter() - asked)
+        self._write_lock.take()
+        timing.record("lock", time.perf_counter() - asked)
+        held = True
+        try:
+            group = self._group or self._open_group()
+            first = group.members == 0
+            if not first:
+                self._on_driver(group, "SAVEPOINT member")
+            tx = Tx(group.conn, config, self.encode_event, dict(group.cache))
             try:
-                with self.engine.connect().execution_options(write=True) as conn:
-                    transaction = conn.begin()
+                yield tx
+            except BaseException as exc:
+                if storage_failure(exc):
+                    raise self._undo(group, exc) from None
+                if first:  # nobody else's work is in it: the whole transaction goes
+                    self._rollback(group)
+                else:
+                    self._on_driver(group, "ROLLBACK TO SAVEPOINT member")
+                    self._on_driver(group, "RELEASE SAVEPOINT member")
+                if self._group is group and not self._hand_on(group):
                     try:
-                        tx = Tx(conn, config, self.encode_event)
-                        yield tx
-                        committing = time.perf_counter()
-                        transaction.commit()
-                        timing.record("commit", time.perf_counter() - committing)
-                    except BaseException as exc:
-                        if storage_failure(exc):
-                            # After a failed COMMIT SQLite may or may not have rolled back, and a
-                            # ROLLBACK may fail in turn: closing the connection discards whatever
-                            # it held, and the pool opens a fresh one for the next writer.
-                            conn.invalidate()
-                        else:
-                            transaction.rollback()
-                        raise
-            except DBAPIError as exc:
-                reason = storage_failure(exc)
-                if reason is None:
-                    raise
-                self.write_health.failed(reason, exc)
-                raise StorageUnavailable(reason) from None  # the log has SQLite's words once
-            self.write_health.succeeded()
-            # Committed: now the world may hear of it, in order, before the next writer runs.
-            if tx.written and self.on_commit is not None:
-                self.on_commit(tx.written)
+                        self._commit(group)
+                    except StorageUnavailable:
+                        pass  # the others of the group hear of it; this one was refused anyway
+                raise
+            if not first:
+                self._on_driver(group, "RELEASE SAVEPOINT member")
+            group.join(tx.written, tx.cache, tx.closing)
+            if self._hand_on(group):
+                self._write_lock.release()
+                held = False
+                waiting = time.perf_counter()
+                group.done.wait()
+                timing.record("commit", time.perf_counter() - waiting)
+                if group.failure is not None:
+                    raise StorageUnavailable(group.failure)
+            else:
+                self._commit(group)
+        finally:
+            if held:
+                self._write_lock.release()
+
+    def _hand_on(self, group: Group) -> bool:
+        """Whether to leave the group open for a writer waiting for its turn (it, or the last
+        of the writers after it, commits for all of them)."""
+        return self._write_lock.waiting > 0 and group.may_grow()
+
+    def _open_group(self) -> Group:
+        try:
+            conn = self.engine.connect().execution_options(write=True)
+        except DBAPIError as exc:
+            raise self._failed(exc) from None
+        try:
+            group = Group(conn, conn.begin())
+        except BaseException as exc:
+            self._discard(conn, exc)
+            if isinstance(exc, DBAPIError):
+                raise self._failed(exc) from None
+            raise
+        self._group = group
+        return group
+
+    def _on_driver(self, group: Group, sql: str) -> None:
+        """A savepoint statement, on the driver's connection: SQLAlchemy's nested transactions
+        would cost more than the member's own statements."""
+        try:
+            group.conn.connection.dbapi_connection.cursor().execute(sql)
+        except BaseException as exc:
+            raise self._undo(group, exc) from None
+
+    def _commit(self, group: Group) -> None:
+        """Commit the group (the turn is held) and tell the world, in order, before the next
+        group's writers run; its waiting members then answer."""
+        self._group = None
+        committing = time.perf_counter()
+        try:
+            group.transaction.commit()
+        except BaseException as exc:
+            raise self._undo(group, exc) from None
+        group.conn.close()
+        timing.record("commit", time.perf_counter() - committing)
+        self.write_health.succeeded()
+        try:
+            if group.written and self.on_commit is not None:
+                self.on_commit(group.written)
+        finally:
+            group.done.set()
+
+    def _undo(self, group: Group, exc: BaseException) -> Exception:
+        """The group cannot be kept (a storage failure, or a savepoint or commit that failed):
+        nothing of it is, and each of its writers hears StorageUnavailable (returned to raise)."""
+        if self._group is group:
+            self._group = None
+        self._discard(group.conn, exc)
+        reason = (exc.reason if isinstance(exc, StorageUnavailable)
+                  else storage_failure(exc) or f"{type(exc).__name__}: {exc}")
+        if storage_failure(exc):
+            self.write_health.failed(reason, exc)
+        group.failure = reason
+        group.done.set()
+        return StorageUnavailable(reason)
+
+    @staticmethod
+    def _discard(conn: Connection, exc: BaseException) -> None:
+        # After a failed statement or COMMIT SQLite may or may not have rolled back, and a
+        # ROLLBACK may fail in turn: closing the connection discards whatever it held, and the
+        # pool opens a fresh one for the next writer.
+        try:
+            conn.invalidate(exc if isinstance(exc, Exception) else None)
+        finally:
+            conn.close()
+
+    def _rollback(self, group: Group) -> None:
+        """Undo a group that holds no member's work (its first writer was refused)."""
+        self._group = None
+        try:
+            group.transaction.rollback()
+        except BaseException as exc:
+            self._undo(group, exc)
+            return
+        group.conn.close()
+        group.done.set()
+
+    def _failed(self, exc: DBAPIError) -> Exception:
+        reason = storage_failure(exc)
+        if reason is None:
+            return exc
+        self.write_health.failed(reason, exc)
+        return StorageUnavailable(reason)  # the log has SQLite's words once
 
     def probe(self, config: HallConfig) -> None:
         """A small real write, so a storage fault is seen to clear even while no one writes
@@ -636,7 +882,7 @@ class Store:
             with self.engine.connect() as conn:
                 with conn.begin():
                     yield Tx(conn, config, self.encode_event)
-        except DBAPIError as exc:
+        except (DBAPIError, sqlite3.Error) as exc:  # the hot reads run on the driver (Tx._run)
             reason = storage_failure(exc)
             if reason is None:
                 raise
@@ -645,6 +891,10 @@ class Store:
 
     @contextmanager
     def locked(self) -> Iterator[None]:
-        """Hold back this process's writers (the event bus uses it to merge other processes' events)."""
+        """Hold back this process's writers (the event bus uses it to merge other processes'
+        events). An open group is committed first: its members wait for it, and its events come
+        before anything merged now."""
         with self._write_lock:
+            if self._group is not None:
+                self._commit(self._group)
             yield
