@@ -61,7 +61,7 @@ class Refused(LinkDown):
 def post_json(url: str, token: str, body: dict, timeout: float) -> tuple[int, dict]:
     """POST `body` as JSON; (status, the answer's JSON object). Raises LinkDown when no answer
     came back whole."""
-    data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    data = _encode(body)
     request = urllib.request.Request(url, data=data, method="POST", headers={
         "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
     try:
@@ -80,6 +80,21 @@ def post_json(url: str, token: str, body: dict, timeout: float) -> tuple[int, di
     if not isinstance(answer_json, dict):
         raise LinkDown(f"HTTP {status} with an answer that is not JSON")
     return status, answer_json
+
+
+def _compact(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _encode(body: dict) -> bytes:
+    """The body as JSON, its events encoded one by one: one json.dumps of a 500-event batch
+    holds the interpreter lock ~3 ms at a time, in front of the hall's own requests."""
+    events = body.get("events")
+    if not events:
+        return _compact(body).encode()
+    rest = _compact({k: v for k, v in body.items() if k != "events"})
+    return (rest[:-1] + (',"events":[' if len(rest) > 2 else '"events":[')
+            + ",".join(_compact(e) for e in events) + "]}").encode()
 
 
 def _read(exc: urllib.error.HTTPError) -> bytes:
