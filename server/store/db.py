@@ -75,7 +75,8 @@ def database_url(value: str) -> URL:
         url = make_url(sqlite_url(value))
     except ArgumentError as exc:
         raise UnsupportedDatabase(f"--db {value!r} is neither a file path nor a database URL") from exc
-    backend, driver = url.get_backend_name(), url.get_driver_name()
+    # From the name itself: SQLAlchemy would load the dialect to tell a default driver.
+    backend, _, driver = url.drivername.partition("+")
     if backend == "postgres":  # libpq's own spelling, which SQLAlchemy no longer reads
         backend, driver = "postgresql", "psycopg"
     if backend == "postgresql" and driver in ("psycopg", "psycopg2", ""):

@@ -192,6 +192,8 @@ def test_stats_on_an_older_schema_asks_for_migrate_and_leaves_the_file_alone(tmp
     # No server there: one line naming it, its password left out.
     ("postgresql://hub:s3cret@127.0.0.1:1/hall", EXIT_RUNTIME, "cannot open the PostgreSQL "
      "database postgresql+psycopg://hub:***@127.0.0.1:1/hall: connection"),
+    ("postgres://hub@127.0.0.1:1/hall", EXIT_RUNTIME, "cannot open the PostgreSQL database "
+     "postgresql+psycopg://hub@127.0.0.1:1/hall: connection"),  # libpq's spelling, the same
     ("://", EXIT_CONFIG, "is neither a file path nor a database URL"),
     ("{tmp}/notes.txt", EXIT_RUNTIME, "the database {tmp}/notes.txt: it is not an SQLite database"),
     ("{tmp}/empty.db", EXIT_RUNTIME, "{tmp}/empty.db is empty: no hub has used it yet"),
