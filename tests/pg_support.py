@@ -9,7 +9,7 @@ Fixtures (registered in tests/conftest.py, so any test can ask for them):
   must be real), stopped at the end of the session. With `HALLCALL_TEST_PG=postgresql://USER@HOST:PORT`
   set, that server is used instead (its user must be allowed to CREATE DATABASE). Where no server
   can be started (no binaries, no postgres user, initdb failing) every test that needs one skips,
-  saying why.
+  saying why; in CI ($CI set), whose .ci/run installs PostgreSQL, that is a failure instead.
 - `pg_url` (function): `postgresql+psycopg://postgres@127.0.0.1:PORT/NAME`, a new empty database
   made for the test (on a given server dropped after it, open connections ended; the cluster
   started here is removed whole at the end instead).
@@ -60,6 +60,15 @@ def _binaries() -> Path | None:
     if initdb and shutil.which("pg_ctl"):
         return Path(os.path.realpath(initdb)).parent
     return None
+
+
+def _unavailable(reason: str):
+    """No server for the tests: a skip saying why, except in CI, whose .ci/run installs
+    PostgreSQL, where it is a failure (as tests/deploy's missing tools are): else a broken
+    install would pass by skipping every PostgreSQL test."""
+    if os.environ.get("CI"):
+        pytest.fail(f"no PostgreSQL for the tests in CI ({reason}): .ci/run must install it")
+    pytest.skip(reason)
 
 
 def _free_port() -> int:
@@ -124,27 +133,27 @@ class PgServer:
 
     @classmethod
     def start(cls) -> PgServer:
-        """initdb and start a cluster in a temporary folder; pytest.skip with the reason when
-        this machine cannot."""
+        """initdb and start a cluster in a temporary folder; a skip (in CI a failure) with the
+        reason when this machine cannot."""
         try:
             import psycopg  # noqa: F401
         except ImportError:
-            pytest.skip("PostgreSQL tests need psycopg 3: pip install -e '.[test]'")
+            _unavailable("PostgreSQL tests need psycopg 3: pip install -e '.[test]'")
         bindir = _binaries()
         if bindir is None:
-            pytest.skip("no PostgreSQL server binaries (apt-get install postgresql), "
+            _unavailable("no PostgreSQL server binaries (apt-get install postgresql), "
                         f"nor {ENV} set to a server's URL")
         as_user: list[str] = []
         if os.geteuid() == 0:  # initdb and postgres refuse to run as root
             try:
                 pw = pwd.getpwnam("postgres")
             except KeyError:
-                pytest.skip("running as root and there is no postgres user to run the server as "
+                _unavailable("running as root and there is no postgres user to run the server as "
                             "(Debian's postgresql package makes one)")
             runuser = shutil.which("runuser")
             as_user = [runuser, "-u", "postgres", "--"] if runuser else None
             if as_user is None:
-                pytest.skip("running as root without runuser to start PostgreSQL as postgres")
+                _unavailable("running as root without runuser to start PostgreSQL as postgres")
         folder = Path(tempfile.mkdtemp(prefix="hallcall-pg-"))
         if as_user:
             os.chown(folder, pw.pw_uid, pw.pw_gid)
@@ -159,7 +168,7 @@ class PgServer:
                    "--encoding=UTF8", "--locale=C", "--no-sync", "--no-instructions")
         if made.returncode != 0:
             shutil.rmtree(folder, ignore_errors=True)
-            pytest.skip(f"initdb failed, no PostgreSQL for the tests: {made.stderr.strip()[-400:]}")
+            _unavailable(f"initdb failed, no PostgreSQL for the tests: {made.stderr.strip()[-400:]}")
         options = {
             "listen_addresses": "127.0.0.1", "unix_socket_directories": str(folder),
             "shared_buffers": "16MB", "fsync": "on", "synchronous_commit": "on",
@@ -175,7 +184,7 @@ class PgServer:
         else:
             tail = log.read_text(errors="replace")[-600:] if log.exists() else started.stderr
             shutil.rmtree(folder, ignore_errors=True)
-            pytest.skip(f"PostgreSQL did not start: {tail.strip()}")
+            _unavailable(f"PostgreSQL did not start: {tail.strip()}")
 
         def stop():
             run(*ctl, "-m", "immediate", "stop")
