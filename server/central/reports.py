@@ -61,21 +61,30 @@ class CentralScope(HallScope):
         self.condition = tickets.c.hall == hall if hall is not None else None
 
     def _per_hall(self, value_of) -> dict:
-        """{value: condition} for CASE: the tickets whose (hall, origin service) give `value`."""
+        """{value: condition} for CASE: the tickets whose (hall, origin service) give `value`.
+        Halls that agree (a city's halls mostly share one catalogue) share one branch, and one
+        that all the halls reported on agree on needs no hall at all: the condition is
+        evaluated for every ticket of the range, 1.8 M of them for a month of 20 halls."""
         groups: dict = {}
         for h in self.halls:
             for s in h.info.get("services") or []:
                 value = value_of(s)
                 if value is not None:
                     groups.setdefault(value, {}).setdefault(h.id, set()).add(s["id"])
+        everyone = {h.id for h in self.halls}
         service = tickets.c.origin_service
         out = {}
         for value, by_hall in groups.items():
-            if self.hall is not None:
-                out[value] = service.in_(sorted(by_hall[self.hall]))
-            else:
-                out[value] = or_(*(and_(tickets.c.hall == h, service.in_(sorted(ids)))
-                                   for h, ids in sorted(by_hall.items())))
+            agreeing: dict[frozenset, list[str]] = {}
+            for hall, ids in sorted(by_hall.items()):
+                agreeing.setdefault(frozenset(ids), []).append(hall)
+            branches = []
+            for ids, which in agreeing.items():
+                if set(which) == everyone:
+                    branches.append(service.in_(sorted(ids)))
+                else:
+                    branches.append(and_(tickets.c.hall.in_(which), service.in_(sorted(ids))))
+            out[value] = or_(*branches) if len(branches) > 1 else branches[0]
         return out
 
     def target_us(self):

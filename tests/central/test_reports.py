@@ -72,3 +72,26 @@ def test_files_and_bad_queries(two_halls, central):
         assert r.status_code == status and named in r.json["error"]["message"], query
     r = central.client.get(f"/api/central/reports?from={DAY2}&to={DAY1}")
     assert r.status_code == 400 and r.json["error"]["code"] == "bad_request"
+
+
+def test_each_hall_counts_by_its_own_departments_and_targets(central):
+    """Service a is department d1 with a 10-minute target in one hall, d2 with the default 30
+    in the other: a ticket called after 20 minutes is late in the first only."""
+    day = "2026-12-02"
+    for hall, token, department, target in (("h1", "token-one-xxxxxxxx", "d1", 10),
+                                            ("h2", "token-two-xxxxxxxx", "d2", None)):
+        info = {"name": {"zh": hall, "en": hall}, "timezone": "Asia/Shanghai",
+                "services": [{"id": "a", "name": {"zh": "甲", "en": "A"}, "department": department,
+                              "target_wait_minutes": target}],
+                "departments": [{"id": department, "name": {"zh": department, "en": department}}]}
+        ticket = {"id": "t1", "number": "A001", "service": "a", "origin_service": "a",
+                  "priority": "normal", "status": "called", "day": day, "window": "1",
+                  "issued_at": f"{day}T09:00:00+08:00", "called_at": f"{day}T09:20:00+08:00",
+                  "first_called_at": f"{day}T09:20:00+08:00"}
+        r = central.post(hall, [{"seq": 1, "type": "ticket.called", "at": ticket["called_at"],
+                                 "ticket": ticket}], token=token, info=info, pending=0)
+        assert r.status_code == 200, r.json
+    body = central.client.get(f"/api/central/reports?from={day}&to={day}&by=department").json
+    assert [(r["key"], r["issued"], r["sla_pct"]) for r in body["rows"]] == [
+        ("d1", 1, 0.0), ("d2", 1, 100.0)]
+    assert body["total"]["sla_pct"] == 50.0
