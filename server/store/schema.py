@@ -18,7 +18,8 @@ tickets = Table(
     Column("priority", String(8), nullable=False),
     Column("status", String(12), nullable=False),
     # Times are whole microseconds since the epoch (UTC): exact, so they compare and tie exactly
-    # after a round trip, and they sort and subtract without time-zone care.
+    # after a round trip, and they sort and subtract without time-zone care. BigInteger: on
+    # PostgreSQL an Integer is 32 bits (the counts and sequence numbers here fit one).
     Column("issued_at", BigInteger, nullable=False),
     Column("queued_at", BigInteger, nullable=False),
     Column("called_at", BigInteger),  # the latest call (a recall, a requeue or a transfer moves it)
