@@ -234,6 +234,7 @@ class Forwarder:
         self._central, self._position, self._info_version = central, None, None
         self._failures, self._down_since, self._link_error, self._ahead = 0, None, None, False
         self._retry_at = 0.0
+        self._status_stale = True  # the staff see the new session's position from its first answer
 
     @property
     def error(self) -> str | None:
@@ -277,7 +278,7 @@ class Forwarder:
 
     def _post(self, central: Central, batch: list[dict], pending: int | None, info: dict | None,
               config: HallConfig) -> int:
-        """Post; the central's last_seq. A refusal (4xx/5xx other than a gap) is a LinkDown
+        """Post; the central's last_seq. A refusal (4xx/5xx other than a gap) raises Refused
         with the central's words: the hall keeps everything and tries again later."""
         body: dict = {"hall": central.hall_id, "events": batch}
         if pending is not None:
