@@ -2,9 +2,10 @@
 
 A daemon thread in each hub process (started by bootstrap.serve) reads the events from the hall's
 own database, in sequence order, and posts them in batches to `POST /api/central/events`
-(/tmp contract "Hall <-> central"; docs: deploy/README.md "Forwarding to the city's central
-server"). The hall never waits for it: nothing on the request path touches it; it reads in read
-transactions (never the write lock) and writes only its own small hall_state keys.
+(docs/central.md says what the central expects; deploy/README.md "Forwarding to the city's
+central server" how a hall is set up). The hall never waits for it: nothing on the request path
+touches it; it reads in read transactions (never the write lock) and writes only its own small
+hall_state keys.
 
 - The central's `last_seq` is the truth. The first post after a start (or a change of [central])
   is a heartbeat that asks for it, and every answer moves the position to it: a retried batch is
