@@ -71,6 +71,28 @@ def _unavailable(reason: str):
     pytest.skip(reason)
 
 
+PREFIX, OWNER = "hallcall-pg-", "owner.pid"  # the cluster's folder, and the test run that made it
+
+
+def _remove_orphans(bindir: Path, run) -> None:
+    """Stop and remove the clusters of test runs that were killed before their end (their owner
+    process is gone): a server left behind would run until the machine stops. Those of runs
+    still going, another engineer's or another xdist worker's, are left alone."""
+    for folder in Path(tempfile.gettempdir()).glob(PREFIX + "*"):
+        try:
+            owner = int((folder / OWNER).read_text())
+            os.kill(owner, 0)
+            continue  # its run goes on
+        except ProcessLookupError:
+            pass
+        except (OSError, ValueError):
+            continue  # not one of ours, or not ours to judge
+        if (folder / "data" / "postmaster.pid").exists():
+            run(bindir / "pg_ctl", "-D", folder / "data", "-m", "immediate", "-w", "stop",
+                cwd=tempfile.gettempdir())
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -154,14 +176,16 @@ class PgServer:
             as_user = [runuser, "-u", "postgres", "--"] if runuser else None
             if as_user is None:
                 _unavailable("running as root without runuser to start PostgreSQL as postgres")
-        folder = Path(tempfile.mkdtemp(prefix="hallcall-pg-"))
+        def run(*args, cwd=None):
+            return subprocess.run([*as_user, *map(str, args)], capture_output=True, text=True,
+                                  timeout=120, check=False, cwd=cwd or folder)
+
+        _remove_orphans(bindir, run)
+        folder = Path(tempfile.mkdtemp(prefix=PREFIX))
+        (folder / OWNER).write_text(str(os.getpid()))
         if as_user:
             os.chown(folder, pw.pw_uid, pw.pw_gid)
         data, log = folder / "data", folder / "server.log"
-
-        def run(*args):
-            return subprocess.run([*as_user, *map(str, args)], capture_output=True, text=True,
-                                  timeout=120, check=False, cwd=folder)
 
         # --no-sync: only initdb's own files go unsynced; the server runs with fsync=on.
         made = run(bindir / "initdb", "-D", data, "-U", "postgres", "--auth=trust",
