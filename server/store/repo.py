@@ -153,7 +153,8 @@ class _DriverForm:
     """A prebuilt statement as the SQLite driver runs it: its SQL and where each parameter
     goes. Run so, a statement costs the driver's few microseconds without SQLAlchemy's tens
     (which were a third of the hub's CPU); PostgreSQL, and any statement that needs SQLAlchemy's
-    processing (typed binds, column defaults), go through SQLAlchemy."""
+    processing (typed binds, column defaults), go through SQLAlchemy. For the module's prebuilt
+    statements only: each is compiled once and kept (by the statement itself) for good."""
 
     __slots__ = ("sql", "names", "defaults", "expanding", "_sized")
     _known: dict[tuple, _DriverForm | None] = {}
@@ -164,7 +165,7 @@ class _DriverForm:
 
     @classmethod
     def of(cls, stmt, dialect, keys: tuple | None) -> _DriverForm | None:
-        known = cls._known.get((id(stmt), keys), False)
+        known = cls._known.get((stmt, keys), False)
         if known is not False:
             return known
         compiled = stmt.compile(dialect=dialect, column_keys=list(keys) if keys else None)
@@ -175,7 +176,7 @@ class _DriverForm:
         form = cls(compiled.string, tuple(names), {
             n: b.value for n, b in compiled.binds.items() if not b.required},
             frozenset(b.key for b in compiled.post_compile_params)) if plain else None
-        cls._known[(id(stmt), keys)] = form
+        cls._known[(stmt, keys)] = form
         return form
 
     def run(self, driver, given: dict):
