@@ -30,8 +30,9 @@ SUPPORTED = "an SQLite file or a PostgreSQL URL (postgresql+psycopg://USER@HOST/
 
 
 class DatabaseUnavailable(Exception):
-    """The database cannot be opened as asked; the message names it (by absolute path) and says
-    what to do. `status` is the exit status a command gives for it (2: the command line is wrong)."""
+    """The database cannot be opened as asked; the message names it (a file by its absolute
+    path, a PostgreSQL database by its URL without the password) and says what to do.
+    `status` is the exit status a command gives for it (2: the command line is wrong)."""
 
     status = 1
 
@@ -203,9 +204,9 @@ def _postgresql_engine(url: URL, read_only: bool) -> Engine:
     if read_only:  # every transaction of every connection refuses writes (SQLite's query_only)
         options.append("-c default_transaction_read_only=on")
     # pool_pre_ping: after the server restarts, a pooled connection is found dead at checkout
-    # and replaced, instead of failing the request that drew it.
-    # TCP keepalives and a user timeout: a server (or its network) gone without a word is
-    # noticed in about half a minute, not after the kernel's quarter of an hour.
+    # and replaced, instead of failing the request that drew it. TCP keepalives and a user
+    # timeout: a server (or its network) gone without a word is noticed in about half a minute,
+    # not after the kernel's quarter of an hour.
     engine = create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True, connect_args={
         "connect_timeout": PG_CONNECT_TIMEOUT_S, "application_name": "hallcall",
         "options": " ".join(options), "keepalives": 1, "keepalives_idle": 15,
