@@ -181,7 +181,7 @@ def test_holding_writers_back_commits_an_open_group_first(db_url):
         store.close()
 
 
-def test_many_kiosks_at_once_get_unique_consecutive_numbers_with_fewer_commits(store_url):
+def test_many_kiosks_at_once_get_unique_consecutive_numbers_with_fewer_commits(store_url, patient):
     hub = Hub(HALL, Store(store_url, encode))
     hub.start(follow=False)
     try:
