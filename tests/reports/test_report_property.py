@@ -11,7 +11,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from fractions import Fraction
 
-from helpers import SHANGHAI, FakeClock
+from helpers import SHANGHAI, FakeClock, migrated_copy
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from reports.support import ANN, BO, DAY1, report_hall
@@ -161,7 +161,8 @@ def bare(row: dict) -> dict:
 def test_every_report_equals_the_figures_of_the_export(steps):
     clock = FakeClock(datetime.fromisoformat(f"{DAY1}T09:00:00+08:00"), step=0)
     with tempfile.TemporaryDirectory() as folder:
-        hub = build_hub(HALL, f"sqlite:///{folder}/hall.db", clock=clock, follow=False)
+        hub = build_hub(HALL, migrated_copy(f"sqlite:///{folder}/hall.db"), clock=clock,
+                        follow=False)
         try:
             play(hub, clock, steps)
             last = hub.day_of(clock.now, HALL)
