@@ -129,6 +129,19 @@ def hall_info(config: HallConfig) -> dict:
     }
 
 
+def wire_events(tx, after: int, limit: int) -> list[dict]:
+    """The events after `after` as the central gets them: their stored wire form, each ticket
+    with the staff member who served it and its rating added (the public form leaves them out;
+    the central's reports need them), read by one query for the whole batch."""
+    batch = [json.loads(e.data) for e in tx.events_after(after, limit)]
+    held = tx.staff_and_ratings(e["ticket"]["id"] for e in batch if e.get("ticket"))
+    for event in batch:
+        ticket = event.get("ticket")
+        if ticket:
+            ticket["staff"], ticket["rating"] = held.get(ticket["id"], (None, None))
+    return batch
+
+
 def _utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -254,8 +267,7 @@ class Forwarder:
             info = None
         with self.hub.store.read(config) as tx:
             newest = tx.last_seq()
-            batch = [json.loads(e.data) for e in tx.events_after(self._position, central.batch)]
-            held = tx.staff_and_ratings(e["ticket"]["id"] for e in batch if e.get("ticket"))
+            batch = wire_events(tx, self._position, central.batch)
         if newest < self._position and not self._ahead:
             self._hall_behind(central, newest)
         if self._ahead:
@@ -263,10 +275,6 @@ class Forwarder:
         if not batch and info is None and time.monotonic() - self._last_post < HEARTBEAT_S:
             self.pending = 0
             return False
-        for event in batch:
-            ticket = event.get("ticket")
-            if ticket:
-                ticket["staff"], ticket["rating"] = held.get(ticket["id"], (None, None))
         pending = max(0, newest - batch[-1]["seq"]) if batch else 0
         before = self._position
         answered = self._post(central, batch, pending, info, config)

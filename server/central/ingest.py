@@ -1,4 +1,4 @@
-"""A hall's POST /api/central/events (/tmp contract, docs/central.md): checked whole before
+"""A hall's POST /api/central/events (docs/central.md): checked whole before
 anything is written, then kept in one transaction: the new events once each, the tickets they
 carry (latest state by seq), the windows' status, the hall's position and liveness.
 

@@ -1,10 +1,9 @@
 """What the central's tests share: a central in-process (its store on a real database, its app
 under Flask's test client, a clock that moves only when told) and a hall's events as the
-forwarder sends them (central_contract: the hub's wire form, with each ticket's staff and rating
+forwarder sends them (docs/central.md: the hub's wire form, with each ticket's staff and rating
 added from the hall's database; `info` is the forwarder's own hall_info)."""
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -14,6 +13,7 @@ from real_server import REPO, RealServer, free_port
 from hallcall.server.central.app import create_app
 from hallcall.server.central.store import CentralStore
 from hallcall.server.forwarding import hall_info
+from hallcall.server.forwarding import wire_events as forwarded_events
 
 TOKEN = "hall-one-central-token"
 OTHER_TOKEN = "someone-else-entirely"
@@ -51,13 +51,8 @@ class Central:
 
 def wire_events(hub, after: int = 0) -> list[dict]:
     """The hub's events after `after` as the forwarder sends them."""
-    events = [json.loads(e.data) for e in hub.events_after(after, limit=100_000)]
     with hub.store.read(hub.config) as tx:
-        for e in events:
-            if "ticket" in e:
-                t = tx.ticket(e["ticket"]["id"])
-                e["ticket"]["staff"], e["ticket"]["rating"] = t.staff, t.rating
-    return events
+        return forwarded_events(tx, after, 100_000)
 
 
 def forward(central: Central, hub, hall: str = "hall-1", token: str = TOKEN, batch: int = 500) -> int:
