@@ -10,6 +10,7 @@ from datetime import datetime
 from .config import HallConfig
 from .hub import Hub
 from .store import DEFAULT_URL, Store
+from .store.db import database_name
 from .web.serialize import event_json
 
 log = logging.getLogger(__name__)
@@ -93,7 +94,8 @@ def tell_which_hall(hub: Hub, seed_file: str | None, db_url: str) -> None:
     if not (hub.seed_ignored and seed_file):
         log.info("running the hall of the database, version %d", version)
         return
-    db = "" if db_url == DEFAULT_URL else f" --db {db_url}"
+    # Named as messages name it: a PostgreSQL URL without its password, which the log must not keep.
+    db = "" if db_url == DEFAULT_URL else f" --db {database_name(db_url)}"
     log.warning("the database holds the hall (version %d); %s differs and was not applied: "
                 "`hallcall config import %s%s` shows the difference and replaces it",
                 version, seed_file, seed_file, db)
