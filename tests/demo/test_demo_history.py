@@ -2,29 +2,17 @@
 from __future__ import annotations
 
 import csv
-import os
 import sqlite3
-import subprocess
-import sys
 from datetime import datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from demo_run import PER_DAY, hallcall, headless_demo
 
 from hallcall.server.config import load_config
 from hallcall.server.engine import rules
 
 pytestmark = pytest.mark.slow
-REPO = Path(__file__).resolve().parents[2]
-PER_DAY = 15
-
-
-def hallcall(*args: str, out: Path, timeout: float = 180) -> subprocess.CompletedProcess:
-    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy",
-           "PYTHONUNBUFFERED": "1", "XDG_CACHE_HOME": str(out / "cache")}
-    return subprocess.run([sys.executable, "-m", "hallcall", *args], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=timeout)
 
 
 def past_days(n: int) -> list[str]:
@@ -35,14 +23,8 @@ def past_days(n: int) -> list[str]:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    """The headless demo once, with two small past days: (its folder, the run)."""
-    out = tmp_path_factory.mktemp("demo")
-    run = hallcall("demo", "--headless", "--out", str(out), "--history", "2",
-                   "--history-per-day", str(PER_DAY), out=out)
-    logs = "\n".join(f"--- {p.name}\n{p.read_text('utf-8', 'replace')[-2000:]}"
-                     for p in sorted((out / "logs").glob("*.log")))
-    assert run.returncode == 0, f"{run.stdout}\n{run.stderr[-3000:]}\n{logs}"
-    return out, run
+    """The session's headless demo, with two small past days: (its folder, the run)."""
+    return headless_demo(tmp_path_factory)
 
 
 def test_the_export_holds_the_past_days_and_the_demo_still_ran_today(demo):
