@@ -27,14 +27,20 @@ def window_3(server) -> dict:
         return next(w for w in c.hall()["windows"] if w["id"] == "3")
 
 
-def test_a_closed_window_is_still_closed_after_the_hub_process_restarts(make_server):
-    server = make_server().start()
-    with closing(server.client("demo-kiosk")) as kiosk, closing(server.client("demo-buttons")) as buttons:
-        kiosk.issue(SERVICE)
-        buttons.window("3", "close")
-    server.stop()
+def closed_by_a_first_hub(make_app, issue: bool = False) -> None:
+    """Window 3 closed (after a ticket issued, if told) by a first hub on the test's file, in
+    this process and on the real clock, then stopped: the restart is the real process's."""
+    app = make_app(CLOCK=None)
+    client = app.test_client()
+    if issue:
+        assert client.post("/api/tickets", json={"service": SERVICE}, headers=KIOSK).status_code == 201
+    assert client.post("/api/windows/3/close", headers=BUTTONS).status_code == 200
+    app.config["HUB"].stop()
 
-    server.start()
+
+def test_a_closed_window_is_still_closed_after_the_hub_process_restarts(make_app, make_server):
+    closed_by_a_first_hub(make_app, issue=True)
+    server = make_server().start()
     assert window_3(server)["status"] == "closed"
     with closing(server.client("demo-buttons")) as buttons, closing(server.client("demo-admin")) as admin:
         for action in ("resume", "call-next"):
@@ -46,15 +52,12 @@ def test_a_closed_window_is_still_closed_after_the_hub_process_restarts(make_ser
         assert buttons.call_next("3")["ticket"]["number"] == "A001"
 
 
-def test_close_day_on_the_command_line_reopens_the_window(make_server, hub_db):
-    server = make_server().start()
-    with closing(server.client("demo-buttons")) as buttons:
-        buttons.window("3", "close")
-    server.stop()
+def test_close_day_on_the_command_line_reopens_the_window(make_app, make_server, hub_db):
+    closed_by_a_first_hub(make_app)
     run = subprocess.run([sys.executable, "-m", "hallcall", "close-day", "--db", str(hub_db)],
                          capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
-    server.start()
+    server = make_server().start()
     assert window_3(server)["status"] == "open"
 
 
