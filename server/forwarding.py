@@ -116,15 +116,20 @@ def _reason(exc: BaseException) -> str:
     return text
 
 
-def hall_info(config: HallConfig) -> dict:
+def hall_info(config: HallConfig, statuses: dict[str, str] | None = None) -> dict:
     """What the central keeps of the hall (the contract's `info`): names for its reports and
-    overview, retired services and windows included (their history stays)."""
+    overview, retired services and windows included (their history stays); with `statuses`
+    ({window id: open|paused|closed} as the database holds them now), each window's status,
+    which the central takes for the windows no window.status event has told it of."""
+    statuses = statuses or {}
     return {
         "name": config.name.as_dict(), "timezone": config.timezone,
         "day_starts_at": config.day_starts_at.strftime("%H:%M"),
         "services": [{"id": s.id, "name": s.name.as_dict(), "department": s.department,
                       "target_wait_minutes": s.target_wait_minutes} for s in config.services],
-        "windows": [{"id": w.id, "name": w.name.as_dict()} for w in config.windows],
+        "windows": [{"id": w.id, "name": w.name.as_dict(),
+                     **({"status": statuses[w.id]} if w.id in statuses else {})}
+                    for w in config.windows],
         "departments": [{"id": d.id, "name": d.name.as_dict()} for d in config.departments],
     }
 
@@ -261,7 +266,7 @@ class Forwarder:
 
     def _forward(self, config: HallConfig, central: Central) -> bool:
         """Post one batch (or a heartbeat); whether more is waiting."""
-        info = hall_info(config) if config.version != self._info_version else None
+        info = self._info(config) if config.version != self._info_version else None
         if self._position is None:
             self._position = self._post(central, [], None, info, config)  # where to resume
             info = None
@@ -284,6 +289,11 @@ class Forwarder:
             self._keep_status(config, renew=False)
         # More to send at once, unless the central did not move (then wait, not spin).
         return answered < newest and answered != before
+
+    def _info(self, config: HallConfig) -> dict:
+        with self.hub.store.read(config) as tx:
+            statuses = {w.id: w.status for w in tx.window_states().values()}
+        return hall_info(config, statuses)
 
     def _post(self, central: Central, batch: list[dict], pending: int | None, info: dict | None,
               config: HallConfig) -> int:

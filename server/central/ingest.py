@@ -179,6 +179,8 @@ def _check_info(info) -> None:
         if not isinstance(items, list) or not all(
                 isinstance(x, dict) and isinstance(x.get("id"), str) for x in items):
             raise bad(f"info.{part} must be a list of objects with an id")
+    if not all(isinstance(w.get("status", ""), str) for w in info.get("windows") or ()):
+        raise bad("info.windows[].status must be a string (open, paused, closed)")
 
 
 def _upsert(conn, table, rows: list[dict], keys: tuple[str, ...]) -> None:
@@ -218,10 +220,24 @@ def ingest(store: CentralStore, token: str, post: Post, now_us: int) -> int:
             changes["info"] = json.dumps(post.info, ensure_ascii=False)
             if post.info.get("name") is not None:
                 changes["name"] = json.dumps(post.info["name"], ensure_ascii=False)
+        if post.info is not None:
+            _seed_windows(conn, post)
         if new:
             changes.update(_keep(conn, post, skip, hall.day))
         conn.execute(update(halls).where(halls.c.id == post.hall).values(**changes))
         return changes.get("last_seq", last_seq)
+
+
+def _seed_windows(conn, post: Post) -> None:
+    """The windows' status as `info` gives it, for the windows no window.status event has told
+    of yet: a hall's windows start as its config says, with no event, so without this a hall
+    that just began forwarding would show none open. The events, applied in order, win after."""
+    rows = [{"hall": post.hall, "id": w["id"], "status": w["status"][:8]}
+            for w in post.info.get("windows") or () if w.get("status")]
+    if rows:
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        conn.execute(dialect.insert(windows).on_conflict_do_nothing(index_elements=["hall", "id"]),
+                     rows)
 
 
 def _keep(conn, post: Post, skip: int, day: str | None) -> dict:

@@ -43,3 +43,26 @@ def test_a_halls_live_state_from_its_events(make_hub, clock, central):
     assert (hall["lag_s"], hall["online"]) == (32.0, True)
     central.post("hall-1", [], pending=0)
     assert central.halls()["hall-1"]["lag_s"] == 0.0
+
+
+def test_windows_no_event_told_of_are_as_the_halls_database_says(make_hub, central):
+    """A hall's windows start as its config says, with no event: the first post's info carries
+    their status, so a hall that just began forwarding does not show every window closed; the
+    events, in order, win after."""
+    from hallcall.server.forwarding import hall_info
+
+    hub = make_hub(config=report_hall())
+    hub.act("3", "pause")
+
+    def info():
+        with hub.store.read(hub.config) as tx:
+            return hall_info(hub.config, {w.id: w.status for w in tx.window_states().values()})
+
+    assert central.post("hall-1", [], info=info()).status_code == 200
+    assert central.halls()["hall-1"]["open_windows"] == 2  # 1 and 2; 3 is paused
+    forward(central, hub, "hall-1")
+    hub.act("3", "resume")
+    hub.act("1", "close")
+    forward(central, hub, "hall-1")
+    assert central.halls()["hall-1"]["open_windows"] == 2  # 2 and 3
+    assert central.post("hall-1", [], info={"windows": [{"id": "1", "status": 5}]}).status_code == 400
