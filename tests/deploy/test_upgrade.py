@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import queue
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -15,8 +13,10 @@ from collections import defaultdict
 import pytest
 import real_server
 from deploy_support import REPO, installed_here, upgrade
+from helpers import migrated_copy
 from real_server import RealServer
 
+from hallcall.cli import main
 from hallcall.hallclient import HubClient
 from hallcall.kiosk.printing import Printing
 from hallcall.kiosk.workers import IssueJob
@@ -31,6 +31,7 @@ def test_restart_for_an_upgrade_loses_no_ticket_and_makes_none_twice(tmp_path, m
     port = real_server.free_port()
     monkeypatch.setattr(real_server, "free_port", lambda: port)
     db = tmp_path / "hall.db"
+    migrated_copy(f"sqlite:///{db}")  # a hall database, as a first start leaves it
     hub = RealServer(db, tmp_path / "hub.log").start()
     probe = hub.client(KIOSK)
     hall = probe.hall()
@@ -75,9 +76,7 @@ def test_restart_for_an_upgrade_loses_no_ticket_and_makes_none_twice(tmp_path, m
         wait_for(15)
         assert hub.stop() == 0  # SIGTERM, and a clean exit (no SIGKILL needed)
         during = len(done)
-        migrate = subprocess.run([sys.executable, "-m", "hallcall", "migrate", "--db", str(db)],
-                                 capture_output=True, text=True, timeout=60, cwd=REPO)
-        assert migrate.returncode == 0, migrate.stderr
+        assert main(["migrate", "--db", str(db)]) == 0  # `hallcall migrate`, in this process
         hub.start()
         wait_for(len(done) + 15)
     finally:
