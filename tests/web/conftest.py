@@ -1,5 +1,5 @@
-"""Fixtures of the browser tests: a real hub process and chromium, one of each per module, and
-device clients of that hub. Browser test modules skip themselves first (require_browser)."""
+"""Fixtures of the browser tests: a real hub process per module and one chromium for the
+folder, and device clients of that hub. Browser test modules skip themselves first (require_browser)."""
 from __future__ import annotations
 
 import pytest
@@ -20,8 +20,10 @@ def hub_url(tmp_path_factory):
         server.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def browser():
+    """One chromium for every browser test module here (~2 s to start playwright's driver and
+    the browser each time); each test has its own profile (browser_support.checked_context)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
