@@ -7,19 +7,38 @@ import io
 import json
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import pytest
 from reports.support import DAY1, at
 
+from hallcall.cli import main
 from hallcall.server.audit import Actor
 from hallcall.server.reports import report
 
 W1 = Actor("staff", "w1")
 
 
-def hallcall(*args) -> subprocess.CompletedProcess:
+def command_line(*args) -> subprocess.CompletedProcess:
+    """`python -m hallcall ARGS`, a process of its own."""
     return subprocess.run([sys.executable, "-m", "hallcall", *args], capture_output=True,
                           text=True, timeout=60)
+
+
+@pytest.fixture
+def hallcall(capsys):
+    """hallcall(*ARGS) -> what `hallcall ARGS` answered (returncode, stdout, stderr), run in
+    this process (its own process is tested once, in the first test: ~1 s a start)."""
+    def run(*args) -> SimpleNamespace:
+        capsys.readouterr()
+        try:
+            code = main(list(args))
+        except SystemExit as exc:  # argparse's refusal of the command line
+            code = exc.code
+        out, err = capsys.readouterr()
+        return SimpleNamespace(returncode=code, stdout=out, stderr=err)
+
+    return run
 
 
 @pytest.fixture
@@ -40,8 +59,8 @@ def stored_day(make_hub, clock):
     return expected
 
 
-def test_csv_and_json_to_standard_output_or_a_file(stored_day, db_url, tmp_path):
-    run = hallcall("report", "--db", db_url, "--from", DAY1, "--to", DAY1, "--format", "json")
+def test_csv_and_json_to_standard_output_or_a_file(stored_day, db_url, tmp_path, hallcall):
+    run = command_line("report", "--db", db_url, "--from", DAY1, "--to", DAY1, "--format", "json")
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout) == stored_day["service"]
     out = tmp_path / "r.json"
@@ -66,7 +85,7 @@ def test_csv_and_json_to_standard_output_or_a_file(stored_day, db_url, tmp_path)
         ("1", "1号窗口", "", "1"), ("total", "合计", "", "1")]
 
 
-def test_xlsx_only_to_a_file(stored_day, db_url, tmp_path):
+def test_xlsx_only_to_a_file(stored_day, db_url, tmp_path, hallcall):
     from openpyxl import load_workbook
 
     run = hallcall("report", "--db", db_url, "--from", DAY1, "--to", DAY1, "--format", "xlsx")
@@ -81,7 +100,7 @@ def test_xlsx_only_to_a_file(stored_day, db_url, tmp_path):
     assert values[2][3:5] == (3, 2)  # issued, called: numbers
 
 
-def test_a_missing_database_is_refused_and_not_created(tmp_path):
+def test_a_missing_database_is_refused_and_not_created(tmp_path, hallcall):
     missing = tmp_path / "none.db"
     run = hallcall("report", "--db", str(missing), "--from", DAY1, "--to", DAY1)
     assert run.returncode != 0 and not missing.exists()
@@ -93,6 +112,6 @@ def test_a_missing_database_is_refused_and_not_created(tmp_path):
     (["--from", DAY1, "--to", DAY1, "--by", "month"], "invalid choice"),
     (["--from", DAY1, "--to", DAY1, "--format", "pdf"], "invalid choice"),
 ])
-def test_bad_arguments_are_told(tmp_path, args, told):
+def test_bad_arguments_are_told(tmp_path, args, told, hallcall):
     run = hallcall("report", "--db", str(tmp_path / "none.db"), *args)
     assert run.returncode != 0 and told in run.stderr and "Traceback" not in run.stderr
