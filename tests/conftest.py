@@ -81,7 +81,7 @@ def live_hub(tmp_path):
     hubs = []
 
     def start(hall=None, name="hall.db", port=0, clock=None):
-        hubs.append(LiveHub(migrated_copy(f"sqlite:///{tmp_path}/{name}"), hall, port, clock))
+        hubs.append(LiveHub(f"sqlite:///{tmp_path}/{name}", hall, port, clock))
         return hubs[-1]
 
     yield start
