@@ -136,12 +136,22 @@ def make_server(app, host: str, port: int, threads: int) -> wsgi.Server:
 def run_server(app, hub, host: str, port: int, threads: int = 40) -> None:
     """Serve `app` (the hub's) until SIGTERM or Ctrl-C; raises CannotListen for an address it
     cannot take. Stopping the hub is its builder's (server/bootstrap.py)."""
+    # hub.bus.close() lets the stream threads end so the server can stop promptly.
+    serve_until_stopped(app, host, port, threads, "hallcall hub",
+                        f"hallcall hub serving {hub.config.name.en}", on_stop=hub.bus.close)
+
+
+def serve_until_stopped(app, host: str, port: int, threads: int, name: str, serving: str,
+                        on_stop=None) -> None:
+    """Serve `app` on the hub's server (make_server) until SIGTERM or Ctrl-C, logging `name` and
+    printing `serving` with the address once listening (the hub's and the central's way)."""
     # A request waiting for the interpreter lock gets it sooner (the default slice is 5 ms).
     sys.setswitchinterval(0.0005)
     server = make_server(app, host, port, threads)
 
     def stop(_signum, _frame):
-        hub.bus.close()  # lets the stream threads end so the server can stop promptly
+        if on_stop is not None:
+            on_stop()
         threading.Thread(target=server.stop, daemon=True).start()
 
     signal.signal(signal.SIGTERM, stop)
@@ -150,7 +160,7 @@ def run_server(app, hub, host: str, port: int, threads: int = 40) -> None:
         server.prepare()
     except OSError as exc:
         raise CannotListen(host, port, server.bind_error) from exc
-    log.info("hallcall hub on http://%s:%d/ (%d threads)", host, server.bind_addr[1], threads)
-    print(f"hallcall hub serving {hub.config.name.en} on http://{host}:{server.bind_addr[1]}/",
-          flush=True)
+    where = f"http://{host}:{server.bind_addr[1]}/"
+    log.info("%s on %s (%d threads)", name, where, threads)
+    print(f"{serving} on {where}", flush=True)
     server.serve()

@@ -102,23 +102,35 @@ def request_range() -> tuple[str, str]:
                                     f"最长 {MAX_DAYS} 天") from None
 
 
+def request_by_and_format(allowed: tuple[str, ...]) -> tuple[str, str]:
+    """The request's ?by= (one of `allowed`, default service) and ?format= (default json), or a
+    400 in both languages; the hub's reports and the central's take them alike."""
+    by, fmt = request.args.get("by", "service"), request.args.get("format", "json")
+    if by not in allowed:
+        raise bad_request(f"by must be one of {', '.join(allowed)}",
+                          f"by 须为以下之一：{'、'.join(allowed)}")
+    if fmt not in FORMATS:
+        raise bad_request(f"format must be one of {', '.join(FORMATS)}",
+                          f"format 须为以下之一：{'、'.join(FORMATS)}")
+    return by, fmt
+
+
+def report_response(body: dict, fmt: str, name: str):
+    """A report as the asked format; a file (`name`) for all but JSON."""
+    headers = {"Cache-Control": "no-store"}
+    if fmt != "json":
+        headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return current_app.response_class(render(body, fmt), content_type=MIMETYPES[fmt],
+                                      headers=headers)
+
+
 @bp.get("/reports")
 def reports():
     require(READ_STATS, staff=REPORT_STAFF)
     from_day, to_day = request_range()
-    by, fmt = request.args.get("by", "service"), request.args.get("format", "json")
-    if by not in BY:
-        raise bad_request(f"by must be one of {', '.join(BY)}",
-                          f"by 须为以下之一：{'、'.join(BY)}")
-    if fmt not in FORMATS:
-        raise bad_request(f"format must be one of {', '.join(FORMATS)}",
-                          f"format 须为以下之一：{'、'.join(FORMATS)}")
+    by, fmt = request_by_and_format(BY)
     body = app_report(from_day, to_day, by)
-    headers = {"Cache-Control": "no-store"}
-    if fmt != "json":
-        headers["Content-Disposition"] = f'attachment; filename="{filename(body, fmt)}"'
-    return current_app.response_class(render(body, fmt), content_type=MIMETYPES[fmt],
-                                      headers=headers)
+    return report_response(body, fmt, filename(body, fmt))
 
 
 @bp.get("/reports/unsatisfied")
