@@ -8,6 +8,7 @@ busy handler sleeps in growing steps, which would put waits of tens of milliseco
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -46,10 +47,14 @@ from .events import EventEncoder, StoredEvent
 from .group_commit import Group, Turns
 from .interface import Transfer
 
+log = logging.getLogger(__name__)
 T = schema.tickets
 PROBE_KEY = "storage_probe"  # hall_state key of Store.probe's write
 # The newest migration in migrations/versions; tests check that the two agree.
 HEAD_REVISION = "0007"
+# How long Store.close waits for a write under way (SQLite's busy timeout is the longest one
+# may take, plus its commit).
+CLOSE_WAIT_S = 12.0
 
 
 # The hot statements are built once: building SQLAlchemy constructs per call cost more than
@@ -672,9 +677,26 @@ class Store:
         self.on_commit: Callable[[list[StoredEvent]], None] | None = None
 
     def close(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
+        """Close the database. A writer still in its turn (a request under way while the hub
+        stops) keeps its connection until it is done: closing it under the driver's statement
+        made that request fail, and could crash the process in SQLite's C code. Taken without
+        being counted as waiting, so no group is handed on to the closer; an open group (its
+        next writer not yet in) is committed for its waiting members first."""
+        if self._write_lock.lock.acquire(timeout=CLOSE_WAIT_S):
+            try:
+                if self._group is not None:
+                    try:
+                        self._commit(self._group)
+                    except StorageUnavailable:
+                        pass  # its members hear of it; a stopping hub has no one else to tell
+                if self._writer is not None:
+                    self._writer.close()
+                    self._writer = None
+            finally:
+                self._write_lock.release()
+        else:
+            log.warning("closing the store while a write is still under way after %.0f s; its "
+                        "connection is left to the process's end", CLOSE_WAIT_S)
         self.engine.dispose()
 
     @classmethod

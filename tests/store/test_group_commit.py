@@ -247,3 +247,24 @@ def test_a_group_is_bounded_so_nobody_waits_behind_a_big_one(db_url, patient, mo
         assert commits[0] == 2 and sorted(kept(store)) == [0, 1, 2, 3, 4, 5]
     finally:
         store.close()
+
+
+def test_closing_the_store_waits_for_the_writes_under_way(db_url, patient):
+    """A hub that stops while requests still write (a restart for an upgrade): the store's
+    close waits for them, and each is kept, instead of the connection being closed under a
+    statement (which failed the request and could crash the process in SQLite's C code)."""
+    store = open_store(db_url)
+    writers = Writers(store)  # the first writer is inside its transaction
+    writers.queue({1: lambda tx: put(tx, 1), 2: lambda tx: put(tx, 2)})
+    closer = threading.Thread(target=store.close)
+    closer.start()
+    time.sleep(0.05)
+    assert closer.is_alive(), "closed while a writer was inside its transaction"
+    assert writers.go() == {0: "ok", 1: "ok", 2: "ok"}
+    closer.join(10)
+    assert not closer.is_alive()
+    again = open_store(db_url)
+    try:
+        assert kept(again) == [0, 1, 2]
+    finally:
+        again.close()
