@@ -144,7 +144,8 @@ UPSERT_APPOINTMENT = _ap_upsert.on_conflict_do_update(
 LAST_EVENT = select(E.c.seq, E.c.at).order_by(E.c.seq.desc()).limit(1)
 OPEN_WINDOW_IDS = select(W.c.id).where(W.c.status == "open")  # a hall has tens of windows
 # Keys of Tx.cache: what a transaction's writers share while none of them changes it.
-_LAST, _AUDIT, _OPEN, _DURATIONS = ("last",), ("audit",), ("open",), "durations"
+# (Recent service times are kept per (service, limit), under ("durations", service, limit).)
+_LAST, _AUDIT, _OPEN, _DURATIONS = "last", "audit", "open", "durations"
 _TC = {c.name: i for i, c in enumerate(T.columns)}  # a ticket row's columns by position
 _TICKET_KEYS = ("id", "day", "number", "seq_no", "service", "origin_service", "priority", "status",
                 "issued_at", "queued_at", "called_at", "started_at", "finished_at", "window",
@@ -449,7 +450,7 @@ class Tx:
                for w in windows if w.id not in existing]
         if new:
             self.conn.execute(W.insert(), new)
-            self._forget(_OPEN)
+            self.cache.pop(_OPEN, None)
 
     # -- idempotency and hall state --------------------------------------------------------
 
@@ -576,8 +577,8 @@ class Tx:
         """When the newest event happened: no hub process may stamp a change before it."""
         return self._dt(self._last_event()[1])
 
-    def _forget(self, kind: str) -> None:
-        for key in [k for k in self.cache if k[0] == kind]:
+    def _forget_durations(self) -> None:
+        for key in [k for k in self.cache if isinstance(k, tuple) and k[0] == _DURATIONS]:
             del self.cache[key]
 
     def events_after(self, seq: int, limit: int = 1000) -> list[StoredEvent]:
@@ -612,9 +613,9 @@ class Tx:
                 slot_late=int(t.slot_late), rating_comment=t.rating_comment)
             self._run(UPSERT_TICKET, values, _TICKET_KEYS)
             if t.status != WAITING:  # served, rated, cancelled…: the recent service times may change
-                self._forget(_DURATIONS)
+                self._forget_durations()
         if outcome.windows:
-            self._forget(_OPEN)
+            self.cache.pop(_OPEN, None)
         for w in outcome.windows:
             self._run(UPDATE_WINDOW, {"wid": w.id, "status": w.status, "current": w.current,
                                       "streak": w.green_streak, "staff": w.staff})

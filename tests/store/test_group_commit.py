@@ -268,3 +268,24 @@ def test_closing_the_store_waits_for_the_writes_under_way(db_url, patient):
         assert kept(again) == [0, 1, 2]
     finally:
         again.close()
+
+
+def test_a_window_closed_inside_a_group_counts_as_closed_for_its_next_writers(db_url, patient):
+    """What a group's writers share (the open windows, for a ticket's estimated wait) is
+    forgotten when one of them changes it: the next writer counts the window as closed."""
+    from hallcall.server.engine.model import WindowState
+
+    store = open_store(db_url)
+    with store.write(HALL) as tx:
+        tx.add_windows(HALL.windows)
+    seen = {}
+
+    def close_window_1(tx):
+        assert tx.open_windows(["1", "2"]) == 2  # read, and kept for the group
+        tx.apply(Outcome(windows=[WindowState("1", "closed", None, 0, None)]), DAY)
+
+    writers = Writers(store, first=close_window_1)
+    writers.queue({1: lambda tx: seen.setdefault("open", tx.open_windows(["1", "2"]))})
+    assert writers.go() == {0: "ok", 1: "ok"}
+    assert seen["open"] == 1
+    store.close()
