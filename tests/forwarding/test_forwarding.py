@@ -97,7 +97,9 @@ def test_the_central_stopped_while_the_hall_issues_gets_everything_once_when_bac
         hub.issue("a")
     serve_one(hub)
     wait_until(lambda: forwarder.error is not None, what="the forwarder to notice")
-    shown = client.get("/api/admin/central", headers=ADMIN).json
+    # The forwarder knows first; the staff see it once it has written the status down.
+    shown = wait_until(lambda: (s := client.get("/api/admin/central", headers=ADMIN).json)
+                       ["error"] and s, what="the staff to see the link down")
     assert shown["error"] and shown["pending"] > 0
 
     central.start()
