@@ -7,7 +7,6 @@ ignored; the first new one must be last_seq + 1, else 409 out_of_order with last
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ..config.model import token_sha256
 from .schema import hall_events, halls, tickets, windows
 from .store import CentralStore, lock_hall
 
@@ -41,10 +41,6 @@ class Refused(Exception):
 
 def bad(message: str) -> Refused:
     return Refused(400, "bad_request", message)
-
-
-def token_sha256(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def bearer(header: str | None) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, select
 
@@ -19,8 +20,6 @@ def iso(us: int | None, zone: str | None = None) -> str | None:
         return None
     dt = _EPOCH + timedelta(microseconds=us)
     try:
-        from zoneinfo import ZoneInfo
-
         dt = dt.astimezone(ZoneInfo(zone)) if zone else dt
     except (ValueError, KeyError, OSError):
         pass

@@ -14,24 +14,20 @@ from contextlib import contextmanager
 from importlib import resources
 
 from sqlalchemy import inspect
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 
-from ..store.db import DatabaseUnavailable, make_engine
+from ..store.db import DatabaseUnavailable, database_path, make_engine
 
 HEAD_REVISION = "c0001"
 VERSION_TABLE = "central_version"
 
 
-def open_engine(url: str) -> Engine:
-    """The hub's make_engine: SQLite with its durable settings, or PostgreSQL (an unreachable
-    server or a missing database told in one line)."""
-    return make_engine(url)
-
-
 class CentralStore:
     def __init__(self, url: str):
         self.url = url
-        self.engine = open_engine(url)
+        # The hub's make_engine: SQLite with its durable settings, or PostgreSQL (an unreachable
+        # server or a missing database told in one line).
+        self.engine = make_engine(url)
         self.sqlite = self.engine.dialect.name == "sqlite"
         # SQLite has one writer at a time anyway: waiting here is cheaper than its busy loop.
         self._write_lock = threading.Lock() if self.sqlite else None
@@ -54,7 +50,7 @@ class CentralStore:
             return
         if found is None and tables - {VERSION_TABLE}:
             raise DatabaseUnavailable(
-                f"{self.engine.url.render_as_string()} holds other tables ({', '.join(sorted(tables)[:4])}…) "
+                f"{database_path(self.engine)} holds other tables ({', '.join(sorted(tables)[:4])}…) "
                 "but no central schema: is it a hub's database? Give the central its own")
         from alembic import command
         from alembic.config import Config
