@@ -8,7 +8,6 @@ ignored; the first new one must be last_seq + 1, else 409 out_of_order with last
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
@@ -17,12 +16,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ..config.loader import CENTRAL_HALL_ID_RE, CENTRAL_MIN_TOKEN
 from ..config.model import token_sha256
 from .schema import hall_events, halls, tickets, windows
 from .store import CentralStore, lock_hall
 
-HALL_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
-MIN_TOKEN = 16
+# The hall id and token rules are the hall config's [central] ones: what a hall may be set to send.
+HALL_ID, MIN_TOKEN = CENTRAL_HALL_ID_RE, CENTRAL_MIN_TOKEN
 MAX_EVENTS = 5000
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _US = timedelta(microseconds=1)
