@@ -595,10 +595,8 @@ SQLITE_NAMES = {"SQLITE_READONLY": 8, "SQLITE_IOERR": 10, "SQLITE_FULL": 13, "SQ
 
 
 # PostgreSQL's storage failures (store/errors.py's reasons) in the same words.
-PG_HINTS = {"PG_CONNECTION": "the PostgreSQL server cannot be reached (stopped, restarting, or "
-                             "the network down?)",
-            "PG_08": "the PostgreSQL server cannot be reached (stopped, restarting, or the "
-                     "network down?)",
+_PG_UNREACHABLE = "the PostgreSQL server cannot be reached (stopped, restarting, or the network down?)"
+PG_HINTS = {"PG_CONNECTION": _PG_UNREACHABLE, "PG_08": _PG_UNREACHABLE,
             "PG_57P": "the PostgreSQL server is shutting down or starting up",
             "PG_53100": "the PostgreSQL server's disk is full",
             "PG_53": "the PostgreSQL server is out of resources (disk, memory or connections)",
