@@ -28,11 +28,12 @@ MAX_HELD_S = 0.01
 class Group:
     """One open write transaction and the writers whose work is in it."""
 
-    __slots__ = ("conn", "transaction", "members", "written", "cache", "held_since", "done",
-                 "failure", "closing")
+    __slots__ = ("conn", "transaction", "file_locked", "members", "written", "cache",
+                 "held_since", "done", "failure", "closing")
 
-    def __init__(self, conn, transaction):
+    def __init__(self, conn, transaction, file_locked: bool = False):
         self.conn, self.transaction = conn, transaction
+        self.file_locked = file_locked  # it holds the processes' writer lock (writer_lock.py)
         self.members = 0  # writers whose work is in it (a refused one is rolled back, not counted)
         self.written: list[StoredEvent] = []  # their events, in sequence order
         # What stays true from one member to the next under the write lock (the newest event's

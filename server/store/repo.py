@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from importlib import resources
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, bindparam, case, func, inspect, literal, or_, select
@@ -46,6 +47,7 @@ from .errors import StorageHealth, StorageUnavailable, storage_failure
 from .events import EventEncoder, StoredEvent
 from .group_commit import Group, Turns
 from .interface import Transfer
+from .writer_lock import WriterLock
 
 log = logging.getLogger(__name__)
 T = schema.tickets
@@ -669,6 +671,9 @@ class Store:
         # (and the pool's rollback when it is given back) cost as much as a ticket's statements.
         # PostgreSQL's is drawn per group, so the pool's pre-ping replaces one the server dropped.
         self._writer: Connection | None = None
+        # Other hub processes on the same SQLite file queue by it (writer_lock.py).
+        path = None if read_only or self.engine.dialect.name != "sqlite" else database_path(self.engine)
+        self._file_lock = WriterLock(None if path is None else Path(path))
         # Whether writes (and, apart, WAL checkpoints) work; each logs a fault once, not per call.
         self.write_health = StorageHealth(
             "a write", "writes answer 503 storage_unavailable until it clears")
@@ -693,6 +698,7 @@ class Store:
                 if self._writer is not None:
                     self._writer.close()
                     self._writer = None
+                self._file_lock.close()
             finally:
                 self._write_lock.release()
         else:
@@ -804,9 +810,14 @@ class Store:
                 raise self._failed(exc) from None
             if self.engine.dialect.name == "sqlite":
                 self._writer = conn
+        asked = time.perf_counter()
+        file_locked = self._file_lock.acquire()
+        timing.record("lock", time.perf_counter() - asked)
         try:
-            group = Group(conn, conn.begin())
+            group = Group(conn, conn.begin(), file_locked)
         except BaseException as exc:
+            if file_locked:
+                self._file_lock.release()
             self._discard(conn, exc)
             if isinstance(exc, DBAPIError):
                 raise self._failed(exc) from None
@@ -831,6 +842,7 @@ class Store:
             group.transaction.commit()
         except BaseException as exc:
             raise self._undo(group, exc) from None
+        self._end(group)
         self._give_back(group.conn)
         timing.record("commit", time.perf_counter() - committing)
         self.write_health.succeeded()
@@ -846,6 +858,7 @@ class Store:
         if self._group is group:
             self._group = None
         self._discard(group.conn, exc)
+        self._end(group)
         reason = (exc.reason if isinstance(exc, StorageUnavailable)
                   else storage_failure(exc) or f"{type(exc).__name__}: {exc}")
         if storage_failure(exc):
@@ -853,6 +866,12 @@ class Store:
         group.failure = reason
         group.done.set()
         return StorageUnavailable(reason)
+
+    def _end(self, group: Group) -> None:
+        """The group's transaction is over (committed or undone): the next process may write."""
+        if group.file_locked:
+            group.file_locked = False
+            self._file_lock.release()
 
     def _give_back(self, conn: Connection) -> None:
         if conn is not self._writer:
@@ -877,6 +896,7 @@ class Store:
         except BaseException as exc:
             self._undo(group, exc)
             return
+        self._end(group)
         self._give_back(group.conn)
         group.done.set()
 
