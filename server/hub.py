@@ -14,6 +14,7 @@ import json
 import logging
 import secrets
 import threading
+import time
 import uuid
 from collections.abc import Callable, Collection
 from datetime import date, datetime, timedelta
@@ -54,6 +55,7 @@ from .engine.model import (
 )
 from .engine.queue_order import call_order
 from .engine.rating import rate_by_citizen
+from .nudge import Nudge
 from .store import HallStore, HallTx, StoredEvent
 from .store.errors import StorageUnavailable
 from .store.interface import Transfer
@@ -61,7 +63,12 @@ from .store.interface import Transfer
 log = logging.getLogger(__name__)
 
 RECENT_CALLS = 10
-SEEN_FLUSH_TICKS = 20  # of the follower's: devices seen are stored every 2 s
+# The follower's duties, each on its own clock: nudges from other processes (server/nudge.py)
+# wake it far more often than its 100 ms tick.
+SEEN_FLUSH_S = 2.0  # devices seen are stored
+PROBE_S = 1.0  # while writes fail, a small write tells when they work again
+CHECKPOINT_S = 2.0  # the WAL is copied into the database, after writes
+ROLL_OVER_S = 5.0  # whether the hall day is over
 # A device seen again is written only once its stored sighting is this old: a hall whose
 # devices hold their streams all day costs a write every few seconds, not one per flush.
 SEEN_REWRITE_S = 10.0
@@ -75,6 +82,9 @@ def not_found(what: str, zh: str) -> DomainError:
 
 
 class Hub:
+    # How long the follower waits for a nudge before it looks at the store anyway.
+    follow_interval_s = 0.1
+
     def __init__(self, config: HallConfig, store: HallStore,
                  clock: Callable[[], datetime] | None = None):
         self._config = config
@@ -83,6 +93,8 @@ class Hub:
         self.bus = EventBus()
         self._stop = threading.Event()
         self._follower: threading.Thread | None = None
+        # Wakes the other hub processes on the file after each commit, and this one's follower.
+        self._nudge: Nudge | None = None
         self._day_seen: str | None = None  # the hall day this hub has seen in the store
         # The latest time this hub has handed out (see `now`), and whether the wall clock is
         # behind it (logged once per step).
@@ -207,20 +219,32 @@ class Hub:
             self.bus.reset(last, tx.events_after(max(0, last - self.bus.capacity), self.bus.capacity))
             # After a restart the hub's clock starts no earlier than the last change it stored.
             self._hold_at_least(tx.last_event_at())
+        # Only a follower listens; any process that commits rings the others.
+        self._nudge = Nudge(self.store.file, listen=follow)
         self.store.on_commit = self._committed
         self.roll_over_if_due()
         if follow:
-            self._follower = threading.Thread(target=self._follow, name="hub-follower", daemon=True)
+            self._follower = threading.Thread(target=self._follow, args=(self.follow_interval_s,),
+                                              name="hub-follower", daemon=True)
             self._follower.start()
 
     def stop(self) -> None:
         self._stop.set()
         self.bus.close()
+        if self._nudge is not None:
+            self._nudge.interrupt()
         if self._follower is not None:
             self._follower.join(timeout=2)
         self.store.close()
+        if self._nudge is not None:
+            self._nudge.close()
 
     def _committed(self, written: list[StoredEvent]) -> None:
+        if self._nudge is not None:
+            try:  # first: the others fetch while this process publishes
+                self._nudge.ring()
+            except Exception:
+                log.exception("could not nudge the other hub processes")
         try:
             if written[0].seq != self.bus.last_seq + 1:
                 # Another process committed in between: fetch its events too, keeping order.
@@ -241,11 +265,27 @@ class Hub:
         self.bus.publish(written)
 
     def _follow(self, interval: float = 0.1) -> None:
-        """Pick up events other hub processes commit to the same file, checkpoint the WAL off
-        the request path, and roll the day over."""
-        ticks = checkpointed = 0
-        while not self._stop.wait(interval):
-            ticks += 1
+        """Pick up events other hub processes commit to the same file (at once when one nudges
+        this process, else every `interval`), checkpoint the WAL off the request path, and roll
+        the day over."""
+        checkpointed = 0
+        last: dict[str, float] = {}  # each duty: when it last ran (monotonic)
+
+        def due(duty: str, period: float) -> bool:
+            at = time.monotonic()
+            if at - last.setdefault(duty, at) < period:
+                return False
+            last[duty] = at
+            return True
+
+        nudge = self._nudge if self._nudge is not None and self._nudge.listening else None
+        while True:
+            if nudge is not None:
+                nudge.wait(interval)
+            else:
+                self._stop.wait(interval)
+            if self._stop.is_set():
+                return
             try:
                 config = self.config
                 with self.store.read(config) as tx:
@@ -255,14 +295,14 @@ class Hub:
                         with self.store.read(config) as tx:
                             found = tx.events_after(self.bus.last_seq, limit=100_000)
                         self._publish(found)
-                if ticks % 10 == 0 and not self.store.write_health.available:
+                if due("probe", PROBE_S) and not self.store.write_health.available:
                     self.store.probe(config)  # each second of a fault: seen to clear while no one writes
-                if newest > checkpointed and ticks % 20 == 0:  # every 2 s after writes
+                if due("checkpoint", CHECKPOINT_S) and newest > checkpointed:
                     self.store.checkpoint()
                     checkpointed = newest
-                if ticks % 50 == 0:
+                if due("roll-over", ROLL_OVER_S):
                     self.roll_over_if_due()
-                if ticks % SEEN_FLUSH_TICKS == 0:
+                if due("seen", SEEN_FLUSH_S):
                     self.flush_seen()
             except StorageUnavailable:
                 pass  # logged by the store when the fault starts and when it clears, not per tick

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from datetime import datetime
+from pathlib import Path
 from typing import NamedTuple, Protocol
 
 from ..audit import Actor, AuditEntry
@@ -97,6 +98,9 @@ class HallStore(Protocol):
     write_health: StorageHealth  # whether the last write could be kept
     # Called with the events of each commit, in sequence order, while writers are held back.
     on_commit: Callable[[list[StoredEvent]], None] | None
+    # The SQLite file written, beside which hub processes sharing it wake each other
+    # (server/nudge.py); None when there is none (PostgreSQL, memory).
+    file: Path | None
 
     def read(self, config: HallConfig) -> AbstractContextManager[HallTx]: ...
     def write(self, config: HallConfig) -> AbstractContextManager[HallTx]: ...

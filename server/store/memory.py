@@ -320,6 +320,7 @@ class MemoryStore:
         # Memory does not fill up or fail: the health is there for the hub to ask.
         self.write_health = StorageHealth("a write", "")
         self.on_commit: Callable[[list[StoredEvent]], None] | None = None
+        self.file = None  # no file: no other process shares this state
 
     @contextmanager
     def read(self, config: HallConfig) -> Iterator[MemoryTx]:

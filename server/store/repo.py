@@ -673,7 +673,10 @@ class Store:
         self._writer: Connection | None = None
         # Other hub processes on the same SQLite file queue by it (writer_lock.py).
         path = None if read_only or self.engine.dialect.name != "sqlite" else database_path(self.engine)
-        self._file_lock = WriterLock(None if path is None else Path(path))
+        # The SQLite file this store writes, beside which its processes meet (None: PostgreSQL,
+        # in memory, or never written); the hub's nudge (server/nudge.py) makes its socket there.
+        self.file = None if path is None else Path(path)
+        self._file_lock = WriterLock(self.file)
         # Whether writes (and, apart, WAL checkpoints) work; each logs a fault once, not per call.
         self.write_health = StorageHealth(
             "a write", "writes answer 503 storage_unavailable until it clears")

@@ -370,9 +370,10 @@ def test_stats_reads_a_running_hubs_database_without_disturbing_it(real_server, 
     assert row["issued"] == "3"
     # Read with the hub stopped, it leaves no -wal or -shm file behind (owned by whoever ran it,
     # they could keep the hub's own user from opening its database); -writer is the hub's own
-    # lock file (store/writer_lock.py), which a reader never makes.
+    # lock file (store/writer_lock.py) and -nudge its processes' folder (server/nudge.py), which
+    # a reader never makes.
     assert sorted(p.name for p in hub_db.parent.iterdir()
-                  if p.name.startswith("hall.db")) == ["hall.db", "hall.db-writer"]
+                  if p.name.startswith("hall.db")) == ["hall.db", "hall.db-nudge", "hall.db-writer"]
 
 
 # -- one command, each package its own ------------------------------------------------------------

@@ -218,7 +218,7 @@ def test_a_device_token_in_the_file_is_stored_only_hashed(hub, db_url, tmp_path,
                    f'token = "{token}"\n', "utf-8")
     assert main(["config", "import", str(new), "--db", db_url, "--yes"]) == 0
     assert capsys.readouterr().out.count("+token_sha256 = ") == 1
-    db_files = [p for p in tmp_path.iterdir() if p.name.startswith("hall.db")]
+    db_files = [p for p in tmp_path.iterdir() if p.name.startswith("hall.db") and p.is_file()]
     assert not any(token.encode() in p.read_bytes() for p in db_files)
     deadline = time.monotonic() + 1.0
     while hub.config.device("kiosk-2") is None and time.monotonic() < deadline:
