@@ -49,12 +49,15 @@ def build_hub(config: HallConfig, db_url: str, clock: Callable[[], datetime] | N
 
 def serve(config: HallConfig, db_url: str, host: str, port: int, threads: int = 40, *,
           secure_cookie: bool = False, buttons: bool = False, pin_factory: str | None = None,
-          allow_demo_tokens: bool = False, seed_file: str | None = None) -> None:
+          allow_demo_tokens: bool = False, seed_file: str | None = None,
+          worker: int | None = None, workers: int = 1) -> None:
     """`hallcall serve`: the hub, its web app and its event fan-out under cheroot until SIGTERM
     or Ctrl-C; with `buttons`, also the keys wired to this Pi, through gpiozero's `pin_factory`
     (a name of PIN_FACTORIES; None: gpiozero's choice). `config` seeds a new database;
     `seed_file` is the --config it was read from, if one was given. Raises DemoTokensExposed
-    when the hall the hub runs would expose the demo tokens or password beyond loopback."""
+    when the hall the hub runs would expose the demo tokens or password beyond loopback.
+    `worker`: this process is worker `worker` of `workers` of `serve --workers` (server/
+    workers.py), sharing the port with the others; None: the hub's only process."""
     from .fanout import Fanout
     from .forwarding import Forwarder
     from .web import create_app
@@ -66,7 +69,8 @@ def serve(config: HallConfig, db_url: str, host: str, port: int, threads: int = 
         # The hall the hub runs is the database's once it holds one, whatever the file says:
         # that is the one whose tokens and passwords must not reach the network.
         check_exposure(hub.config, host, allow_demo_tokens)
-        tell_which_hall(hub, seed_file, db_url)
+        if worker in (None, 1):  # said once, not by every worker
+            tell_which_hall(hub, seed_file, db_url)
         app = create_app(hub, {"SESSION_COOKIE_SECURE": secure_cookie,
                                "FANOUT": Fanout(hub.bus, HEARTBEAT_S)})
         agent = None
@@ -78,7 +82,9 @@ def serve(config: HallConfig, db_url: str, host: str, port: int, threads: int = 
         # The hall's events to the city's central, if its config has [central] now or later.
         forwarder = Forwarder(hub).start()
         try:
-            run_server(app, hub, host, port, threads)
+            run_server(app, hub, host, port, threads,
+                       worker="" if worker is None else f"worker {worker} of {workers}",
+                       reuse_port=worker is not None)
         finally:
             forwarder.stop()
             if agent is not None:

@@ -32,6 +32,7 @@ from hallcall.command import (
 from .config import load_config
 from .passwords import ITERATIONS, MAX_ITERATIONS, MIN_ITERATIONS, make_hash
 from .store import DEFAULT_URL
+from .workers import MAX_WORKERS, worker_count
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -53,18 +54,29 @@ def _serve_arguments(p: argparse.ArgumentParser) -> None:
                    help="serve beyond loopback even though the config uses the public demo tokens")
     p.add_argument("--buttons", action="store_true",
                    help="also drive the call keys and LEDs wired to this Pi ([[gpio.buttons]] "
-                        "without a device)")
+                        "without a device); with --workers, worker 1 drives them")
     add_pin_factory(p)
+    p.add_argument("--workers", type=worker_count, default=1, metavar="N",
+                   help=f"run the hub as N processes on the one port (1-{MAX_WORKERS}; default 1): "
+                        "one process uses about one core, each takes ~60 MB; for a Pi 4 or 5 "
+                        "under heavy load, 2-4")
+    # Set by `serve --workers N` for each worker it starts (server/workers.py).
+    p.add_argument("--worker", type=positive, default=None, help=argparse.SUPPRESS)
+    p.add_argument("--parent", type=positive, default=None, help=argparse.SUPPRESS)
 
 
 def serve(args) -> int:
-    from .bootstrap import serve as serve_hub
     from .malloc import limit_malloc_arenas
     from .wsgi import DemoTokensExposed, check_exposure
 
     limit_malloc_arenas()  # before any thread starts
+    if args.worker is not None:  # one of `serve --workers N`'s: the parent checked and migrated
+        return _serve_worker(args)
     config = load_config(args.config)
     db = args.db or DEFAULT_URL
+    if args.workers > 1 and _in_memory(db):
+        raise CommandError("--workers needs a database file or PostgreSQL: each worker would "
+                           "have a database of its own in memory", EXIT_CONFIG)
     # The hall the hub will run is checked once the hub is built (bootstrap.serve). When the
     # file is what will seed it, it is checked here too, before anything is touched: else a
     # refused first start would leave the demo hall in a new database, and the file's own
@@ -90,11 +102,32 @@ def serve(args) -> int:
         signal.signal(signal.SIGINT, previous)
     if status != 0:
         return status if status > 0 else EXIT_RUNTIME
+    if args.workers > 1:
+        from .workers import supervise
+
+        supervise(args)  # becomes the workers' supervisor: returns only by raising
+    return _run_hub(args, config, db)
+
+
+def _serve_worker(args) -> int:
+    """Worker K of `serve --workers N`: the hub as a single `serve` runs it, on the shared port."""
+    from .workers import die_with_parent, name_worker_in_log
+
+    if args.parent is not None:
+        die_with_parent(args.parent)
+    name_worker_in_log(args.worker, args.workers)
+    return _run_hub(args, load_config(args.config), args.db or DEFAULT_URL)
+
+
+def _run_hub(args, config, db: str) -> int:
+    from .bootstrap import serve as serve_hub
+    from .wsgi import DemoTokensExposed
+
     try:
         serve_hub(config, db, args.host, args.port, args.threads,
                   secure_cookie=args.secure_cookie, buttons=args.buttons,
                   pin_factory=args.pin_factory, allow_demo_tokens=args.allow_demo_tokens,
-                  seed_file=args.config)
+                  seed_file=args.config, worker=args.worker, workers=args.workers)
     except DemoTokensExposed as exc:
         raise CommandError(str(exc), EXIT_CONFIG) from None
     except ModuleNotFoundError as exc:
@@ -102,6 +135,15 @@ def serve(args) -> int:
             raise CommandError(missing_extra(exc, "buttons"), EXIT_CONFIG) from None
         raise
     return 0
+
+
+def _in_memory(db: str) -> bool:
+    from .store.db import database_file, is_postgresql
+
+    try:
+        return not is_postgresql(db) and database_file(db) is None
+    except Exception:  # noqa: BLE001 - a URL that does not parse: the migration child tells it
+        return False
 
 
 def _hall_in_database(db: str, config) -> bool:

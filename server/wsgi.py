@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import ipaddress
 import logging
+import os
 import signal
 import socket
 import sys
@@ -119,10 +120,12 @@ class StreamingGateway(wsgi.Gateway_10):
         return env
 
 
-def make_server(app, host: str, port: int, threads: int) -> wsgi.Server:
+def make_server(app, host: str, port: int, threads: int, reuse_port: bool = False) -> wsgi.Server:
+    """`reuse_port`: SO_REUSEPORT, so that the worker processes of `serve --workers N` all
+    listen on the one port (the kernel spreads new connections over them)."""
     server = HubServer((host, port), app, numthreads=threads, max=threads,
                        server_name="hallcall", request_queue_size=256, timeout=30,
-                       shutdown_timeout=2)
+                       shutdown_timeout=2, reuse_port=reuse_port)
     server.gateway = StreamingGateway
     # Nagle's algorithm would hold back the small event frames.
     server.nodelay = True
@@ -133,23 +136,33 @@ def make_server(app, host: str, port: int, threads: int) -> wsgi.Server:
     return server
 
 
-def run_server(app, hub, host: str, port: int, threads: int = 40) -> None:
+def run_server(app, hub, host: str, port: int, threads: int = 40, worker: str = "",
+               reuse_port: bool = False) -> None:
     """Serve `app` (the hub's) until SIGTERM or Ctrl-C; raises CannotListen for an address it
-    cannot take. Stopping the hub is its builder's (server/bootstrap.py)."""
+    cannot take. Stopping the hub is its builder's (server/bootstrap.py). `worker`: which of
+    `serve --workers N` this process is ("worker 2 of 4"), for its lines; `reuse_port`: share
+    the port with the other workers."""
     # hub.bus.close() lets the stream threads end so the server can stop promptly.
-    serve_until_stopped(app, host, port, threads, "hallcall hub",
-                        f"hallcall hub serving {hub.config.name.en}", on_stop=hub.bus.close)
+    which = f" ({worker}, pid {os.getpid()})" if worker else ""
+    serve_until_stopped(app, host, port, threads, f"hallcall hub{which}",
+                        f"hallcall hub serving {hub.config.name.en}{which}", on_stop=hub.bus.close,
+                        reuse_port=reuse_port)
 
 
 def serve_until_stopped(app, host: str, port: int, threads: int, name: str, serving: str,
-                        on_stop=None) -> None:
+                        on_stop=None, reuse_port: bool = False) -> None:
     """Serve `app` on the hub's server (make_server) until SIGTERM or Ctrl-C, logging `name` and
     printing `serving` with the address once listening (the hub's and the central's way)."""
     # A request waiting for the interpreter lock gets it sooner (the default slice is 5 ms).
     sys.setswitchinterval(0.0005)
-    server = make_server(app, host, port, threads)
+    server = make_server(app, host, port, threads, reuse_port)
+    stopping = threading.Event()
 
     def stop(_signum, _frame):
+        # Once: a worker of `serve --workers` may hear SIGTERM from systemd and from its parent.
+        if stopping.is_set():
+            return
+        stopping.set()
         if on_stop is not None:
             on_stop()
         threading.Thread(target=server.stop, daemon=True).start()

@@ -133,11 +133,18 @@ def test_a_port_refused_for_another_reason_says_which(code, words):
 @pytest.mark.parametrize("args, words", [
     (["--port", "70000"], "invalid port number value: '70000'"),
     (["--threads", "0"], "invalid positive number value: '0'"),
+    (["--workers", "0"], "--workers: must be a whole number from 1 to 16, not '0'"),
+    (["--workers", "17"], "--workers: must be a whole number from 1 to 16, not '17'"),
 ])
 def test_serve_refuses_impossible_numbers_as_a_usage_mistake(args, words, capsys):
     with pytest.raises(SystemExit) as stop:
         main(["serve", *args])
     assert stop.value.code == EXIT_CONFIG and words in capsys.readouterr().err
+
+
+def test_workers_on_a_database_in_memory_are_refused(capsys):
+    assert main(["serve", "--db", "sqlite://", "--workers", "2"]) == EXIT_CONFIG
+    assert "--workers needs a database file" in capsys.readouterr().err
 
 
 @pytest.mark.slow

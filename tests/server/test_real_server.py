@@ -1,11 +1,16 @@
 """The real hub in a subprocess, over real sockets: what a display, a kiosk and a clerk notice.
 
 The event stream through cheroot, resuming after a gap, two hub processes on one database file,
-kill -9 while kiosks issue, and the refusal to expose the demo tokens. The two-process and kill -9
-tests run on a SQLite file and on PostgreSQL (`store_url`, tests/pg_support.py).
+kill -9 while kiosks issue, the refusal to expose the demo tokens, and `serve --workers 2`
+(server/workers.py). The two-process and kill -9 tests run on a SQLite file and on PostgreSQL
+(`store_url`, tests/pg_support.py).
 """
 from __future__ import annotations
 
+import os
+import re
+import signal
+import sqlite3
 import threading
 import time
 import uuid
@@ -245,3 +250,94 @@ def test_demo_tokens_stay_on_loopback_unless_allowed(make_server, hub_db):
         client.close()
     log = server.log_text()
     assert "WARNING" in log and "PUBLIC demo tokens" in log
+
+
+# -- serve --workers 2 -----------------------------------------------------------------------------
+
+def workers_of(pid: int) -> list[int]:
+    with open(f"/proc/{pid}/task/{pid}/children") as f:
+        return [int(p) for p in f.read().split()]
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def served(log: str, request: str) -> set[str]:
+    """Which workers' access lines show `request` (e.g. "POST /api/tickets 201")."""
+    return set(re.findall(r"\[worker (\d+)/2\] hallcall\.access: " + re.escape(request), log))
+
+
+def test_two_workers_share_the_port_number_and_call_as_one_hub_and_stop_together(start_server,
+                                                                                  hub_db):
+    server = start_server(extra_args=["--workers", "2"])
+    pids = workers_of(server.proc.pid)
+    assert len(pids) == 2
+    display = EventStream(server.url, timeout=10, reconnect=False)
+    display.connect()  # on one of the two workers, whichever the kernel chose
+    frames = display.events()
+    try:
+        # Sixteen kiosks at once, each on its own kept-alive connection: the kernel spreads
+        # the connections over the workers.
+        services = ["company-name", "company-setup"]
+        issued: list[tuple[str, dict]] = []
+
+        def kiosk(k):
+            client = server.client(KIOSK)
+            try:
+                for i in range(5):
+                    status, body = issue(client, services[(k + i) % 2])
+                    assert status == 201
+                    issued.append((services[(k + i) % 2], body["ticket"]))
+            finally:
+                client.close()
+
+        assert not run_threads(kiosk, [(k,) for k in range(16)])
+        assert served(server.log_text(), "POST /api/tickets 201") == {"1", "2"}
+        per_service = defaultdict(list)
+        for service, ticket in issued:
+            per_service[service].append(ticket["number"])
+        for service, numbers in per_service.items():
+            assert sorted(numbers) == [f"{PREFIX[service]}{i:03d}" for i in range(1, len(numbers) + 1)]
+
+        # Windows call, each press on a new connection, until both workers have called.
+        called = []
+        for i in range(60):
+            client = server.client(BUTTONS)
+            try:
+                called.append(client.call_next(str(1 + i % 4))["ticket"]["id"])
+            finally:
+                client.close()
+            if i >= 3 and served(server.log_text(), "POST /api/windows/") == {"1", "2"}:
+                break
+        assert served(server.log_text(), "POST /api/windows/") == {"1", "2"}
+        # The display sees every call, whichever worker it was made on.
+        missing = set(called)
+        while missing:
+            event = next(frames)  # the stream's 10 s timeout fails the test if one never comes
+            if event.type == "ticket.called":
+                missing.discard(event.data["ticket"]["id"])
+    finally:
+        display.close()
+
+    assert server.stop() == 0  # SIGTERM: both workers stop cleanly, and so the whole
+    assert not any(alive(pid) for pid in pids)
+    with sqlite3.connect(hub_db) as db:
+        assert db.execute("SELECT count(*) FROM tickets").fetchone()[0] == len(issued) == 80
+
+
+def test_a_worker_that_dies_stops_the_hub_with_a_failure(start_server):
+    server = start_server(extra_args=["--workers", "2"])
+    proc = server.proc
+    first, second = workers_of(proc.pid)
+    os.kill(second, signal.SIGKILL)
+    deadline = time.monotonic() + 20
+    while proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert proc.poll() not in (None, 0)  # for systemd to restart the hub whole
+    assert not alive(first)
+    assert f"worker 2 (pid {second}) ended" in server.log_text()

@@ -1,0 +1,201 @@
+"""`hallcall serve --workers N`: the hub as N worker processes on one port.
+
+One hub process is bound by Python's interpreter lock to about one core. With `--workers N` the
+serve command (after its migration child, as always) starts N processes, each a whole
+`hallcall serve` with the same arguments and a hidden `--worker K`, listening on the same address
+with SO_REUSEPORT: the kernel spreads new connections over them, and a kept-alive connection
+stays with its worker. They share the database as any hub processes sharing a file do: writers
+queue on the writer lock beside it (server/store/writer_lock.py), numbering and calling stay
+exact, and each worker's follower picks up the others' events at once (server/nudge.py).
+
+The serve process then only supervises, and so first replaces itself (exec, the same pid, which
+systemd watches) with a fresh interpreter running this module alone: ~15 MB, not the ~55 MB the
+checks and the migration had loaded. SIGTERM or Ctrl-C is passed on to every worker, and it exits
+once they have stopped, with status 0 when they stopped cleanly. A worker that dies while it was
+not asked to stop makes it stop the others and exit non-zero, so that systemd's Restart brings
+the hub back whole. Only worker 1 drives the Pi's own call keys (`--buttons`).
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import ctypes
+import json
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+log = logging.getLogger(__name__)
+
+MAX_WORKERS = 16
+STOP_WAIT_S = 12.0  # before the workers still running are killed (systemd's TimeoutStopSec: 15)
+PR_SET_PDEATHSIG = 1
+
+
+def worker_count(value: str) -> int:
+    """argparse's type of --workers: 1 to MAX_WORKERS."""
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if not 1 <= number <= MAX_WORKERS:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to {MAX_WORKERS}, not {value!r}")
+    return number
+
+
+def probe_port(host: str, port: int) -> int:
+    """Take the address for a moment as a single hub would, without SO_REUSEPORT, so a port
+    already in use (by anything, another hub with workers too) is refused here in the one line
+    a single hub's refusal has, rather than shared with it. The port (the kernel's choice for 0)."""
+    from .wsgi import CannotListen
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host or None, port, socket.AF_UNSPEC, socket.SOCK_STREAM, 0, socket.AI_PASSIVE)[0]
+        with socket.socket(family, kind, proto) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as cheroot: TIME_WAIT is no user
+            sock.bind(address)
+            return sock.getsockname()[1]
+    except OSError as exc:
+        raise CannotListen(host, port, exc) from None
+
+
+def worker_command(args, port: int, k: int) -> list[str]:
+    """`python -m hallcall serve …` for worker k: serve's own arguments, the port probed."""
+    cmd = [sys.executable, "-m", "hallcall"]
+    if args.verbose:
+        cmd.append("--verbose")
+    cmd += ["serve", "--host", args.host, "--port", str(port), "--threads", str(args.threads),
+            "--workers", str(args.workers), "--worker", str(k), "--parent", str(os.getpid())]
+    if args.db:
+        cmd += ["--db", args.db]
+    if args.config:
+        cmd += ["--config", args.config]
+    if args.secure_cookie:
+        cmd.append("--secure-cookie")
+    if args.allow_demo_tokens:
+        cmd.append("--allow-demo-tokens")
+    if args.buttons and k == 1:  # the Pi's keys are read by one process
+        cmd.append("--buttons")
+        if args.pin_factory:
+            cmd += ["--pin-factory", args.pin_factory]
+    return cmd
+
+
+def supervise(args) -> None:
+    """Become the supervisor of args.workers workers of `serve` (never returns): the port is
+    probed here (CannotListen), then this process execs `python -m hallcall.server.workers`."""
+    port = probe_port(args.host, args.port)
+    handler = next(iter(logging.getLogger().handlers), None)
+    plan = {"commands": [worker_command(args, port, k) for k in range(1, args.workers + 1)],
+            "port": port, "level": logging.getLogger().getEffectiveLevel(),
+            "format": getattr(getattr(handler, "formatter", None), "_fmt", None)}
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, [sys.executable, "-m", __name__, json.dumps(plan)])
+
+
+def main(argv: list[str]) -> int:
+    """The supervisor, as `supervise` execs it: argv[0] is its plan (JSON)."""
+    plan = json.loads(argv[0])
+    logging.basicConfig(level=plan["level"], format=plan["format"] or logging.BASIC_FORMAT)
+    try:
+        return run_workers(plan["commands"], plan["port"])
+    except Exception as exc:  # noqa: BLE001 - one line, as every hallcall command fails
+        print(f"hallcall serve: unexpected error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+def run_workers(commands: list[list[str]], port: int) -> int:
+    """Run one worker per command until they stop; the exit status."""
+    EXIT_RUNTIME = 1  # hallcall.command's, not imported: this process stays small
+    procs: list[subprocess.Popen] = []
+    stopping: list[int] = []  # the signal that asked us to stop, once one did
+
+    def stop_all(signum: int) -> None:
+        for proc in procs:
+            if proc.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    proc.send_signal(signum)
+
+    def on_signal(signum, _frame):
+        if not stopping:
+            stopping.append(signum)
+            stop_all(signum)
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        for command in commands:
+            if stopping:
+                break
+            # In a process group of its own: Ctrl-C at a terminal reaches this process only,
+            # which passes it on once.
+            procs.append(subprocess.Popen(command, stdin=subprocess.DEVNULL, process_group=0))
+        log.info("hallcall hub: %d worker processes on port %d (pids %s)", len(procs), port,
+                 ", ".join(str(p.pid) for p in procs))
+        status, deadline, ended = 0, None, set()
+        while len(ended) < len(procs):
+            for k, proc in enumerate(procs, 1):
+                code = proc.poll()
+                if code is None or k in ended:
+                    continue
+                ended.add(k)
+                if code != 0 and status == 0:
+                    status = code if code > 0 else EXIT_RUNTIME  # a signal's death: -signum
+                if not stopping:
+                    # A worker asked to stop by someone else (exit 0) stops the hub with it;
+                    # one that failed (not 0) stops it failed, for systemd to restart whole.
+                    if code != 0:
+                        log.error("worker %d (pid %d) ended with status %d; stopping the others",
+                                  k, proc.pid, code)
+                    stopping.append(signal.SIGTERM)
+                    stop_all(signal.SIGTERM)
+            if stopping and deadline is None:
+                deadline = time.monotonic() + STOP_WAIT_S
+            if deadline is not None and time.monotonic() > deadline:
+                for k, proc in enumerate(procs, 1):
+                    if proc.poll() is None:
+                        log.error("worker %d (pid %d) did not stop within %.0f s; killed", k,
+                                  proc.pid, STOP_WAIT_S)
+                        proc.kill()
+                        proc.wait()
+                        status = status or EXIT_RUNTIME
+                deadline = time.monotonic() + STOP_WAIT_S
+            time.sleep(0.05)
+        return status
+    finally:
+        for proc in procs:  # this process failing: no worker is left behind
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def die_with_parent(parent: int) -> None:
+    """In a worker: be sent SIGTERM when the supervising process dies (kill -9 of it at a
+    terminal), so no worker is left holding the port; Linux only, else nothing."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # it died before the line above
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+def name_worker_in_log(k: int, workers: int) -> None:
+    """Every log line of worker k says so (`INFO [worker 2/4] hallcall.server…`)."""
+    for handler in logging.getLogger().handlers:
+        fmt = getattr(handler.formatter, "_fmt", None) or "%(levelname)s %(name)s: %(message)s"
+        tag = f"[worker {k}/{workers}]"
+        fmt = (fmt.replace("%(levelname)s", f"%(levelname)s {tag}", 1) if "%(levelname)s" in fmt
+               else f"{tag} {fmt}")
+        handler.setFormatter(logging.Formatter(fmt))
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
