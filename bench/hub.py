@@ -1,12 +1,15 @@
 """Benchmark of the hub against the budgets of docs/design.md: issuing, call fan-out to 100 displays, memory.
 
     python bench/hub.py [--clients 100] [--seconds 20] [--kiosks 5] [--windows 44] [--flat-out]
+                        [--workers N]
 
 Starts the real hub (`python -m hallcall serve`, cheroot) on a temporary database file, connects
 `--clients` event-stream clients (hallclient.EventStream threads spread over a few worker
 processes, so the clients' own parsing does not serialise on one GIL), then for `--seconds` drives
 ten times a busy hall's peak: each kiosk issues about one ticket a second (`--flat-out`: as fast
-as the hub answers) while every window presses "call next" every few seconds.
+as the hub answers) while every window presses "call next" every few seconds. `--workers N` runs
+the hub as `serve --workers N`: its CPU is then the sum over the supervising process and its
+workers, and its memory is shown per process.
 
 Times are taken with CLOCK_MONOTONIC, which on Linux is one clock for every process: a call's
 latency is the moment a display process read its ticket.called event minus the moment the window
@@ -84,6 +87,15 @@ def proc_status(pid: int) -> dict[str, int]:
             if key in ("VmRSS", "VmHWM"):
                 out[key] = int(value.split()[0])
     return out
+
+
+def children(pid: int) -> list[int]:
+    """The child processes of `pid` (a hub's workers), as the kernel lists them."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(p) for p in f.read().split()]
+    except OSError:
+        return []
 
 
 def cpu_seconds(pid: int) -> float:
@@ -202,10 +214,11 @@ class Load:
 
 # -- the run ------------------------------------------------------------------------------------
 
-def start_hub(db: Path, port: int, threads: int, log: Path) -> subprocess.Popen:
+def start_hub(db: Path, port: int, threads: int, log: Path, workers: int = 1) -> subprocess.Popen:
     with open(log, "wb") as out:
         proc = subprocess.Popen([sys.executable, "-m", "hallcall", "serve", "--db", str(db),
-                                 "--port", str(port), "--threads", str(threads)],
+                                 "--port", str(port), "--threads", str(threads),
+                                 "--workers", str(workers)],
                                 cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
     probe = HubClient(f"http://127.0.0.1:{port}")
     deadline = time.monotonic() + 30
@@ -265,7 +278,10 @@ def main() -> int:
     parser.add_argument("--call-every", type=float, default=3.0,
                         help="mean seconds between a window's call-next presses")
     parser.add_argument("--backlog", type=int, default=4, help="tickets queued per service first")
-    parser.add_argument("--workers", type=int, default=4, help="processes holding the displays")
+    parser.add_argument("--display-processes", type=int, default=4,
+                        help="processes holding the displays (default 4)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="the hub's worker processes, `serve --workers N` (default 1)")
     parser.add_argument("--nice-displays", type=int, default=0, metavar="N",
                         help="run the display processes at nice N, as if they were other machines")
     parser.add_argument("--threads", type=int, default=40, help="the hub's worker threads (its default: 40)")
@@ -274,7 +290,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="hallcall-bench-") as tmp:
         port = free_port()
         url = f"http://127.0.0.1:{port}"
-        hub = start_hub(Path(tmp) / "hall.db", port, args.threads, Path(tmp) / "hub.log")
+        hub = start_hub(Path(tmp) / "hall.db", port, args.threads, Path(tmp) / "hub.log",
+                        args.workers)
+        # The hub's processes: the one started and, with --workers, the workers it started.
+        hub_pids = [hub.pid] + children(hub.pid)
         workers = []
         try:
             progress("hub up; opening windows, queueing the backlog")
@@ -283,8 +302,8 @@ def main() -> int:
 
             ctx = mp.get_context("spawn")
             ready, results, stop = ctx.Queue(), ctx.Queue(), ctx.Event()
-            per = [args.clients // args.workers + (i < args.clients % args.workers)
-                   for i in range(args.workers)]
+            per = [args.clients // args.display_processes + (i < args.clients % args.display_processes)
+                   for i in range(args.display_processes)]
             first = 0
             for count in filter(None, per):
                 p = ctx.Process(target=display_worker,
@@ -298,12 +317,12 @@ def main() -> int:
             progress(f"load for {args.seconds:g} s")
             load = Load(url, services, windows, args)
             bench_pids = [os.getpid()] + [p.pid for p in workers]
-            cpu0, bench0 = cpu_seconds(hub.pid), sum(map(cpu_seconds, bench_pids))
+            cpu0, bench0 = sum(map(cpu_seconds, hub_pids)), sum(map(cpu_seconds, bench_pids))
             elapsed = load.run(args.seconds)
-            cpu_used = cpu_seconds(hub.pid) - cpu0
+            cpu_used = sum(map(cpu_seconds, hub_pids)) - cpu0
             bench_cpu = sum(map(cpu_seconds, bench_pids)) - bench0
             time.sleep(1.0)  # the last calls' events arrive
-            memory = proc_status(hub.pid)
+            memory = {pid: proc_status(pid) for pid in hub_pids}
 
             progress("collecting the displays' records")
             stop.set()
@@ -339,7 +358,8 @@ def main() -> int:
     mode = "flat out" if args.flat_out else f"{args.rate:g} ticket/s each"
     print(f"hallcall hub benchmark: {args.clients} event-stream clients in {len(workers)} "
           f"processes, {args.kiosks} kiosks ({mode}), {len(windows)} windows calling every "
-          f"~{args.call_every:g} s, {elapsed:.1f} s, hub with {args.threads} threads, "
+          f"~{args.call_every:g} s, {elapsed:.1f} s, hub with {args.threads} threads"
+          f"{f' in each of {args.workers} workers' if args.workers > 1 else ''}, "
           f"{os.cpu_count()} cores")
     print(f"  {'':<34}{'p50':>9}{'p99':>9}{'max':>9}   budget (docs/design.md)")
     at_hub = [t["app"] for t in load.issues_at_hub if "app" in t]
@@ -361,11 +381,17 @@ def main() -> int:
           f"calls: {len(load.calls)} (+{load.empty_calls} with nobody waiting); "
           f"deliveries {len(per_delivery)}/{expected}"
           f"{'' if len(per_delivery) == expected else '  MISSING ' + str(expected - len(per_delivery))}")
-    rss, hwm = memory.get("VmRSS", 0) / 1024, memory.get("VmHWM", 0) / 1024
-    print(f"  hub memory: VmRSS {rss:.1f} MB, peak VmHWM {hwm:.1f} MB   budget < 60 (never > 80): "
-          f"{verdict(rss, BUDGETS['rss_mb'])}/{verdict(hwm, BUDGETS['rss_max_mb'])}")
-    print(f"  hub CPU: {cpu_used:.1f} s over {elapsed:.1f} s = {100 * cpu_used / elapsed:.0f}% of one core; "
-          f"the bench's own clients: {100 * bench_cpu / elapsed:.0f}%")
+    for i, (pid, status) in enumerate(memory.items()):
+        rss, hwm = status.get("VmRSS", 0) / 1024, status.get("VmHWM", 0) / 1024
+        if len(memory) == 1:
+            which = "hub"
+        else:  # the budget is each hub process's; the supervisor serves nothing
+            which = f"hub's supervisor (pid {pid})" if i == 0 else f"hub worker {i} (pid {pid})"
+        print(f"  {which} memory: VmRSS {rss:.1f} MB, peak VmHWM {hwm:.1f} MB   budget < 60 (never > 80): "
+              f"{verdict(rss, BUDGETS['rss_mb'])}/{verdict(hwm, BUDGETS['rss_max_mb'])}")
+    whose = "" if len(hub_pids) == 1 else f" (its {len(hub_pids)} processes together)"
+    print(f"  hub CPU{whose}: {cpu_used:.1f} s over {elapsed:.1f} s = {100 * cpu_used / elapsed:.0f}% of "
+          f"one core; the bench's own clients: {100 * bench_cpu / elapsed:.0f}%")
     if load.errors:
         print(f"  errors: {len(load.errors)}, first: {load.errors[:3]}")
     return 1 if load.errors or len(per_delivery) != expected else 0
