@@ -39,6 +39,8 @@ usage: sudo deploy/install.sh --roles ROLES [options]
   --port N               the hub's port (default 8080)
   --listen ADDR          the hub's address to listen on (default 0.0.0.0: the whole LAN)
   --keep-days N          keep nightly backups N days (default 7)
+  --hub-workers N        run the hub as N processes (1-16, default 1): 2-4 on a Pi 4 or 5 for a
+                         very busy hall; each takes ~60 MB
   --central-db URL       the central's PostgreSQL database, postgresql+psycopg://USER:PASS@HOST/DB
                          (role central; default: Debian's PostgreSQL installed on this machine
                          with a database hallcall_central of the user hallcall, over its socket)
@@ -58,7 +60,7 @@ EOF
 
 ROLES="" HUB_URL="" KIOSK_TOKEN="" BUTTONS_TOKEN="" DISPLAY_TOKEN="" PRINTER="" PRINTER_MODE=text PAPER=80
 WINDOW="" ANNOUNCE=0 SIZE="" AUDIO=auto AUDIO_DEVICE="" SCREEN=auto DESKTOP_USER="" PORT=8080
-LISTEN=0.0.0.0 KEEP_DAYS=7 PYGAME=auto WHEELS="" SOURCE="" NO_START=0
+LISTEN=0.0.0.0 KEEP_DAYS=7 HUB_WORKERS=1 PYGAME=auto WHEELS="" SOURCE="" NO_START=0
 CENTRAL_DB="" CENTRAL_PORT=8090 CENTRAL_LISTEN=0.0.0.0
 GIVEN=" "  # the options given, to reject those that do not fit the roles
 
@@ -75,7 +77,7 @@ while (($#)); do
         --roles | --hub-url | --kiosk-token | --buttons-token | --display-token | --printer | \
             --printer-mode | \
             --paper | --window | --size | --audio | --audio-device | --screen | --desktop-user | \
-            --port | --listen | --keep-days | --pygame | --wheels | --source | \
+            --port | --listen | --keep-days | --hub-workers | --pygame | --wheels | --source | \
             --central-db | --central-port | --central-listen)
             (($# >= 2)) || usage_error "$opt needs a value"
             val=$2
@@ -101,6 +103,7 @@ while (($#)); do
         --port) PORT=$val ;;
         --listen) LISTEN=$val ;;
         --keep-days) KEEP_DAYS=$val ;;
+        --hub-workers) HUB_WORKERS=$val ;;
         --pygame) PYGAME=$val ;;
         --wheels) WHEELS=$val ;;
         --source) SOURCE=$val ;;
@@ -140,7 +143,7 @@ done
 for opt in --window --announce --audio --audio-device --display-token; do
     if given "$opt" && ! has_role display; then usage_error "$opt is for the display role"; fi
 done
-for opt in --port --listen --keep-days; do
+for opt in --port --listen --keep-days --hub-workers; do
     if given "$opt" && ! has_role hub; then usage_error "$opt is for the hub role"; fi
 done
 for opt in --central-db --central-port --central-listen; do
@@ -192,6 +195,10 @@ fi
 if ! [[ $KEEP_DAYS =~ ^[0-9]{1,4}$ ]] || ((KEEP_DAYS < 1)); then
     usage_error "--keep-days: a whole number of days, 1 or more"
 fi
+if ! [[ $HUB_WORKERS =~ ^[0-9]{1,2}$ ]] || ((10#$HUB_WORKERS < 1 || 10#$HUB_WORKERS > 16)); then
+    usage_error "--hub-workers: 1 to 16 processes, not '$HUB_WORKERS'"
+fi
+HUB_WORKERS=$((10#$HUB_WORKERS))
 
 # The central's settings: its database URL goes into the environment file (it may hold a
 # password), so it too must need no quoting there.
@@ -350,6 +357,7 @@ done
 
 HUB_ARGS=""
 has_role hub && has_role buttons && HUB_ARGS="--buttons"
+((HUB_WORKERS > 1)) && HUB_ARGS+="${HUB_ARGS:+ }--workers $HUB_WORKERS"
 KIOSK_ARGS="--printer-mode $PRINTER_MODE --paper $PAPER${SIZE:+ --size $SIZE}"
 DISPLAY_ARGS=""
 [[ -n $WINDOW ]] && DISPLAY_ARGS+=" --window $WINDOW"
@@ -377,7 +385,8 @@ if has_role buttons && ! has_role hub; then UNIT[buttons]=hallcall-buttons.servi
 if [[ -n $SCREEN_ROLE && $SCREEN == kms ]]; then UNIT[$SCREEN_ROLE]=hallcall-$SCREEN_ROLE.service; fi
 
 say "hallcall install${CODENAME:+ on $CODENAME}${MODEL:+ ($MODEL)}$( ((DRY_RUN)) && printf ' — dry run: nothing is changed')"
-note "roles:    $ROLES${HUB_ARGS:+ (the hub drives the call keys wired to this Pi)}"
+note "roles:    $ROLES$(has_role hub && has_role buttons && printf ' (the hub drives the call keys wired to this Pi)')"
+((HUB_WORKERS > 1)) && note "workers:  the hub runs as $HUB_WORKERS processes on port $PORT"
 note "source:   $SOURCE"
 [[ -n $SCREEN_ROLE ]] && note "screen:   $SCREEN ($SCREEN_ROLE)${DESKTOP_USER:+, desktop user $DESKTOP_USER}; pygame: $PYGAME"
 has_role display && note "sound:    ${ALSA_DEVICE:-the default output}"

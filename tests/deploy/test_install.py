@@ -121,6 +121,9 @@ def test_hub_with_its_own_call_keys(tmp_path):
     env = run.env_file()
     assert env["HALLCALL_ROLES"] == "hub,buttons"
     assert env["HALLCALL_HUB_ARGS"] == "--buttons"  # `hallcall serve --buttons`
+    # On a Pi 4 or 5 for a very busy hall, several hub processes (worker 1 drives the keys).
+    busy = dry(tmp_path, "--roles", "buttons,hub", "--hub-workers", "3").env_file()
+    assert busy["HALLCALL_HUB_ARGS"] == "--buttons --workers 3"
     assert (env["HALLCALL_PORT"], env["HALLCALL_BACKUP_KEEP_DAYS"]) == ("8090", "30")
     assert "HALLCALL_BUTTONS_TOKEN" not in env
     assert run.dry_line("/opt/hallcall/venv/bin/python -m pip install").endswith("[buttons]'")
@@ -328,6 +331,10 @@ def test_dry_run_needs_no_root(tmp_path):
     (["--roles", "display", "--hub-url", HUB_URL, "--printer", "dummy:"], "--printer is for the kiosk role"),
     (["--roles", "hub", "--announce"], "--announce is for the display role"),
     (["--roles", "hub", "--port", "80"], "--port: 1024 to 65535"),
+    (["--roles", "hub", "--hub-workers", "17"], "--hub-workers: 1 to 16 processes"),
+    (["--roles", "hub", "--hub-workers", "two"], "--hub-workers: 1 to 16 processes"),
+    (["--roles", "kiosk", "--hub-url", HUB_URL, "--kiosk-token", KIOSK_TOKEN, "--printer", "dummy:",
+      "--hub-workers", "2"], "--hub-workers is for the hub role"),
     (["--roles", "hub", "--screen", "x11"], "--screen: kms, desktop or auto"),
     (["--roles", "display", "--hub-url", HUB_URL, "--window", "3 --announce"], "--window: a window id"),
     (["--roles", "hub", "--frobnicate"], "unknown option: --frobnicate"),
