@@ -346,6 +346,9 @@ class MemoryStore:
     def probe(self, config: HallConfig) -> None:
         """Nothing to probe: writes never fail."""
 
+    def checkpoint_due(self) -> bool:
+        return False
+
     def checkpoint(self) -> None:
         """Nothing to checkpoint: there is no file."""
 
