@@ -297,7 +297,8 @@ class Hub:
                         self._publish(found)
                 if due("probe", PROBE_S) and not self.store.write_health.available:
                     self.store.probe(config)  # each second of a fault: seen to clear while no one writes
-                if due("checkpoint", CHECKPOINT_S) and newest > checkpointed:
+                if (due("checkpoint", CHECKPOINT_S) and newest > checkpointed
+                        and self.store.checkpoint_due()):  # a quiet moment (repo.py)
                     self.store.checkpoint()
                     checkpointed = newest
                 if due("roll-over", ROLL_OVER_S):
