@@ -267,6 +267,17 @@ def alive(pid: int) -> bool:
         return False
 
 
+def start_workers(start_server, n: int = 2):
+    """`serve --workers n` once every worker listens: /api/health answers as soon as the first
+    does, and until the others do the kernel hands every connection to it."""
+    server = start_server(extra_args=["--workers", str(n)])
+    deadline = time.monotonic() + 20
+    while len(re.findall(rf"hallcall hub serving .* \(worker \d+ of {n},", server.log_text())) < n:
+        assert time.monotonic() < deadline, server.log_text()
+        time.sleep(0.05)
+    return server
+
+
 def served(log: str, request: str) -> set[str]:
     """Which workers' access lines show `request` (e.g. "POST /api/tickets 201")."""
     return set(re.findall(r"\[worker (\d+)/2\] hallcall\.access: " + re.escape(request), log))
@@ -274,7 +285,7 @@ def served(log: str, request: str) -> set[str]:
 
 def test_two_workers_share_the_port_number_and_call_as_one_hub_and_stop_together(start_server,
                                                                                   hub_db):
-    server = start_server(extra_args=["--workers", "2"])
+    server = start_workers(start_server)
     pids = workers_of(server.proc.pid)
     assert len(pids) == 2
     display = EventStream(server.url, timeout=10, reconnect=False)
@@ -331,7 +342,7 @@ def test_two_workers_share_the_port_number_and_call_as_one_hub_and_stop_together
 
 
 def test_a_worker_that_dies_stops_the_hub_with_a_failure(start_server):
-    server = start_server(extra_args=["--workers", "2"])
+    server = start_workers(start_server)
     proc = server.proc
     first, second = workers_of(proc.pid)
     os.kill(second, signal.SIGKILL)
