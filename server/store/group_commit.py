@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 import time
 
+from .. import timing
 from .events import StoredEvent
 
 # A writer hands the open transaction on only while the group has fewer members than this and
@@ -87,3 +88,33 @@ class Turns:
 
     def __exit__(self, *exc) -> None:
         self.release()
+
+
+class Op:
+    """One write handed to the store's writer thread (Store.run), and its answer."""
+
+    __slots__ = ("config", "work", "submitted", "started", "ran", "result", "error", "group",
+                 "_done")
+
+    def __init__(self, config, work):
+        self.config, self.work = config, work
+        self.submitted = time.perf_counter()
+        self.started = self.ran = 0.0  # when its work began and ended, in the writer thread
+        self.result = self.error = None
+        self.group: Group | None = None  # the group it joined
+        self._done = threading.Event()
+
+    def finish(self, error: BaseException | None = None) -> None:
+        self.error = error
+        self._done.set()
+
+    def answer(self):
+        """Wait until committed or undone: its result, or raise its error."""
+        self._done.wait()
+        if self.started:
+            timing.record("lock", self.started - self.submitted)
+        if self.ran:
+            timing.record("commit", time.perf_counter() - self.ran)
+        if self.error is not None:
+            raise self.error
+        return self.result

@@ -11,13 +11,15 @@ from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
-from typing import NamedTuple, Protocol
+from typing import NamedTuple, Protocol, TypeVar
 
 from ..audit import Actor, AuditEntry
 from ..config.model import HallConfig, Window
 from ..engine.model import Appointment, Outcome, Ticket, WindowState
 from .errors import StorageHealth
 from .events import StoredEvent
+
+R = TypeVar("R")
 
 
 class Transfer(NamedTuple):
@@ -104,6 +106,8 @@ class HallStore(Protocol):
 
     def read(self, config: HallConfig) -> AbstractContextManager[HallTx]: ...
     def write(self, config: HallConfig) -> AbstractContextManager[HallTx]: ...
+    # work(tx) as one write; its result once durable (the hub's busy writes: see Store.run).
+    def run(self, config: HallConfig, work: Callable[[HallTx], R]) -> R: ...
     def locked(self) -> AbstractContextManager[None]: ...
     def upgrade(self) -> None: ...
     def probe(self, config: HallConfig) -> None: ...

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import TypeVar
 
 from hallcall import events
 
@@ -35,6 +36,8 @@ from ..engine.queue_order import ahead_of
 from .errors import StorageHealth
 from .events import EventEncoder, StoredEvent
 from .interface import Transfer
+
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -334,6 +337,10 @@ class MemoryStore:
             self._state = tx._s  # committed: one swap, seen whole by the next read
             if tx.written and self.on_commit is not None:
                 self.on_commit(tx.written)
+
+    def run(self, config: HallConfig, work: Callable[[MemoryTx], R]) -> R:
+        with self.write(config) as tx:
+            return work(tx)
 
     @contextmanager
     def locked(self) -> Iterator[None]:

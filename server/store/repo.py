@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import json
 import logging
+import queue
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from typing import TypeVar
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from importlib import resources
@@ -45,11 +48,12 @@ from .db import SchemaMismatch, database_path, make_engine
 from .dialects import greater
 from .errors import StorageHealth, StorageUnavailable, storage_failure
 from .events import EventEncoder, StoredEvent
-from .group_commit import Group, Turns
+from .group_commit import Group, Op, Turns
 from .interface import Transfer
 from .writer_lock import WriterLock
 
 log = logging.getLogger(__name__)
+R = TypeVar("R")
 T = schema.tickets
 PROBE_KEY = "storage_probe"  # hall_state key of Store.probe's write
 # The newest migration in migrations/versions; tests check that the two agree.
@@ -695,13 +699,34 @@ class Store:
         self._last_commit = self._last_checkpoint = time.monotonic()
         # Called with the events of each commit, in sequence order, while writers are held back.
         self.on_commit: Callable[[list[StoredEvent]], None] | None = None
+        # `run`'s writes, and the thread that runs them (started by the first).
+        self._ops: queue.SimpleQueue[Op | None] = queue.SimpleQueue()
+        self._ops_lock = threading.Lock()
+        self._writer_thread: threading.Thread | None = None
+        self._closed = False
 
     def close(self) -> None:
         """Close the database. A writer still in its turn (a request under way while the hub
         stops) keeps its connection until it is done: closing it under the driver's statement
         made that request fail, and could crash the process in SQLite's C code. Taken without
         being counted as waiting, so no group is handed on to the closer; an open group (its
-        next writer not yet in) is committed for its waiting members first."""
+        next writer not yet in) is committed for its waiting members first. The writes queued
+        for the writer thread are run first; any that come later run in their own thread, as
+        `write`s do."""
+        with self._ops_lock:
+            self._closed = True
+            thread, self._writer_thread = self._writer_thread, None
+            if thread is not None:
+                self._ops.put(None)  # the end mark: after the ops queued so far
+        if thread is not None:
+            thread.join(CLOSE_WAIT_S)
+        while True:
+            try:
+                late = self._ops.get_nowait()
+            except queue.Empty:
+                break
+            if late is not None:
+                self._run_alone(late)
         if self._write_lock.lock.acquire(timeout=CLOSE_WAIT_S):
             try:
                 if self._group is not None:
@@ -766,36 +791,27 @@ class Store:
         Writes share transactions (group_commit.py): each runs in its turn inside the open
         group's transaction, in a savepoint of its own unless it is the group's first, so a
         refused write (any other exception) leaves nothing behind and undoes nobody else's. A
-        storage failure undoes the whole group: each of its writers gets StorageUnavailable."""
+        storage failure undoes the whole group: each of its writers gets StorageUnavailable.
+        The busy writes go through `run` instead, whose batches need no turn each."""
         asked = time.perf_counter()
         self._write_lock.take()
         timing.record("lock", time.perf_counter() - asked)
         held = True
         try:
             group = self._group or self._open_group()
-            first = group.members == 0
-            if not first:
-                self._on_driver(group, "SAVEPOINT member")
+            first = self._enter(group)
             tx = Tx(group.conn, config, self.encode_event, dict(group.cache))
             try:
                 yield tx
             except BaseException as exc:
-                if storage_failure(exc):
-                    raise self._undo(group, exc) from None
-                if first:  # nobody else's work is in it: the whole transaction goes
-                    self._rollback(group)
-                else:
-                    self._on_driver(group, "ROLLBACK TO SAVEPOINT member")
-                    self._on_driver(group, "RELEASE SAVEPOINT member")
+                self._refused(group, first, exc)
                 if self._group is group and not self._hand_on(group):
                     try:
                         self._commit(group)
                     except StorageUnavailable:
                         pass  # the others of the group hear of it; this one was refused anyway
                 raise
-            if not first:
-                self._on_driver(group, "RELEASE SAVEPOINT member")
-            group.join(tx.written, tx.cache, tx.closing)
+            self._joined(group, first, tx)
             if self._hand_on(group):
                 self._write_lock.release()
                 held = False
@@ -809,6 +825,142 @@ class Store:
         finally:
             if held:
                 self._write_lock.release()
+
+    def run(self, config: HallConfig, work: Callable[[Tx], R]) -> R:
+        """`work(tx)` as one write, by the store's writer thread: returns what it returned once
+        durable; raises what it raised (nothing of it kept), or StorageUnavailable.
+
+        The same guarantees as `write`, for the writes that come in crowds (issuing, calling):
+        the writer thread runs the writes queued meanwhile one after another in one group
+        (group_commit.py), without handing the turn from thread to thread between them. With
+        each writer in its own thread, every hand-over waited for the interpreter lock behind
+        the other requests, and on a busy hub the queue behind the turn grew by that."""
+        op = Op(config, work)
+        with self._ops_lock:  # so that no op is queued behind close's end mark
+            alone = self._closed
+            if not alone:
+                if self._writer_thread is None:
+                    self._writer_thread = threading.Thread(target=self._serve_ops, daemon=True,
+                                                           name="hallcall store writer")
+                    self._writer_thread.start()
+                self._ops.put(op)
+        if alone:  # a request still under way while the hub stops: as `write` would
+            self._run_alone(op)
+        return op.answer()
+
+    def _run_alone(self, op: Op) -> None:
+        """Run an op in this thread, in a write of its own (the writer thread is gone)."""
+        try:
+            with self.write(op.config) as tx:
+                result = op.work(tx)
+        except BaseException as exc:
+            op.finish(error=exc)
+        else:
+            op.result = result
+            op.finish()
+
+    def _serve_ops(self) -> None:
+        while True:
+            op = self._ops.get()
+            if op is None:
+                return
+            self._write_lock.take()
+            try:
+                self._run_batch(op)
+            finally:
+                self._write_lock.release()
+
+    def _run_batch(self, op: Op) -> None:
+        """Run `op` and those queued after it, in one group while it may grow, then commit it
+        (the turn is held). Every op is answered, whatever happens."""
+        ops: list[Op] = []  # those whose work is in the group
+        while op is not None:
+            try:
+                group = self._group or self._open_group()
+            except BaseException as exc:
+                op.finish(error=exc)
+                break
+            if self._run_op(group, op):
+                ops.append(op)
+            if self._group is not group or not group.may_grow():
+                break  # committed for its first writer's refusal, undone, or full
+            op = self._next_op()
+        try:
+            if self._group is not None:
+                self._commit(self._group)
+        except StorageUnavailable:
+            pass  # its members hear of it (group.failure)
+        except Exception:
+            # Committed, but telling the world failed (as a `write` would raise it): the
+            # writes are durable, so their writers are answered as such.
+            log.exception("after a commit")
+        finally:
+            self._finish(ops)
+
+    def _next_op(self) -> Op | None:
+        try:
+            op = self._ops.get_nowait()
+        except queue.Empty:
+            return None
+        if op is None:  # closing: the loop ends after this batch
+            self._ops.put(None)
+        return op
+
+    def _run_op(self, group: Group, op: Op) -> bool:
+        """Run one op as a member of `group`: whether it joined (else it is answered)."""
+        op.started = time.perf_counter()
+        try:
+            first = self._enter(group)
+        except StorageUnavailable as failure:  # its savepoint failed: the group is undone
+            op.finish(error=failure)
+            return False
+        tx = Tx(group.conn, op.config, self.encode_event, dict(group.cache))
+        try:
+            result = op.work(tx)
+        except BaseException as exc:
+            try:
+                self._refused(group, first, exc)
+            except StorageUnavailable as failure:
+                exc = failure
+            op.finish(error=exc)
+            return False
+        try:
+            self._joined(group, first, tx)
+        except StorageUnavailable as failure:
+            op.finish(error=failure)
+            return False
+        op.result, op.group, op.ran = result, group, time.perf_counter()
+        return True
+
+    @staticmethod
+    def _finish(ops: list[Op]) -> None:
+        """Answer the ops of a group that is over: committed, or undone."""
+        for op in ops:
+            failure = op.group.failure
+            op.finish(error=None if failure is None else StorageUnavailable(failure))
+
+    def _enter(self, group: Group) -> bool:
+        """A writer's work begins in `group`: whether it is the first (else in a savepoint)."""
+        first = group.members == 0
+        if not first:
+            self._on_driver(group, "SAVEPOINT member")
+        return first
+
+    def _refused(self, group: Group, first: bool, exc: BaseException) -> None:
+        """A writer's work raised `exc`: undo it. A storage failure undoes the group (raised
+        as StorageUnavailable); otherwise nobody else's work goes with it."""
+        if storage_failure(exc):
+            raise self._undo(group, exc) from None
+        if first:  # nobody else's work is in it: the whole transaction goes
+            self._rollback(group)
+        else:
+            self._on_driver(group, "ROLLBACK TO SAVEPOINT member")
+            self._on_driver(group, "RELEASE SAVEPOINT member")
+
+    def _joined(self, group: Group, first: bool, tx: Tx) -> None:
+        if not first:
+            self._on_driver(group, "RELEASE SAVEPOINT member")
+        group.join(tx.written, tx.cache, tx.closing)
 
     def _hand_on(self, group: Group) -> bool:
         """Whether to leave the group open for a writer waiting for its turn (it, or the last
