@@ -414,7 +414,8 @@ class Hub:
         if service is None or service.retired:
             raise not_found(f"Unknown service {service_id!r}", "没有该业务")
         request = json.dumps([service_id, priority, lang])
-        with self.store.write(config) as tx:
+
+        def work(tx: HallTx) -> tuple[TicketView, bool]:
             now, day = self._begin(tx)
             seen = tx.idempotent(device or "", idempotency_key) if idempotency_key else None
             if seen is not None:
@@ -434,6 +435,8 @@ class Hub:
             # Measured: a second transaction after the commit cost more than these reads do
             # inside this one.
             return self._view(tx, out.ticket, now), True
+
+        return self.store.run(config, work)
 
     @staticmethod
     def _view(tx: HallTx, ticket: Ticket, now: datetime | None = None) -> TicketView:
@@ -585,7 +588,8 @@ class Hub:
             target = config.service(service) if service else None
             if target is None:
                 raise not_found(f"Unknown service {service!r}", "没有该业务")
-        with self.store.write(config) as tx:
+
+        def work(tx: HallTx) -> ActResult:
             now, day = self._begin(tx)
             state = tx.window_state(window_id)
             current = tx.ticket(state.current)
@@ -606,6 +610,8 @@ class Hub:
             # Status changes answer with the ticket still at the window, if any.
             ticket = out.ticket if action not in rules.WINDOW_STATUS_ACTIONS else shown
             return ActResult(ticket, WindowNow(window, new_state, shown))
+
+        return self.store.run(config, work)
 
     @staticmethod
     def _last_done(tx: HallTx, day: str, window_id: str) -> Ticket | None:
