@@ -34,7 +34,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 
-from benchlib import open_for_work  # noqa: E402
+from benchlib import machine_line, open_for_work  # noqa: E402
 
 from hallcall.hallclient import EventStream, HubClient, HubError  # noqa: E402
 
@@ -288,6 +288,7 @@ def main() -> int:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="hallcall-bench-") as tmp:
+        machine = machine_line(tmp)  # before the load, which it would measure instead
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         hub = start_hub(Path(tmp) / "hall.db", port, args.threads, Path(tmp) / "hub.log",
@@ -361,6 +362,7 @@ def main() -> int:
           f"~{args.call_every:g} s, {elapsed:.1f} s, hub with {args.threads} threads"
           f"{f' in each of {args.workers} workers' if args.workers > 1 else ''}, "
           f"{os.cpu_count()} cores")
+    print(f"  {machine}")
     print(f"  {'':<34}{'p50':>9}{'p99':>9}{'max':>9}   budget (docs/design.md)")
     at_hub = [t["app"] for t in load.issues_at_hub if "app" in t]
     print(row("issue at the hub, ms", at_hub,
