@@ -14,11 +14,11 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from typing import TypeVar
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from importlib import resources
 from pathlib import Path
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, bindparam, case, func, inspect, literal, or_, select
