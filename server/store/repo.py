@@ -711,22 +711,14 @@ class Store:
         made that request fail, and could crash the process in SQLite's C code. Taken without
         being counted as waiting, so no group is handed on to the closer; an open group (its
         next writer not yet in) is committed for its waiting members first. The writes queued
-        for the writer thread are run first; any that come later run in their own thread, as
-        `write`s do."""
+        for the writer thread are run first (`run` queues none once closed)."""
         with self._ops_lock:
             self._closed = True
             thread, self._writer_thread = self._writer_thread, None
             if thread is not None:
                 self._ops.put(None)  # the end mark: after the ops queued so far
         if thread is not None:
-            thread.join(CLOSE_WAIT_S)
-        while True:
-            try:
-                late = self._ops.get_nowait()
-            except queue.Empty:
-                break
-            if late is not None:
-                self._run_alone(late)
+            thread.join(CLOSE_WAIT_S)  # a write still under way past this is waited for below
         if self._write_lock.lock.acquire(timeout=CLOSE_WAIT_S):
             try:
                 if self._group is not None:
@@ -837,27 +829,17 @@ class Store:
         the other requests, and on a busy hub the queue behind the turn grew by that."""
         op = Op(config, work)
         with self._ops_lock:  # so that no op is queued behind close's end mark
-            alone = self._closed
-            if not alone:
+            closed = self._closed
+            if not closed:
                 if self._writer_thread is None:
                     self._writer_thread = threading.Thread(target=self._serve_ops, daemon=True,
                                                            name="hallcall store writer")
                     self._writer_thread.start()
                 self._ops.put(op)
-        if alone:  # a request still under way while the hub stops: as `write` would
-            self._run_alone(op)
+        if closed:  # a request still under way while the hub stops: in a write of its own
+            with self.write(config) as tx:
+                return work(tx)
         return op.answer()
-
-    def _run_alone(self, op: Op) -> None:
-        """Run an op in this thread, in a write of its own (the writer thread is gone)."""
-        try:
-            with self.write(op.config) as tx:
-                result = op.work(tx)
-        except BaseException as exc:
-            op.finish(error=exc)
-        else:
-            op.result = result
-            op.finish()
 
     def _serve_ops(self) -> None:
         while True:
