@@ -21,10 +21,12 @@ from pathlib import Path
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, bindparam, case, func, inspect, literal, or_, select
+from sqlalchemy import String, and_, bindparam, case, func, inspect, literal, literal_column, or_, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from hallcall import events
 
@@ -57,7 +59,7 @@ R = TypeVar("R")
 T = schema.tickets
 PROBE_KEY = "storage_probe"  # hall_state key of Store.probe's write
 # The newest migration in migrations/versions; tests check that the two agree.
-HEAD_REVISION = "0007"
+HEAD_REVISION = "0008"
 # How long Store.close waits for a write under way (SQLite's busy timeout is the longest one
 # may take, plus its commit).
 CLOSE_WAIT_S = 12.0
@@ -99,8 +101,27 @@ TICKETS_AT_WINDOW = select(T).where(and_(T.c.day == _p("day"), T.c.window == _p(
 LAST_DONE_AT_WINDOW = select(T).where(and_(
     T.c.day == _p("day"), T.c.window == _p("window"), T.c.status == DONE)).order_by(
         T.c.finished_at.desc()).limit(1)
-_SAME_QUEUE = and_(T.c.status == WAITING, T.c.day == _p("day"), T.c.service == _p("service"),
-                   T.c.id != _p("id"))
+
+
+class _in_line(FunctionElement):
+    """tickets.status, spelled as ix_tickets_waiting's condition spells it (schema.py): `+status`
+    on SQLite, so that SQLite counts a ticket's place in line in that index alone."""
+    inherit_cache = True
+    type = String()
+
+
+@compiles(_in_line)
+def _in_line_sql(element, compiler, **kw):
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(_in_line, "sqlite")
+def _in_line_sqlite(element, compiler, **kw):
+    return "+" + compiler.process(element.clauses, **kw)
+
+
+_SAME_QUEUE = and_(_in_line(T.c.status) == literal_column(repr(WAITING)), T.c.day == _p("day"),
+                   T.c.service == _p("service"), T.c.id != _p("id"))
 _EARLIER = or_(T.c.queued_at < _p("q"), and_(T.c.queued_at == _p("q"), or_(
     T.c.seq_no < _p("s"), and_(T.c.seq_no == _p("s"), T.c.id < _p("id")))))
 AHEAD_OF_GREEN = select(func.count()).where(and_(_SAME_QUEUE, T.c.priority == "green", _EARLIER))
