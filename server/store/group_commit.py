@@ -13,11 +13,14 @@ This module holds the bookkeeping; Store.write (repo.py) runs the transaction.
 """
 from __future__ import annotations
 
+import logging
 import threading
 import time
 
 from .. import timing
 from .events import StoredEvent
+
+log = logging.getLogger(__name__)
 
 # A writer hands the open transaction on only while the group has fewer members than this and
 # its first answer has been held back for less than this: a member waits for the members after
@@ -93,11 +96,11 @@ class Turns:
 class Op:
     """One write handed to the store's writer thread (Store.run), and its answer."""
 
-    __slots__ = ("config", "work", "submitted", "started", "ran", "result", "error", "group",
-                 "_done")
+    __slots__ = ("config", "work", "on_done", "submitted", "started", "ran", "result", "error",
+                 "group", "_done")
 
-    def __init__(self, config, work):
-        self.config, self.work = config, work
+    def __init__(self, config, work, on_done=None):
+        self.config, self.work, self.on_done = config, work, on_done
         self.submitted = time.perf_counter()
         self.started = self.ran = 0.0  # when its work began and ended, in the writer thread
         self.result = self.error = None
@@ -107,14 +110,27 @@ class Op:
     def finish(self, error: BaseException | None = None) -> None:
         self.error = error
         self._done.set()
+        if self.on_done is not None:
+            try:
+                self.on_done(self)
+            except Exception:  # the writer thread that answers it must go on
+                log.exception("could not answer a write")
+
+    def timings(self) -> dict[str, float]:
+        """Once finished: its wait for the turn and, if its work ran, from then to now (the
+        group's commit), in seconds, as Server-Timing names them."""
+        out = {}
+        if self.started:
+            out["lock"] = self.started - self.submitted
+        if self.ran:
+            out["commit"] = time.perf_counter() - self.ran
+        return out
 
     def answer(self):
         """Wait until committed or undone: its result, or raise its error."""
         self._done.wait()
-        if self.started:
-            timing.record("lock", self.started - self.submitted)
-        if self.ran:
-            timing.record("commit", time.perf_counter() - self.ran)
+        for name, seconds in self.timings().items():
+            timing.record(name, seconds)
         if self.error is not None:
             raise self.error
         return self.result

@@ -848,7 +848,15 @@ class Store:
         (group_commit.py), without handing the turn from thread to thread between them. With
         each writer in its own thread, every hand-over waited for the interpreter lock behind
         the other requests, and on a busy hub the queue behind the turn grew by that."""
-        op = Op(config, work)
+        op = self.submit(config, work)
+        return op.answer()
+
+    def submit(self, config: HallConfig, work: Callable[[Tx], R],
+               on_done: Callable[[Op], None] | None = None) -> Op:
+        """`run` without waiting: the op, answered (`op.answer()`) once durable or refused;
+        `on_done(op)` is called once then, by the writer thread (it must be quick). For the
+        writer process (server/write_service.py), which answers many writers from one thread."""
+        op = Op(config, work, on_done)
         with self._ops_lock:  # so that no op is queued behind close's end mark
             closed = self._closed
             if not closed:
@@ -858,9 +866,15 @@ class Store:
                     self._writer_thread.start()
                 self._ops.put(op)
         if closed:  # a request still under way while the hub stops: in a write of its own
-            with self.write(config) as tx:
-                return work(tx)
-        return op.answer()
+            op.started = time.perf_counter()
+            try:
+                with self.write(config) as tx:
+                    op.result = work(tx)
+            except BaseException as exc:  # noqa: BLE001 - the op's answer raises it
+                op.finish(error=exc)
+            else:
+                op.finish()
+        return op
 
     def _serve_ops(self) -> None:
         while True:
