@@ -4,6 +4,8 @@ fan-out, the call keys of the hub's own Pi and cheroot. Everything else is hande
 from __future__ import annotations
 
 import logging
+import os
+import sys
 from collections.abc import Callable
 from datetime import datetime
 
@@ -50,14 +52,16 @@ def build_hub(config: HallConfig, db_url: str, clock: Callable[[], datetime] | N
 def serve(config: HallConfig, db_url: str, host: str, port: int, threads: int = 40, *,
           secure_cookie: bool = False, buttons: bool = False, pin_factory: str | None = None,
           allow_demo_tokens: bool = False, seed_file: str | None = None,
-          worker: int | None = None, workers: int = 1) -> None:
+          worker: int | None = None, workers: int = 1, writer_socket: str | None = None) -> None:
     """`hallcall serve`: the hub, its web app and its event fan-out under cheroot until SIGTERM
     or Ctrl-C; with `buttons`, also the keys wired to this Pi, through gpiozero's `pin_factory`
     (a name of PIN_FACTORIES; None: gpiozero's choice). `config` seeds a new database;
     `seed_file` is the --config it was read from, if one was given. Raises DemoTokensExposed
     when the hall the hub runs would expose the demo tokens or password beyond loopback.
     `worker`: this process is worker `worker` of `workers` of `serve --workers` (server/
-    workers.py), sharing the port with the others; None: the hub's only process."""
+    workers.py), sharing the port with the others; None: the hub's only process.
+    `writer_socket`: issuing and window actions are written by the writer process there
+    (server/write_service.py)."""
     from .fanout import Fanout
     from .forwarding import Forwarder
     from .web import create_app
@@ -66,6 +70,11 @@ def serve(config: HallConfig, db_url: str, host: str, port: int, threads: int = 
 
     hub = build_hub(config, db_url)
     try:
+        if writer_socket is not None:
+            from .write_service import WriterClient
+
+            hub.writer = WriterClient(writer_socket, on_events=hub.take_events)
+            hub.writer.connect()  # before this worker serves: its first kiosk is not refused
         # The hall the hub runs is the database's once it holds one, whatever the file says:
         # that is the one whose tokens and passwords must not reach the network.
         check_exposure(hub.config, host, allow_demo_tokens)
@@ -90,7 +99,37 @@ def serve(config: HallConfig, db_url: str, host: str, port: int, threads: int = 
             if agent is not None:
                 agent.close()
     finally:
+        if hub.writer is not None:
+            hub.writer.close()
         hub.stop()
+
+
+def serve_writes(config: HallConfig, db_url: str, socket_path: str) -> None:
+    """The writer process of `serve --workers N` (server/write_service.py): the hub without
+    HTTP, writing the workers' issuing and window actions, until SIGTERM or Ctrl-C (which its
+    supervisor sends once the workers have stopped)."""
+    import signal
+    import threading
+
+    from .write_service import WriterService
+
+    # As in the workers (wsgi.py): the writer thread, back from each SQLite call, gets the
+    # interpreter lock sooner from the threads reading the workers' requests.
+    sys.setswitchinterval(0.0005)
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda _signum, _frame: stopping.set())
+    hub = build_hub(config, db_url)
+    service = None
+    try:
+        service = WriterService(hub, socket_path)
+        log.info("hallcall hub writer process (pid %d) writing for the workers", os.getpid())
+        while not stopping.wait(1.0):
+            pass
+    finally:
+        hub.stop()  # its store's writer thread answers what was queued first
+        if service is not None:
+            service.close()
 
 
 def tell_which_hall(hub: Hub, seed_file: str | None, db_url: str) -> None:

@@ -63,6 +63,10 @@ def _serve_arguments(p: argparse.ArgumentParser) -> None:
     # Set by `serve --workers N` for each worker it starts (server/workers.py).
     p.add_argument("--worker", type=positive, default=None, help=argparse.SUPPRESS)
     p.add_argument("--parent", type=positive, default=None, help=argparse.SUPPRESS)
+    # `serve --workers N` on SQLite: the writer process's socket (server/write_service.py),
+    # and whether this process is that writer.
+    p.add_argument("--writer-socket", default=None, help=argparse.SUPPRESS)
+    p.add_argument("--writer", action="store_true", help=argparse.SUPPRESS)
 
 
 def serve(args) -> int:
@@ -70,8 +74,8 @@ def serve(args) -> int:
     from .wsgi import DemoTokensExposed, check_exposure
 
     limit_malloc_arenas()  # before any thread starts
-    if args.worker is not None:  # one of `serve --workers N`'s: the parent checked and migrated
-        return _serve_worker(args)
+    if args.worker is not None or args.writer:  # one of `serve --workers N`'s: the parent
+        return _serve_worker(args)  # checked and migrated
     config = load_config(args.config)
     db = args.db or DEFAULT_URL
     if args.workers > 1 and _in_memory(db):
@@ -116,6 +120,11 @@ def _serve_worker(args) -> int:
     if args.parent is not None:
         die_with_parent(args.parent)
     name_worker_in_log(args.worker, args.workers)
+    if args.writer:
+        from .bootstrap import serve_writes
+
+        serve_writes(load_config(args.config), args.db or DEFAULT_URL, args.writer_socket)
+        return 0
     return _run_hub(args, load_config(args.config), args.db or DEFAULT_URL)
 
 
@@ -127,7 +136,8 @@ def _run_hub(args, config, db: str) -> int:
         serve_hub(config, db, args.host, args.port, args.threads,
                   secure_cookie=args.secure_cookie, buttons=args.buttons,
                   pin_factory=args.pin_factory, allow_demo_tokens=args.allow_demo_tokens,
-                  seed_file=args.config, worker=args.worker, workers=args.workers)
+                  seed_file=args.config, worker=args.worker, workers=args.workers,
+                  writer_socket=args.writer_socket)
     except DemoTokensExposed as exc:
         raise CommandError(str(exc), EXIT_CONFIG) from None
     except ModuleNotFoundError as exc:

@@ -27,6 +27,7 @@ import select
 import socket
 import threading
 import time
+from collections.abc import Collection
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,12 @@ REFRESH_S = 1.0  # how often the folder is listed again for new and gone process
 MAX_PATH = 107  # AF_UNIX's sun_path holds 108 bytes with the closing NUL
 _made = itertools.count(1)  # this process's nudges so far: each its own socket
 POLLING = "other processes' events reach this one by its follower's 100 ms polling instead"
+
+
+def _pid_of(path: str) -> int | None:
+    """The pid a socket of the folder is named by (`<pid>`, `<pid>-2`, …)."""
+    name = os.path.basename(path).split("-", 1)[0]
+    return int(name) if name.isdigit() else None
 
 
 class Nudge:
@@ -104,8 +111,9 @@ class Nudge:
             except OSError:  # closed under us by close(): the hub is stopping
                 return True
 
-    def ring(self) -> None:
-        """Wake every other process with a socket in the folder, without ever blocking."""
+    def ring(self, quiet: Collection[int] = ()) -> None:
+        """Wake every other process with a socket in the folder, without ever blocking; but not
+        the processes `quiet` (pids), which hear of the commit otherwise (write_service.py)."""
         if self.folder is None:
             return
         with self._lock:
@@ -126,7 +134,8 @@ class Nudge:
                 self._peers = [p for p in (os.path.join(self.folder, n) for n in names)
                                if p != self.path]
             for peer in list(self._peers):
-                self._send(peer)
+                if not quiet or _pid_of(peer) not in quiet:
+                    self._send(peer)
 
     def _send(self, peer: str) -> None:
         try:

@@ -23,10 +23,12 @@ import ctypes
 import json
 import logging
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 log = logging.getLogger(__name__)
@@ -86,13 +88,35 @@ def worker_command(args, port: int, k: int) -> list[str]:
     return cmd
 
 
+def writer_command(args, port: int, socket_path: str) -> list[str]:
+    """`python -m hallcall serve … --writer`: the writer process (server/write_service.py)."""
+    cmd = worker_command(args, port, 1)
+    at = cmd.index("--worker")
+    cmd[at:at + 2] = ["--writer"]
+    if "--buttons" in cmd:  # the keys are worker 1's
+        at = cmd.index("--buttons")
+        del cmd[at:at + (3 if "--pin-factory" in cmd else 1)]
+    return cmd + ["--writer-socket", socket_path]
+
+
 def supervise(args) -> None:
     """Become the supervisor of args.workers workers of `serve` (never returns): the port is
-    probed here (CannotListen), then this process execs `python -m hallcall.server.workers`."""
+    probed here (CannotListen), then this process execs `python -m hallcall.server.workers`.
+    On SQLite the workers' issuing and window actions go to one writer process, started first
+    (server/write_service.py), over a socket in a folder of this user's alone."""
+    from .store.db import is_postgresql
+
     port = probe_port(args.host, args.port)
     handler = next(iter(logging.getLogger().handlers), None)
-    plan = {"commands": [worker_command(args, port, k) for k in range(1, args.workers + 1)],
-            "port": port, "level": logging.getLogger().getEffectiveLevel(),
+    commands = [worker_command(args, port, k) for k in range(1, args.workers + 1)]
+    writer, folder = None, None
+    if not is_postgresql(args.db or ""):
+        folder = tempfile.mkdtemp(prefix="hallcall-writer-")  # 0700
+        socket_path = os.path.join(folder, "socket")
+        writer = writer_command(args, port, socket_path)
+        commands = [command + ["--writer-socket", socket_path] for command in commands]
+    plan = {"commands": commands, "writer": writer, "folder": folder, "port": port,
+            "level": logging.getLogger().getEffectiveLevel(),
             "format": getattr(getattr(handler, "formatter", None), "_fmt", None)}
     sys.stdout.flush()
     sys.stderr.flush()
@@ -104,63 +128,86 @@ def main(argv: list[str]) -> int:
     plan = json.loads(argv[0])
     logging.basicConfig(level=plan["level"], format=plan["format"] or logging.BASIC_FORMAT)
     try:
-        return run_workers(plan["commands"], plan["port"])
+        return run_workers(plan["commands"], plan["port"], plan.get("writer"))
     except Exception as exc:  # noqa: BLE001 - one line, as every hallcall command fails
         print(f"hallcall serve: unexpected error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
+    finally:
+        if plan.get("folder"):
+            shutil.rmtree(plan["folder"], ignore_errors=True)
 
 
-def run_workers(commands: list[list[str]], port: int) -> int:
-    """Run one worker per command until they stop; the exit status."""
+def run_workers(commands: list[list[str]], port: int, writer: list[str] | None = None) -> int:
+    """Run one worker per command (and first the writer process, given its command) until they
+    stop; the exit status. The writer is asked to stop once every worker has: their last
+    requests still write through it."""
     EXIT_RUNTIME = 1  # hallcall.command's, not imported: this process stays small
-    procs: list[subprocess.Popen] = []
+    procs: list[subprocess.Popen] = []  # the workers, in order
+    names: dict[int, str] = {}  # pid: how the log names it
+    writer_proc: list[subprocess.Popen] = []
     stopping: list[int] = []  # the signal that asked us to stop, once one did
 
-    def stop_all(signum: int) -> None:
-        for proc in procs:
+    def signal_all(signum: int, which: list[subprocess.Popen]) -> None:
+        for proc in which:
             if proc.poll() is None:
                 with contextlib.suppress(ProcessLookupError):
                     proc.send_signal(signum)
+
+    def stop_all(signum: int) -> None:
+        signal_all(signum, procs)
+        if not any(proc.poll() is None for proc in procs):
+            signal_all(signum, writer_proc)
 
     def on_signal(signum, _frame):
         if not stopping:
             stopping.append(signum)
             stop_all(signum)
 
+    def start(command: list[str], name: str) -> subprocess.Popen:
+        # In a process group of its own: Ctrl-C at a terminal reaches this process only,
+        # which passes it on once.
+        proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, process_group=0)
+        names[proc.pid] = name
+        return proc
+
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
-        for command in commands:
+        if writer is not None and not stopping:
+            writer_proc.append(start(writer, "the writer process"))
+        for k, command in enumerate(commands, 1):
             if stopping:
                 break
-            # In a process group of its own: Ctrl-C at a terminal reaches this process only,
-            # which passes it on once.
-            procs.append(subprocess.Popen(command, stdin=subprocess.DEVNULL, process_group=0))
-        log.info("hallcall hub: %d worker processes on port %d (pids %s)", len(procs), port,
-                 ", ".join(str(p.pid) for p in procs))
+            procs.append(start(command, f"worker {k}"))
+        log.info("hallcall hub: %d worker processes on port %d (pids %s)%s", len(procs), port,
+                 ", ".join(str(p.pid) for p in procs),
+                 f", writing through the writer process (pid {writer_proc[0].pid})"
+                 if writer_proc else "")
+        everyone = writer_proc + procs
         status, deadline, ended = 0, None, set()
-        while len(ended) < len(procs):
-            for k, proc in enumerate(procs, 1):
+        while len(ended) < len(everyone):
+            for proc in everyone:
                 code = proc.poll()
-                if code is None or k in ended:
+                if code is None or proc.pid in ended:
                     continue
-                ended.add(k)
+                ended.add(proc.pid)
                 if code != 0 and status == 0:
                     status = code if code > 0 else EXIT_RUNTIME  # a signal's death: -signum
                 if not stopping:
-                    # A worker asked to stop by someone else (exit 0) stops the hub with it;
+                    # A process asked to stop by someone else (exit 0) stops the hub with it;
                     # one that failed (not 0) stops it failed, for systemd to restart whole.
                     if code != 0:
-                        log.error("worker %d (pid %d) ended with status %d; stopping the others",
-                                  k, proc.pid, code)
+                        log.error("%s (pid %d) ended with status %d; stopping the others",
+                                  names[proc.pid], proc.pid, code)
                     stopping.append(signal.SIGTERM)
-                    stop_all(signal.SIGTERM)
+                if stopping:
+                    stop_all(stopping[0])  # once the workers are gone, the writer's turn
             if stopping and deadline is None:
                 deadline = time.monotonic() + STOP_WAIT_S
             if deadline is not None and time.monotonic() > deadline:
-                for k, proc in enumerate(procs, 1):
+                for proc in everyone:
                     if proc.poll() is None:
-                        log.error("worker %d (pid %d) did not stop within %.0f s; killed", k,
-                                  proc.pid, STOP_WAIT_S)
+                        log.error("%s (pid %d) did not stop within %.0f s; killed",
+                                  names[proc.pid], proc.pid, STOP_WAIT_S)
                         proc.kill()
                         proc.wait()
                         status = status or EXIT_RUNTIME
@@ -168,7 +215,7 @@ def run_workers(commands: list[list[str]], port: int) -> int:
             time.sleep(0.05)
         return status
     finally:
-        for proc in procs:  # this process failing: no worker is left behind
+        for proc in writer_proc + procs:  # this process failing: no worker is left behind
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
@@ -187,11 +234,12 @@ def die_with_parent(parent: int) -> None:
         os.kill(os.getpid(), signal.SIGTERM)
 
 
-def name_worker_in_log(k: int, workers: int) -> None:
-    """Every log line of worker k says so (`INFO [worker 2/4] hallcall.server…`)."""
+def name_worker_in_log(k: int | None, workers: int) -> None:
+    """Every log line of worker k says so (`INFO [worker 2/4] hallcall.server…`); k None: the
+    writer process (`[writer]`)."""
     for handler in logging.getLogger().handlers:
         fmt = getattr(handler.formatter, "_fmt", None) or "%(levelname)s %(name)s: %(message)s"
-        tag = f"[worker {k}/{workers}]"
+        tag = "[writer]" if k is None else f"[worker {k}/{workers}]"
         fmt = (fmt.replace("%(levelname)s", f"%(levelname)s {tag}", 1) if "%(levelname)s" in fmt
                else f"{tag} {fmt}")
         handler.setFormatter(logging.Formatter(fmt))

@@ -1,6 +1,7 @@
 """What tests import directly: a controllable clock and the demo hall's auth headers."""
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -102,3 +103,24 @@ def migrated_copy(db_url: str) -> str:
         _MIGRATED.append(template)
     shutil.copyfile(_MIGRATED[0], target)
     return db_url
+
+
+def run_threads(target, args_list, timeout: float = 60.0) -> list[BaseException]:
+    """Run target(*args) in one thread each, started together; the exceptions they raised."""
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(len(args_list))
+
+    def body(*args):
+        try:
+            barrier.wait()
+            target(*args)
+        except BaseException as exc:  # reported by the test, not lost in the thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=body, args=args) for args in args_list]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout)
+    assert not any(t.is_alive() for t in threads), "worker threads hung"
+    return errors

@@ -138,3 +138,15 @@ class DomainError(Exception):
         self.code, self.message, self.message_zh = code, message, message_zh
         if status is not None:
             self.status = status
+
+    def __reduce__(self):
+        # Sent from the writer process to a worker (server/write_service.py): rebuilt whole,
+        # whatever arguments a subclass's __init__ takes.
+        return _rebuilt, (type(self), self.args, self.__dict__)
+
+
+def _rebuilt(cls: type, args: tuple, state: dict) -> DomainError:
+    exc = cls.__new__(cls, *args)
+    Exception.__init__(exc, *args)
+    exc.__dict__.update(state)
+    return exc

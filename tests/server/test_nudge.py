@@ -46,7 +46,7 @@ def test_what_one_hub_commits_reaches_the_other_hubs_displays_at_once(make_hub, 
 def test_without_the_nudge_the_other_hub_hears_only_at_its_next_look(make_hub, slow_followers,
                                                                       monkeypatch):
     a, b = make_hub(follow=True), make_hub(follow=True)
-    monkeypatch.setattr(a._nudge, "ring", lambda: None)
+    monkeypatch.setattr(a._nudge, "ring", lambda quiet=(): None)
     silent = issue(a)
     assert not reaches(b, silent, 1.0)  # its next look is 30 s away
     monkeypatch.undo()
@@ -86,3 +86,19 @@ def test_a_stopped_hub_takes_its_socket_with_it(make_hub):
     assert os.path.exists(path)
     hub.stop()
     assert not os.path.exists(path)
+
+
+def test_processes_told_otherwise_are_not_nudged(tmp_path):
+    # The writer process hands its events to its workers itself (server/write_service.py).
+    from hallcall.server.nudge import Nudge
+
+    database = tmp_path / "hall.db"
+    ringer, worker = Nudge(database), Nudge(database)
+    try:
+        ringer.ring(quiet={os.getpid()})  # both sockets are this process's
+        assert not worker.wait(0.3)
+        ringer.ring()
+        assert worker.wait(2)
+    finally:
+        ringer.close()
+        worker.close()

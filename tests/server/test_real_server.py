@@ -19,6 +19,7 @@ from collections import defaultdict
 import pytest
 
 from hallcall.hallclient import EventStream, HubError
+from tests.helpers import run_threads
 
 pytestmark = pytest.mark.slow
 
@@ -30,27 +31,6 @@ def issue(client, service: str) -> tuple[int, dict]:
     """POST /api/tickets as a kiosk does it: with an idempotency key, returning the status too."""
     return client.request("POST", "/api/tickets", {"service": service},
                           {"Idempotency-Key": uuid.uuid4().hex})
-
-
-def run_threads(target, args_list, timeout: float = 60.0) -> list[BaseException]:
-    """Run target(*args) in one thread each, started together; the exceptions they raised."""
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(len(args_list))
-
-    def body(*args):
-        try:
-            barrier.wait()
-            target(*args)
-        except BaseException as exc:  # reported by the test, not lost in the thread
-            errors.append(exc)
-
-    threads = [threading.Thread(target=body, args=args) for args in args_list]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout)
-    assert not any(t.is_alive() for t in threads), "worker threads hung"
-    return errors
 
 
 def test_stream_answers_at_once_and_a_call_reaches_the_display(real_server):
@@ -254,9 +234,25 @@ def test_demo_tokens_stay_on_loopback_unless_allowed(make_server, hub_db):
 
 # -- serve --workers 2 -----------------------------------------------------------------------------
 
-def workers_of(pid: int) -> list[int]:
+def children_of(pid: int) -> list[int]:
     with open(f"/proc/{pid}/task/{pid}/children") as f:
         return [int(p) for p in f.read().split()]
+
+
+def is_writer(pid: int) -> bool:
+    with open(f"/proc/{pid}/cmdline", "rb") as f:
+        return b"--writer\0" in f.read()
+
+
+def workers_of(pid: int) -> list[int]:
+    """The worker processes of `serve --workers`, without its writer process."""
+    return [p for p in children_of(pid) if not is_writer(p)]
+
+
+def writer_of(pid: int) -> int:
+    """The writer process of `serve --workers` on SQLite (server/write_service.py)."""
+    [writer] = [p for p in children_of(pid) if is_writer(p)]
+    return writer
 
 
 def alive(pid: int) -> bool:
@@ -288,6 +284,7 @@ def test_two_workers_share_the_port_number_and_call_as_one_hub_and_stop_together
     server = start_workers(start_server)
     pids = workers_of(server.proc.pid)
     assert len(pids) == 2
+    writer = writer_of(server.proc.pid)  # the workers' issuing and calling are written there
     display = EventStream(server.url, timeout=10, reconnect=False)
     display.connect()  # on one of the two workers, whichever the kernel chose
     frames = display.events()
@@ -335,8 +332,10 @@ def test_two_workers_share_the_port_number_and_call_as_one_hub_and_stop_together
     finally:
         display.close()
 
-    assert server.stop() == 0  # SIGTERM: both workers stop cleanly, and so the whole
-    assert not any(alive(pid) for pid in pids)
+    assert server.stop() == 0  # SIGTERM: both workers stop cleanly, then the writer
+    assert not any(alive(pid) for pid in [*pids, writer])
+    log = server.log_text()
+    assert f"writing through the writer process (pid {writer})" in log
     with sqlite3.connect(hub_db) as db:
         assert db.execute("SELECT count(*) FROM tickets").fetchone()[0] == len(issued) == 80
 
@@ -352,3 +351,31 @@ def test_a_worker_that_dies_stops_the_hub_with_a_failure(start_server):
     assert proc.poll() not in (None, 0)  # for systemd to restart the hub whole
     assert not alive(first)
     assert f"worker 2 (pid {second}) ended" in server.log_text()
+
+
+def test_when_the_writer_process_dies_writes_answer_503_and_the_hub_stops_for_a_restart(
+        start_server, hub_db):
+    server = start_workers(start_server)
+    proc = server.proc
+    workers, writer = workers_of(proc.pid), writer_of(proc.pid)
+    kiosk = server.client(KIOSK)
+    try:
+        assert issue(kiosk, "company-name")[0] == 201
+        os.kill(writer, signal.SIGKILL)
+        # Until the supervisor has stopped the workers, a kiosk is told to try again (the
+        # ticket is not issued), never answered with a ticket that was not written.
+        try:
+            status, body = issue(kiosk, "company-name")
+            assert status == 201  # written before the writer died: then it is in the file
+        except HubError as exc:
+            assert exc.status in (0, 503), exc
+    finally:
+        kiosk.close()
+    deadline = time.monotonic() + 20
+    while proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert proc.poll() not in (None, 0)  # for systemd to restart the hub whole
+    assert not any(alive(pid) for pid in workers)
+    assert f"the writer process (pid {writer}) ended" in server.log_text()
+    with sqlite3.connect(hub_db) as db:
+        assert db.execute("SELECT count(*) FROM tickets").fetchone()[0] >= 1
