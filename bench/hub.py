@@ -8,8 +8,8 @@ Starts the real hub (`python -m hallcall serve`, cheroot) on a temporary databas
 processes, so the clients' own parsing does not serialise on one GIL), then for `--seconds` drives
 ten times a busy hall's peak: each kiosk issues about one ticket a second (`--flat-out`: as fast
 as the hub answers) while every window presses "call next" every few seconds. `--workers N` runs
-the hub as `serve --workers N`: its CPU is then the sum over the supervising process and its
-workers, and its memory is shown per process.
+the hub as `serve --workers N`: its CPU is then the sum over the supervising process, its
+workers and (on SQLite) its writer process, and its memory is shown per process.
 
 Times are taken with CLOCK_MONOTONIC, which on Linux is one clock for every process: a call's
 latency is the moment a display process read its ticket.called event minus the moment the window
@@ -96,6 +96,15 @@ def children(pid: int) -> list[int]:
             return [int(p) for p in f.read().split()]
     except OSError:
         return []
+
+
+def is_writer(pid: int) -> bool:
+    """Whether `pid` is the writer process of `serve --workers N` (server/write_service.py)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return b"--writer\0" in f.read()
+    except OSError:
+        return False
 
 
 def cpu_seconds(pid: int) -> float:
@@ -295,6 +304,7 @@ def main() -> int:
                         args.workers)
         # The hub's processes: the one started and, with --workers, the workers it started.
         hub_pids = [hub.pid] + children(hub.pid)
+        writers = [pid for pid in hub_pids[1:] if is_writer(pid)]  # on SQLite, with --workers
         workers = []
         try:
             progress("hub up; opening windows, queueing the backlog")
@@ -383,12 +393,18 @@ def main() -> int:
           f"calls: {len(load.calls)} (+{load.empty_calls} with nobody waiting); "
           f"deliveries {len(per_delivery)}/{expected}"
           f"{'' if len(per_delivery) == expected else '  MISSING ' + str(expected - len(per_delivery))}")
+    workers_seen = 0
     for i, (pid, status) in enumerate(memory.items()):
         rss, hwm = status.get("VmRSS", 0) / 1024, status.get("VmHWM", 0) / 1024
         if len(memory) == 1:
             which = "hub"
-        else:  # the budget is each hub process's; the supervisor serves nothing
-            which = f"hub's supervisor (pid {pid})" if i == 0 else f"hub worker {i} (pid {pid})"
+        elif i == 0:  # the budget is each hub process's; the supervisor serves nothing
+            which = f"hub's supervisor (pid {pid})"
+        elif pid in writers:
+            which = f"hub's writer process (pid {pid})"
+        else:
+            workers_seen += 1
+            which = f"hub worker {workers_seen} (pid {pid})"
         print(f"  {which} memory: VmRSS {rss:.1f} MB, peak VmHWM {hwm:.1f} MB   budget < 60 (never > 80): "
               f"{verdict(rss, BUDGETS['rss_mb'])}/{verdict(hwm, BUDGETS['rss_max_mb'])}")
     whose = "" if len(hub_pids) == 1 else f" (its {len(hub_pids)} processes together)"
