@@ -26,6 +26,14 @@ HUB_MAIN = ("import ctypes, runpy, signal, sys; ctypes.CDLL(None).prctl(1, signa
             "sys.argv[0] = 'hallcall'; runpy.run_module('hallcall', run_name='__main__', alter_sys=True)")
 
 
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 class HubProcess:
     """The hub (`python -m hallcall serve`) as a child process on loopback, which can be killed
     -9 and started again on the same port and database file. Start it from a thread that lives
@@ -76,13 +84,34 @@ class HubProcess:
         finally:
             probe.close()
 
+    def pids(self) -> list[int]:
+        """The hub's processes: the one started and, for `serve --workers N`, its children."""
+        if self.proc is None:
+            return []
+        try:
+            with open(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children") as f:
+                return [self.proc.pid] + [int(p) for p in f.read().split()]
+        except OSError:
+            return [self.proc.pid]
+
     def kill(self) -> None:
-        """kill -9: no shutdown code runs."""
+        """kill -9: no shutdown code runs; in every process of the hub at once, as a power cut
+        (the supervisor first, so that it does not stop the others itself)."""
+        pids = self.pids()
         proc, self.proc = self.proc, None
         if proc is not None and proc.poll() is None:
             proc.kill()
+        for pid in pids[1:]:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         if proc is not None:
             proc.wait()
+        for pid in pids[1:]:  # not ours to wait for: gone once dead (a zombie, or no more)
+            deadline = time.monotonic() + 10
+            while _alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.02)
 
     def stop(self, timeout: float = 10.0) -> None:
         """SIGTERM, as systemd stops it; SIGKILL if it hangs."""
