@@ -17,6 +17,8 @@ from .web.serialize import event_json
 
 log = logging.getLogger(__name__)
 
+WORKERS_STOP_S = 10.0  # within the supervisor's 12 s and systemd's 15 s (TimeoutStopSec)
+
 
 def build_hub(config: HallConfig, db_url: str, clock: Callable[[], datetime] | None = None,
               follow: bool = True, create: bool = True, read_only: bool = False) -> Hub:
@@ -107,7 +109,8 @@ def serve(config: HallConfig, db_url: str, host: str, port: int, threads: int = 
 def serve_writes(config: HallConfig, db_url: str, socket_path: str) -> None:
     """The writer process of `serve --workers N` (server/write_service.py): the hub without
     HTTP, writing the workers' issuing and window actions, until SIGTERM or Ctrl-C (which its
-    supervisor sends once the workers have stopped)."""
+    supervisor sends once the workers have stopped; systemd sends it to every process at once,
+    and then it writes on until the workers are gone, for at most WORKERS_STOP_S)."""
     import signal
     import threading
 
@@ -126,6 +129,7 @@ def serve_writes(config: HallConfig, db_url: str, socket_path: str) -> None:
         log.info("hallcall hub writer process (pid %d) writing for the workers", os.getpid())
         while not stopping.wait(1.0):
             pass
+        service.wait_for_workers(WORKERS_STOP_S)
     finally:
         hub.stop()  # its store's writer thread answers what was queued first
         if service is not None:

@@ -59,6 +59,7 @@ from .nudge import Nudge
 from .store import HallStore, HallTx, StoredEvent
 from .store.errors import StorageUnavailable
 from .store.interface import Transfer
+from .write_service import WriterClosed
 
 log = logging.getLogger(__name__)
 
@@ -224,7 +225,7 @@ class Hub:
             self._hold_at_least(tx.last_event_at())
         # Only a follower listens; any process that commits rings the others.
         self._nudge = Nudge(self.store.file, listen=follow)
-        self.store.on_commit = self._committed
+        self.store.on_commit = self.committed
         self.roll_over_if_due()
         if follow:
             self._follower = threading.Thread(target=self._follow, args=(self.follow_interval_s,),
@@ -242,7 +243,7 @@ class Hub:
         if self._nudge is not None:
             self._nudge.close()
 
-    def _committed(self, written: list[StoredEvent], quiet: Collection[int] = ()) -> None:
+    def committed(self, written: list[StoredEvent], quiet: Collection[int] = ()) -> None:
         """This process committed `written` (the store's on_commit): the other hub processes on
         the file are nudged, but not those `quiet` (pids: the writer process hands its events
         to its workers itself), and the events published here."""
@@ -429,10 +430,20 @@ class Hub:
     def issue(self, service_id: str, priority: str = "normal", lang: str | None = None,
               device: str | None = None, idempotency_key: str | None = None) -> tuple[TicketView, bool]:
         """Issue a ticket. Returns the view and whether it is new (False: an idempotent replay)."""
-        args = (service_id, priority, lang, device, idempotency_key)
+        return self._write("issue", self.issue_write, service_id, priority, lang, device,
+                           idempotency_key)
+
+    def _write(self, name: str, write: Callable[..., tuple[HallConfig, Callable]], *args,
+               **kwargs):
+        """A crowded write (issue, act): by the writer process when this is a worker of one
+        (server/write_service.py), else by this process's store (Store.run). A worker that is
+        stopping writes its last requests itself, taking its turn on the file."""
         if self.writer is not None:
-            return self.writer.call("issue", *args)
-        return self.store.run(*self.issue_write(*args))
+            try:
+                return self.writer.call(name, *args, **kwargs)
+            except WriterClosed:
+                pass
+        return self.store.run(*write(*args, **kwargs))
 
     def issue_write(self, service_id: str, priority: str, lang: str | None, device: str | None,
                     idempotency_key: str | None) -> tuple[HallConfig, Callable[[HallTx], Any]]:
@@ -608,11 +619,8 @@ class Hub:
         """One action at a window (`number`: the ticket `call` calls). Every accepted action
         that changes something is written to the audit log as `actor`'s, in the same
         transaction; a refused one writes nothing."""
-        how = {"actor": actor, "rating": rating, "requeue": requeue, "service": service,
-               "number": number}
-        if self.writer is not None:
-            return self.writer.call("act", window_id, action, **how)
-        return self.store.run(*self.act_write(window_id, action, **how))
+        return self._write("act", self.act_write, window_id, action, actor=actor, rating=rating,
+                           requeue=requeue, service=service, number=number)
 
     def act_write(self, window_id: str, action: str, *, actor: Actor, rating: str | None,
                   requeue: bool, service: str | None,

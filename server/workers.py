@@ -147,9 +147,13 @@ def run_workers(commands: list[list[str]], port: int, writer: list[str] | None =
     writer_proc: list[subprocess.Popen] = []
     stopping: list[int] = []  # the signal that asked us to stop, once one did
 
+    signalled: set[int] = set()  # each process is asked once (a second SIGTERM would kill it
+    # outright while it stops)
+
     def signal_all(signum: int, which: list[subprocess.Popen]) -> None:
         for proc in which:
-            if proc.poll() is None:
+            if proc.poll() is None and proc.pid not in signalled:
+                signalled.add(proc.pid)
                 with contextlib.suppress(ProcessLookupError):
                     proc.send_signal(signum)
 
@@ -190,8 +194,15 @@ def run_workers(commands: list[list[str]], port: int, writer: list[str] | None =
                 if code is None or proc.pid in ended:
                     continue
                 ended.add(proc.pid)
+                if stopping and code == -stopping[0]:
+                    # Asked to stop, it stopped: the signal came again (systemd's, besides
+                    # ours) while its interpreter was exiting, with Python's handler gone.
+                    code = 0
                 if code != 0 and status == 0:
                     status = code if code > 0 else EXIT_RUNTIME  # a signal's death: -signum
+                if code != 0 and stopping:
+                    log.error("%s (pid %d) ended with status %d while stopping",
+                              names[proc.pid], proc.pid, code)
                 if not stopping:
                     # A process asked to stop by someone else (exit 0) stops the hub with it;
                     # one that failed (not 0) stops it failed, for systemd to restart whole.

@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 _LENGTH = struct.Struct("!I")
 CONNECT_WAIT_S = 30.0  # how long a worker starting with the writer waits for its socket
 RECONNECT_WAIT_S = 2.0  # later, when the connection was lost
+SEND_TIMEOUT_S = 5  # the writer's longest wait to hand a worker an answer or events
 
 
 def _send(sock: socket.socket, lock: threading.Lock, payload: object) -> None:
@@ -65,6 +66,25 @@ def _receive(stream) -> object | None:
 
 # -- in the writer process --------------------------------------------------------------------
 
+def _end(conn: socket.socket) -> None:
+    """End a connection from any thread (its reader then closes it): a frame may have been
+    half sent, so nothing more can go on it."""
+    try:
+        conn.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+def _send_timeout(conn: socket.socket, seconds: int) -> None:
+    """SO_SNDTIMEO (a struct timeval: two longs, or two 64-bit fields where time_t is wider)."""
+    for layout in ("ll", "qq"):
+        try:
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack(layout, seconds, 0))
+            return
+        except OSError:
+            continue
+
+
 def _peer_pid(conn: socket.socket) -> int | None:
     """The pid of the process at the other end (Linux's SO_PEERCRED), None where unknown."""
     try:
@@ -83,7 +103,7 @@ class WriterService:
         self._writes = {"issue": hub.issue_write, "act": hub.act_write}
         self.path = path
         self._closed = threading.Event()
-        # Each worker's connection: its lock for sending, and its pid (not nudged: see _committed).
+        # Each worker's connection: its lock for sending, and its pid (not nudged: _committed).
         self._connections: dict[socket.socket, tuple[threading.Lock, int | None]] = {}
         self._lock = threading.Lock()
         hub.store.on_commit = self._committed
@@ -102,6 +122,9 @@ class WriterService:
                 conn, _ = self._listener.accept()
             except OSError:
                 return  # closed
+            # A worker that stops reading (stopped, swapped out) must not hold every other
+            # worker's writes up: a send that cannot finish within this ends its connection.
+            _send_timeout(conn, SEND_TIMEOUT_S)
             send_lock = threading.Lock()
             with self._lock:
                 self._connections[conn] = (send_lock, _peer_pid(conn))
@@ -123,10 +146,11 @@ class WriterService:
                 with send_lock:
                     conn.sendall(frame)
             except OSError:
-                continue  # gone: its reader ends the connection
+                _end(conn)  # gone, or not reading: its worker's waiting writes answer 503
+                continue
             if pid is not None:
                 told.add(pid)
-        self.hub._committed(written, quiet=told)
+        self.hub.committed(written, quiet=told)
 
     def _serve(self, conn: socket.socket, send_lock: threading.Lock) -> None:
         """One worker's connection: each request is handed to the store's writer thread, which
@@ -140,7 +164,7 @@ class WriterService:
                 _send(conn, send_lock, (call_id, False, RuntimeError(
                     f"the writer process could not send its answer: {type(exc).__name__}: {exc}"), {}))
             except OSError:
-                pass  # the worker is gone; its requests went with it
+                _end(conn)  # gone, or not reading: its worker's waiting writes answer 503
 
         try:
             while True:
@@ -164,15 +188,23 @@ class WriterService:
             stream.close()
             conn.close()
 
+    def wait_for_workers(self, timeout: float) -> None:
+        """Wait until every worker has closed its connection (they do once they have stopped
+        serving), for at most `timeout` s: under systemd every process of the hub hears
+        SIGTERM at once, and the workers' last requests still write through this one."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if not self._connections:
+                    return
+            time.sleep(0.05)
+
     def close(self) -> None:
         self._closed.set()
         self._listener.close()
         with self._lock:
             for conn in list(self._connections):
-                try:
-                    conn.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
+                _end(conn)
         try:
             os.unlink(self.path)
         except OSError:
@@ -190,6 +222,13 @@ class _Call:
 
 
 GONE = "the hub's writer process is not reachable"
+
+
+class WriterClosed(StorageUnavailable):
+    """The worker is stopping (WriterClient.close): its last requests write themselves."""
+
+    def __init__(self):
+        super().__init__("the worker's link to the writer process is closed")
 
 
 class WriterClient:
@@ -214,10 +253,10 @@ class WriterClient:
             self._connected(wait)
 
     def _connected(self, wait: float) -> socket.socket:
+        if self._closed:
+            raise WriterClosed()
         if self._sock is not None:
             return self._sock
-        if self._closed:
-            raise StorageUnavailable(GONE)
         deadline = time.monotonic() + wait
         while True:
             sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -296,9 +335,18 @@ class WriterClient:
             call.ok, call.value = False, StorageUnavailable(GONE)
             call.done.set()
 
-    def close(self) -> None:
+    def close(self, wait: float = 5.0) -> None:
+        """No more calls (each raises WriterClosed); those under way are answered first, for at
+        most `wait` s, then the connection ends."""
         with self._lock:
             self._closed = True
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            with self._lock:
+                if not self._pending:
+                    break
+            time.sleep(0.02)
+        with self._lock:
             if self._sock is not None:
                 try:
                     self._sock.shutdown(socket.SHUT_RDWR)

@@ -379,3 +379,44 @@ def test_when_the_writer_process_dies_writes_answer_503_and_the_hub_stops_for_a_
     assert f"the writer process (pid {writer}) ended" in server.log_text()
     with sqlite3.connect(hub_db) as db:
         assert db.execute("SELECT count(*) FROM tickets").fetchone()[0] >= 1
+
+
+def test_systemd_stopping_every_process_at_once_loses_no_answered_ticket(start_server, hub_db):
+    # systemd's SIGTERM reaches every process of the service at once (KillMode=control-group):
+    # the writer process must go on writing until the workers have answered their last kiosks.
+    server = start_workers(start_server)
+    proc = server.proc
+    everyone = [proc.pid, *children_of(proc.pid)]
+    answered: list[str] = []
+    refused: list[HubError] = []
+    stop = threading.Event()
+
+    def kiosk() -> None:
+        client = server.client(KIOSK)
+        try:
+            while not stop.is_set():
+                try:
+                    status, body = issue(client, "company-name")
+                except HubError as exc:
+                    if exc.status != 0:  # a 503, not the hub gone away
+                        refused.append(exc)
+                    return
+                assert status == 201
+                answered.append(body["ticket"]["id"])
+        finally:
+            client.close()
+
+    threads = [threading.Thread(target=kiosk) for _ in range(6)]
+    for t in threads:
+        t.start()
+    time.sleep(1.0)
+    for pid in everyone:
+        os.kill(pid, signal.SIGTERM)
+    assert proc.wait(20) == 0, server.log_text()
+    stop.set()
+    for t in threads:
+        t.join(10)
+    assert answered and not refused, refused[:3]
+    with sqlite3.connect(hub_db) as db:
+        kept = {row[0] for row in db.execute("SELECT id FROM tickets")}
+    assert set(answered) <= kept

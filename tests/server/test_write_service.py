@@ -126,3 +126,12 @@ def test_writes_waiting_for_a_writer_that_is_gone_answer_503_and_nothing_hangs(t
         client.call("issue", "company-name", "normal", None, "kiosk-1", None)
     assert time.monotonic() - started < 5
     client.close()
+
+
+def test_a_stopping_worker_writes_its_last_requests_itself(writer_and_worker):
+    # Its server drains the requests under way after the link is closed (bootstrap.serve).
+    _writer, worker = writer_and_worker
+    first, _ = worker.issue("company-name", device="kiosk-1")
+    worker.writer.close()
+    last, created = worker.issue("company-name", device="kiosk-1")
+    assert created and (first.ticket.number, last.ticket.number) == ("A001", "A002")
