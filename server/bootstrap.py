@@ -114,6 +114,7 @@ def serve_writes(config: HallConfig, db_url: str, socket_path: str) -> None:
     import signal
     import threading
 
+    from .malloc import freeze_long_lived
     from .write_service import WriterService
 
     # As in the workers (wsgi.py): the writer thread, back from each SQLite call, gets the
@@ -127,6 +128,7 @@ def serve_writes(config: HallConfig, db_url: str, socket_path: str) -> None:
     try:
         service = WriterService(hub, socket_path)
         log.info("hallcall hub writer process (pid %d) writing for the workers", os.getpid())
+        freeze_long_lived()
         while not stopping.wait(1.0):
             pass
         service.wait_for_workers(WORKERS_STOP_S)

@@ -19,6 +19,7 @@ from cheroot import wsgi
 
 from .config import DEMO_TOKENS, HallConfig
 from .config.model import token_sha256
+from .malloc import freeze_long_lived
 from .web.stream import STREAM_REQUEST
 
 log = logging.getLogger(__name__)
@@ -176,4 +177,5 @@ def serve_until_stopped(app, host: str, port: int, threads: int, name: str, serv
     where = f"http://{host}:{server.bind_addr[1]}/"
     log.info("%s on %s (%d threads)", name, where, threads)
     print(f"{serving} on {where}", flush=True)
+    freeze_long_lived()
     server.serve()
