@@ -129,8 +129,7 @@ def serve_writes(config: HallConfig, db_url: str, socket_path: str) -> None:
         service = WriterService(hub, socket_path)
         log.info("hallcall hub writer process (pid %d) writing for the workers", os.getpid())
         freeze_long_lived()
-        while not stopping.wait(1.0):
-            pass
+        stopping.wait()  # the signal's handler runs in this, the main thread, and sets it
         service.wait_for_workers(WORKERS_STOP_S)
     finally:
         hub.stop()  # its store's writer thread answers what was queued first

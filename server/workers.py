@@ -66,13 +66,16 @@ def probe_port(host: str, port: int) -> int:
         raise CannotListen(host, port, exc) from None
 
 
-def worker_command(args, port: int, k: int) -> list[str]:
-    """`python -m hallcall serve …` for worker k: serve's own arguments, the port probed."""
+def worker_command(args, port: int, k: int | None, writer_socket: str | None = None) -> list[str]:
+    """`python -m hallcall serve …` for worker k (None: the writer process, server/
+    write_service.py): serve's own arguments, the port probed, and the writer's socket if the
+    workers write through one."""
     cmd = [sys.executable, "-m", "hallcall"]
     if args.verbose:
         cmd.append("--verbose")
     cmd += ["serve", "--host", args.host, "--port", str(port), "--threads", str(args.threads),
-            "--workers", str(args.workers), "--worker", str(k), "--parent", str(os.getpid())]
+            "--workers", str(args.workers), *(["--writer"] if k is None else ["--worker", str(k)]),
+            "--parent", str(os.getpid())]
     if args.db:
         cmd += ["--db", args.db]
     if args.config:
@@ -85,18 +88,9 @@ def worker_command(args, port: int, k: int) -> list[str]:
         cmd.append("--buttons")
         if args.pin_factory:
             cmd += ["--pin-factory", args.pin_factory]
+    if writer_socket is not None:
+        cmd += ["--writer-socket", writer_socket]
     return cmd
-
-
-def writer_command(args, port: int, socket_path: str) -> list[str]:
-    """`python -m hallcall serve … --writer`: the writer process (server/write_service.py)."""
-    cmd = worker_command(args, port, 1)
-    at = cmd.index("--worker")
-    cmd[at:at + 2] = ["--writer"]
-    if "--buttons" in cmd:  # the keys are worker 1's
-        at = cmd.index("--buttons")
-        del cmd[at:at + (3 if "--pin-factory" in cmd else 1)]
-    return cmd + ["--writer-socket", socket_path]
 
 
 def supervise(args) -> None:
@@ -108,13 +102,12 @@ def supervise(args) -> None:
 
     port = probe_port(args.host, args.port)
     handler = next(iter(logging.getLogger().handlers), None)
-    commands = [worker_command(args, port, k) for k in range(1, args.workers + 1)]
-    writer, folder = None, None
+    writer, folder, socket_path = None, None, None
     if not is_postgresql(args.db or ""):
         folder = tempfile.mkdtemp(prefix="hallcall-writer-")  # 0700
         socket_path = os.path.join(folder, "socket")
-        writer = writer_command(args, port, socket_path)
-        commands = [command + ["--writer-socket", socket_path] for command in commands]
+        writer = worker_command(args, port, None, socket_path)
+    commands = [worker_command(args, port, k, socket_path) for k in range(1, args.workers + 1)]
     plan = {"commands": commands, "writer": writer, "folder": folder, "port": port,
             "level": logging.getLogger().getEffectiveLevel(),
             "format": getattr(getattr(handler, "formatter", None), "_fmt", None)}

@@ -46,10 +46,15 @@ RECONNECT_WAIT_S = 2.0  # later, when the connection was lost
 SEND_TIMEOUT_S = 5  # the writer's longest wait to hand a worker an answer or events
 
 
-def _send(sock: socket.socket, lock: threading.Lock, payload: object) -> None:
+def _frame(payload: object) -> bytes:
     data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+    return _LENGTH.pack(len(data)) + data
+
+
+def _send(sock: socket.socket, lock: threading.Lock, payload: object) -> None:
+    frame = _frame(payload)  # pickled before the lock: a payload that cannot be sends nothing
     with lock:
-        sock.sendall(_LENGTH.pack(len(data)) + data)
+        sock.sendall(frame)
 
 
 def _receive(stream) -> object | None:
@@ -64,7 +69,15 @@ def _receive(stream) -> object | None:
     return pickle.loads(data)
 
 
-# -- in the writer process --------------------------------------------------------------------
+def _wait_until_empty(lock: threading.Lock, collection, timeout: float) -> None:
+    """Wait until `collection()` (read under `lock`) is empty, for at most `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with lock:
+            if not collection():
+                return
+        time.sleep(0.02)
+
 
 def _end(conn: socket.socket) -> None:
     """End a connection from any thread (its reader then closes it): a frame may have been
@@ -74,6 +87,8 @@ def _end(conn: socket.socket) -> None:
     except OSError:
         pass
 
+
+# -- in the writer process --------------------------------------------------------------------
 
 def _send_timeout(conn: socket.socket, seconds: int) -> None:
     """SO_SNDTIMEO (a struct timeval: two longs, or two 64-bit fields where time_t is wider)."""
@@ -136,8 +151,7 @@ class WriterService:
         writers are answered): every worker gets the events on its connection, ahead of the
         answers, and publishes them to its displays as it reads them (Hub.take_events), with
         no read of its own; the hub then nudges only the other processes on the file."""
-        data = pickle.dumps((0, True, written, {}), protocol=pickle.HIGHEST_PROTOCOL)
-        frame = _LENGTH.pack(len(data)) + data
+        frame = _frame((0, True, written, {}))  # once, for every worker
         with self._lock:
             connections = list(self._connections.items())
         told = set()
@@ -192,12 +206,7 @@ class WriterService:
         """Wait until every worker has closed its connection (they do once they have stopped
         serving), for at most `timeout` s: under systemd every process of the hub hears
         SIGTERM at once, and the workers' last requests still write through this one."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self._lock:
-                if not self._connections:
-                    return
-            time.sleep(0.05)
+        _wait_until_empty(self._lock, lambda: self._connections, timeout)
 
     def close(self) -> None:
         self._closed.set()
@@ -275,12 +284,12 @@ class WriterClient:
     def call(self, name: str, *args, **kwargs):
         call = _Call()
         call_id = next(self._ids)  # atomic: itertools.count under the interpreter lock
-        frame = pickle.dumps((call_id, name, args, kwargs), protocol=pickle.HIGHEST_PROTOCOL)
+        frame = _frame((call_id, name, args, kwargs))
         with self._lock:
             sock = self._connected(RECONNECT_WAIT_S)
             self._pending[call_id] = call
             try:
-                sock.sendall(_LENGTH.pack(len(frame)) + frame)
+                sock.sendall(frame)
             except OSError as exc:
                 self._pending.pop(call_id, None)
                 self._lost(sock)
@@ -340,15 +349,7 @@ class WriterClient:
         most `wait` s, then the connection ends."""
         with self._lock:
             self._closed = True
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            with self._lock:
-                if not self._pending:
-                    break
-            time.sleep(0.02)
+        _wait_until_empty(self._lock, lambda: self._pending, wait)
         with self._lock:
             if self._sock is not None:
-                try:
-                    self._sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
+                _end(self._sock)
