@@ -52,7 +52,8 @@ T0 = time.monotonic()
 
 def server_timing(headers: dict) -> dict[str, float]:
     """The hub's own account of a request, in seconds: `app` (all of it), `lock` (waiting for
-    other writers), `commit` (the durable commit), from its Server-Timing header."""
+    other writers), `commit` (the durable commit) and `db` (the database's own COMMIT in it),
+    from its Server-Timing header."""
     out = {}
     for metric in headers.get("server-timing", "").split(","):
         name, _, params = metric.strip().partition(";")
@@ -381,7 +382,9 @@ def main() -> int:
     print(row("  of which waiting for the lock", [t.get("lock", 0) for t in load.issues_at_hub],
               "(behind other writers)"))
     print(row("  of which the durable commit", [t.get("commit", 0) for t in load.issues_at_hub],
-              "(fsync)"))
+              "(its group's, and the answer back)"))
+    print(row("    of which SQLite's COMMIT", [t.get("db", 0) for t in load.issues_at_hub],
+              "(WAL writes and fsync)"))
     print(row("issue round trip, ms", load.issues, "(as the kiosk sees it)"))
     print(row("call -> each client, ms", per_delivery, "(every delivery)"))
     print(row("call -> every client, ms", list(slowest.values()),

@@ -33,7 +33,7 @@ class Group:
     """One open write transaction and the writers whose work is in it."""
 
     __slots__ = ("conn", "transaction", "file_locked", "members", "written", "cache",
-                 "held_since", "done", "failure", "closing")
+                 "held_since", "done", "failure", "closing", "db_s")
 
     def __init__(self, conn, transaction, file_locked: bool = False):
         self.conn, self.transaction = conn, transaction
@@ -47,6 +47,7 @@ class Group:
         self.done = threading.Event()  # set once committed, or undone
         self.failure: str | None = None  # why it was undone (a storage failure's name)
         self.closing = False  # a member asked that what it wrote be committed before anyone reads it
+        self.db_s = 0.0  # how long the database's own COMMIT took (its writes and fsync)
 
     def may_grow(self) -> bool:
         return (not self.closing and 0 < self.members < MAX_MEMBERS
@@ -118,12 +119,16 @@ class Op:
 
     def timings(self) -> dict[str, float]:
         """Once finished: its wait for the turn and, if its work ran, from then to now (the
-        group's commit), in seconds, as Server-Timing names them."""
+        group's commit), and of that the database's own COMMIT (`db`; the rest is the members
+        after it, telling the world and handing the answer back), in seconds, as Server-Timing
+        names them."""
         out = {}
         if self.started:
             out["lock"] = self.started - self.submitted
         if self.ran:
             out["commit"] = time.perf_counter() - self.ran
+            if self.group is not None and self.group.db_s:
+                out["db"] = self.group.db_s
         return out
 
     def answer(self):

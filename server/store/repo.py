@@ -831,6 +831,8 @@ class Store:
                 waiting = time.perf_counter()
                 group.done.wait()
                 timing.record("commit", time.perf_counter() - waiting)
+                if group.db_s:
+                    timing.record("db", group.db_s)
                 if group.failure is not None:
                     raise StorageUnavailable(group.failure)
             else:
@@ -1025,6 +1027,8 @@ class Store:
             group.transaction.commit()
         except BaseException as exc:
             raise self._undo(group, exc) from None
+        group.db_s = time.perf_counter() - committing
+        timing.record("db", group.db_s)
         self._end(group)
         self._give_back(group.conn)
         self._commits += 1

@@ -80,9 +80,9 @@ def test_window_actions_go_through_the_writer_and_say_how_long_they_waited(write
     timing.start()
     called = worker.act("1", "call-next")
     assert called.ticket.number == view.ticket.number and called.ticket.status == "called"
-    # Server-Timing's lock and commit are the writer's account of the write.
+    # Server-Timing's lock, commit and db (SQLite's COMMIT) are the writer's account of it.
     header = timing.header(0.001)
-    assert "lock;dur=" in header and "commit;dur=" in header
+    assert "lock;dur=" in header and "commit;dur=" in header and "db;dur=" in header
 
 
 def test_storage_errors_cross_whole():

@@ -75,6 +75,18 @@ def test_idempotency_key_makes_a_retry_safe(client):
     assert_error(clash, 409, "idempotency_conflict")
 
 
+def test_an_issue_says_where_its_time_went(client):
+    # Server-Timing: the request's whole time, its wait for the turn, its durable commit and,
+    # inside that, SQLite's own COMMIT; so a slow answer is told from a slow disk.
+    header = issue(client).headers["Server-Timing"]
+    spans = {name: float(params.removeprefix("dur=")) for name, params in
+             (part.strip().split(";") for part in header.split(","))}
+    assert {"app", "lock", "commit", "db"} <= set(spans)
+    assert 0 < spans["db"] <= spans["commit"] < spans["app"]
+    # A read commits nothing, so it names no commit.
+    assert "db" not in client.get("/api/hall").headers["Server-Timing"]
+
+
 def test_issue_errors_change_nothing(client):
     assert_error(issue(client, "no-such-service"), 404, "not_found")
     assert_error(issue(client, priority="vip"), 400, "bad_request")
