@@ -26,6 +26,24 @@ HUB_MAIN = ("import ctypes, runpy, signal, sys; ctypes.CDLL(None).prctl(1, signa
             "sys.argv[0] = 'hallcall'; runpy.run_module('hallcall', run_name='__main__', alter_sys=True)")
 
 
+def children(pid: int) -> list[int]:
+    """The child processes of `pid` (a hub's workers), as the kernel lists them."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(p) for p in f.read().split()]
+    except OSError:
+        return []
+
+
+def is_writer(pid: int) -> bool:
+    """Whether `pid` is the writer process of `serve --workers N` (server/write_service.py)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return b"--writer\0" in f.read()
+    except OSError:
+        return False
+
+
 def _alive(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/stat") as f:
@@ -88,11 +106,7 @@ class HubProcess:
         """The hub's processes: the one started and, for `serve --workers N`, its children."""
         if self.proc is None:
             return []
-        try:
-            with open(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children") as f:
-                return [self.proc.pid] + [int(p) for p in f.read().split()]
-        except OSError:
-            return [self.proc.pid]
+        return [self.proc.pid] + children(self.proc.pid)
 
     def kill(self) -> None:
         """kill -9: no shutdown code runs; in every process of the hub at once, as a power cut

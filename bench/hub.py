@@ -34,7 +34,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 
-from benchlib import machine_line, open_for_work  # noqa: E402
+from benchlib import children, is_writer, machine_line, open_for_work  # noqa: E402
 
 from hallcall.hallclient import EventStream, HubClient, HubError  # noqa: E402
 
@@ -88,24 +88,6 @@ def proc_status(pid: int) -> dict[str, int]:
             if key in ("VmRSS", "VmHWM"):
                 out[key] = int(value.split()[0])
     return out
-
-
-def children(pid: int) -> list[int]:
-    """The child processes of `pid` (a hub's workers), as the kernel lists them."""
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            return [int(p) for p in f.read().split()]
-    except OSError:
-        return []
-
-
-def is_writer(pid: int) -> bool:
-    """Whether `pid` is the writer process of `serve --workers N` (server/write_service.py)."""
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            return b"--writer\0" in f.read()
-    except OSError:
-        return False
 
 
 def cpu_seconds(pid: int) -> float:

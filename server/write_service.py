@@ -21,8 +21,9 @@ write waiting for it gets StorageUnavailable (503): the same request may be sent
 same Idempotency-Key, and nothing is issued twice. The supervisor then stops the hub for systemd
 to restart it whole, as when a worker dies.
 
-The events the writer commits reach the workers' displays as any other process's do: its commit
-nudges them (server/nudge.py), and they fetch at once.
+The events the writer commits go to every worker on the same connection, ahead of the answers,
+and each worker publishes them to its displays as it reads them (Hub.take_events), with no read
+of its own; the writer nudges only the other processes on the file (server/nudge.py).
 """
 from __future__ import annotations
 
