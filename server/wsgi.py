@@ -176,6 +176,9 @@ def serve_until_stopped(app, host: str, port: int, threads: int, name: str, serv
         raise CannotListen(host, port, server.bind_error) from exc
     where = f"http://{host}:{server.bind_addr[1]}/"
     log.info("%s on %s (%d threads)", name, where, threads)
-    print(f"{serving} on {where}", flush=True)
+    # One write with its newline: print's two let the workers of `serve --workers` mangle each
+    # other's line (seen in CI: one line with both, then two empty ones).
+    sys.stdout.write(f"{serving} on {where}\n")
+    sys.stdout.flush()
     freeze_long_lived()
     server.serve()

@@ -268,7 +268,7 @@ def start_workers(start_server, n: int = 2):
     does, and until the others do the kernel hands every connection to it."""
     server = start_server(extra_args=["--workers", str(n)])
     deadline = time.monotonic() + 20
-    while len(re.findall(rf"hallcall hub serving .* \(worker \d+ of {n},", server.log_text())) < n:
+    while len(re.findall(rf"hallcall hub serving .*? \(worker \d+ of {n},", server.log_text())) < n:
         assert time.monotonic() < deadline, server.log_text()
         time.sleep(0.05)
     return server
